@@ -1,0 +1,5 @@
+"""GET /v1/health"""
+
+from earnloop.platform.http import function_handler
+
+lambda_handler = function_handler("health")

@@ -1,0 +1,1 @@
+"""The local cloud behind `make dev` and the tests: emulators, provisioning, pumps, demo data."""

@@ -1,0 +1,126 @@
+"""Creates every resource of `platform.resources` on an AWS-compatible endpoint (moto, DynamoDB Local).
+
+The same definitions drive the CDK app, so what runs locally has the tables, indexes, streams,
+queues, DLQs, bus and rules that deploy.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets as random
+from dataclasses import dataclass
+from typing import Any
+
+from earnloop.platform import aws
+from earnloop.platform.resources import QUEUES, RULES, SECRETS, TABLES, Index, Table
+from earnloop.platform.settings import Settings
+
+
+def _key_schema(pk: str, sk: str | None) -> list[dict[str, str]]:
+    schema = [{"AttributeName": pk, "KeyType": "HASH"}]
+    if sk:
+        schema.append({"AttributeName": sk, "KeyType": "RANGE"})
+    return schema
+
+
+def _index(index: Index) -> dict[str, Any]:
+    return {
+        "IndexName": index.name,
+        "KeySchema": _key_schema(index.pk.name, index.sk.name if index.sk else None),
+        "Projection": {"ProjectionType": index.projection},
+    }
+
+
+def table_request(table: Table, physical_name: str) -> dict[str, Any]:
+    """The CreateTable request for a definition (on-demand, streams with both images)."""
+    attributes = {table.pk.name: table.pk.type, table.sk.name: table.sk.type}
+    for index in (*table.gsis, *table.lsis):
+        attributes[index.pk.name] = index.pk.type
+        if index.sk:
+            attributes[index.sk.name] = index.sk.type
+    request: dict[str, Any] = {
+        "TableName": physical_name,
+        "BillingMode": "PAY_PER_REQUEST",
+        "KeySchema": _key_schema(table.pk.name, table.sk.name),
+        "AttributeDefinitions": [{"AttributeName": n, "AttributeType": t} for n, t in attributes.items()],
+        "StreamSpecification": {"StreamEnabled": True, "StreamViewType": table.stream},
+    }
+    if table.gsis:
+        request["GlobalSecondaryIndexes"] = [_index(i) for i in table.gsis]
+    if table.lsis:
+        request["LocalSecondaryIndexes"] = [_index(i) for i in table.lsis]
+    return request
+
+
+def create_tables(settings: Settings) -> dict[str, str]:
+    """Creates the tables; returns logical name -> stream ARN."""
+    ddb = aws.client("dynamodb")
+    streams: dict[str, str] = {}
+    for table in TABLES:
+        name = getattr(settings, table.settings_field)
+        response = ddb.create_table(**table_request(table, name))
+        streams[table.name] = response["TableDescription"]["LatestStreamArn"]
+        if table.ttl_attribute:
+            ddb.update_time_to_live(
+                TableName=name,
+                TimeToLiveSpecification={"Enabled": True, "AttributeName": table.ttl_attribute},
+            )
+    return streams
+
+
+def local_secret_values() -> dict[str, dict[str, str]]:
+    """Secret values for a local stage: the templates with fresh random values filled in."""
+    values: dict[str, dict[str, str]] = {}
+    for secret in SECRETS:
+        value = dict(secret.template)
+        if secret.generate:
+            value[secret.generate] = random.token_urlsafe(48)
+        values[secret.name] = value
+    return values
+
+
+def create_secrets(settings: Settings, values: dict[str, dict[str, str]] | None = None) -> None:
+    sm = aws.client("secretsmanager")
+    values = values or local_secret_values()
+    for secret in SECRETS:
+        sm.create_secret(Name=getattr(settings, secret.settings_field), SecretString=json.dumps(values[secret.name]))
+
+
+@dataclass(frozen=True)
+class QueueUrls:
+    main: str
+    dlq: str
+
+
+def queue_name(settings: Settings, name: str) -> str:
+    return f"earnloop-{settings.stage}-{name}"
+
+
+def create_messaging(settings: Settings, visibility_timeout_s: int = 30) -> dict[str, QueueUrls]:
+    """Creates the bus, each queue with its DLQ and redrive policy, and the rules; returns the queue URLs."""
+    sqs = aws.client("sqs")
+    events = aws.client("events")
+    events.create_event_bus(Name=settings.event_bus)
+    urls: dict[str, QueueUrls] = {}
+    arns: dict[str, str] = {}
+    for queue in QUEUES:
+        base = queue_name(settings, queue.name)
+        dlq_url = sqs.create_queue(QueueName=f"{base}-dlq")["QueueUrl"]
+        dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        redrive = {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": str(queue.max_receive_count)}
+        url = sqs.create_queue(
+            QueueName=base,
+            Attributes={"VisibilityTimeout": str(visibility_timeout_s), "RedrivePolicy": json.dumps(redrive)},
+        )["QueueUrl"]
+        arns[queue.name] = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+            "QueueArn"
+        ]
+        urls[queue.name] = QueueUrls(url, dlq_url)
+    for rule in RULES:
+        events.put_rule(Name=rule.name, EventBusName=settings.event_bus, EventPattern=json.dumps(rule.pattern()))
+        events.put_targets(
+            Rule=rule.name,
+            EventBusName=settings.event_bus,
+            Targets=[{"Id": rule.queue, "Arn": arns[rule.queue]}],
+        )
+    return urls

@@ -1,0 +1,1 @@
+"""Cross-cutting code: settings, errors, auth, AWS adapters, the HTTP app factory, workers."""

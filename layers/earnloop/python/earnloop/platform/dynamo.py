@@ -1,0 +1,162 @@
+"""DynamoDB helpers every store uses: marshalling, one-transaction commits with error translation,
+and opaque page cursors. Stores build keys and expressions; this module knows none of them."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import ClientError
+
+from earnloop.platform.errors import ConcurrencyError, EarnloopError, ValidationFailedError
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+
+Item = dict[str, Any]
+
+
+def marshal(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Python values -> DynamoDB attribute values (None values are dropped, not stored as NULL)."""
+    return {k: _serializer.serialize(v) for k, v in values.items() if v is not None}
+
+
+def marshal_value(value: Any) -> dict[str, Any]:
+    return _serializer.serialize(value)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, set):
+        return {_plain(v) for v in value}
+    return value
+
+
+def unmarshal(item: Mapping[str, Any]) -> Item:
+    """DynamoDB attribute values -> plain Python (integral numbers become int)."""
+    return {k: _plain(_deserializer.deserialize(v)) for k, v in item.items()}
+
+
+OnFail = Callable[[Mapping[str, Any]], Exception | None]
+"""Given the cancellation reason of one action, the error to raise, or None to ignore that failure."""
+
+
+@dataclass(frozen=True)
+class TxAction:
+    """One action of a TransactWriteItems call, with what its failed condition means."""
+
+    action: dict[str, Any]
+    on_condition_failed: OnFail | None = None
+
+
+class TransactionConflictError(ConcurrencyError):
+    """Another transaction touched one of our items at the same moment; safe to retry."""
+
+
+def is_condition_failure(error: ClientError) -> bool:
+    return error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
+
+
+def transact(ddb: DynamoDBClient, actions: Sequence[TxAction], token: str | None = None) -> None:
+    """Commits every action or none.
+
+    A cancelled transaction is translated here, once: the first action whose condition failed
+    decides the error (its `on_condition_failed`), a conflict with another transaction raises
+    `TransactionConflictError`, anything else propagates as the ClientError it is.
+
+    Raises:
+        EarnloopError: whatever an action's `on_condition_failed` returns.
+        TransactionConflictError: a concurrent transaction touched the same items.
+    """
+    kwargs: dict[str, Any] = {"TransactItems": [a.action for a in actions]}
+    if token:
+        kwargs["ClientRequestToken"] = token
+    try:
+        ddb.transact_write_items(**kwargs)
+    except ClientError as error:
+        raise translate_cancellation(error, actions) from error
+
+
+def translate_cancellation(error: ClientError, actions: Sequence[TxAction]) -> Exception:
+    code = error.response.get("Error", {}).get("Code")
+    if code == "TransactionConflictException":
+        return TransactionConflictError()
+    if code != "TransactionCanceledException":
+        return error
+    reasons = cancellation_reasons(error)
+    for action, reason in zip(actions, reasons, strict=False):
+        if reason.get("Code") == "ConditionalCheckFailed":
+            if action.on_condition_failed is None:
+                return error
+            translated = action.on_condition_failed(reason)
+            if translated is not None:
+                return translated
+    if any(r.get("Code") == "TransactionConflict" for r in reasons):
+        return TransactionConflictError()
+    return error
+
+
+def cancellation_reasons(error: ClientError) -> list[Mapping[str, Any]]:
+    """The per-action reasons of a cancelled transaction.
+
+    botocore exposes them as `CancellationReasons`; DynamoDB Local and some SDK paths only put them
+    in the message ("... reasons [ConditionalCheckFailed, None]"), so both are read.
+    """
+    reasons = error.response.get("CancellationReasons")
+    if reasons:
+        return list(reasons)
+    message = error.response.get("Error", {}).get("Message", "")
+    start, end = message.find("["), message.rfind("]")
+    if start < 0 or end < start:
+        return []
+    return [{"Code": part.strip()} for part in message[start + 1 : end].split(",")]
+
+
+def raise_if_condition_failed(error: ClientError, to_raise: EarnloopError) -> None:
+    """For a single conditional write: turn its failed condition into a domain error."""
+    if is_condition_failure(error):
+        raise to_raise from error
+
+
+def encode_cursor(last_key: Mapping[str, Any] | None, drop: Sequence[str] = ()) -> str | None:
+    """An opaque cursor from LastEvaluatedKey, leaving out the attributes the caller fixes itself
+    (the partition key), so a cursor can never move a query to another user's partition."""
+    if not last_key:
+        return None
+    kept = {k: v for k, v in last_key.items() if k not in drop}
+    raw = json.dumps(kept, separators=(",", ":"), sort_keys=True).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None, fixed: Mapping[str, Any] | None = None) -> dict[str, Any] | None:
+    """The ExclusiveStartKey for a cursor from `encode_cursor`, with the fixed attributes put back.
+
+    Raises:
+        ValidationFailedError: the cursor is not one of ours.
+    """
+    if not cursor:
+        return None
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        decoded = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (ValueError, binascii.Error) as error:
+        raise ValidationFailedError("cursor is malformed") from error
+    if not isinstance(decoded, dict) or not all(
+        isinstance(v, dict) and len(v) == 1 and next(iter(v)) in ("S", "N") for v in decoded.values()
+    ):
+        raise ValidationFailedError("cursor is malformed")
+    return {**decoded, **(fixed or {})}

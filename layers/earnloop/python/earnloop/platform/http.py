@@ -1,0 +1,24 @@
+"""Lambda entry points for HTTP functions: one route behind Mangum."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.logging import correlation_paths
+from mangum import Mangum
+
+from earnloop.platform.app import create_app
+from earnloop.platform.observability import logger, metrics, tracer
+
+
+def function_handler(name: str) -> Any:
+    """The `lambda_handler` of the HTTP function serving the route named `name`."""
+    asgi = Mangum(create_app(only={name}), lifespan="off", api_gateway_base_path="/")
+
+    @metrics.log_metrics
+    @tracer.capture_lambda_handler(capture_response=False)
+    @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+    def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        return asgi(event, context)  # type: ignore[no-any-return]
+
+    return lambda_handler

@@ -1,0 +1,126 @@
+"""The stream publisher: DynamoDB stream records -> domain events -> EventBridge.
+
+Runs as one Lambda subscribed to every table's stream with ReportBatchItemFailures. A record whose
+events cannot all be put is reported as the batch's failure point, so Lambda retries from it; the
+records after it are retried too, which is safe because every consumer is idempotent.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from earnloop.platform import aws
+from earnloop.platform.dynamo import unmarshal
+from earnloop.platform.events import Change, Deriver, DomainEvent, envelope_detail
+from earnloop.platform.observability import logger, metrics
+from earnloop.platform.settings import Settings, get_settings
+
+PUT_EVENTS_MAX = 10
+
+
+def derivers() -> dict[str, Deriver]:
+    """Each context's meaning of its own table's changes, by logical table name."""
+    from earnloop.codes.events import derive as codes
+    from earnloop.identity.events import derive as identity
+    from earnloop.points.events import derive as points
+
+    return {"identity": identity, "points": points, "codes": codes}
+
+
+def table_of(stream_arn: str, settings: Settings) -> str | None:
+    """Logical table name from a stream ARN (`...:table/<physical>/stream/<label>`)."""
+    try:
+        physical = stream_arn.split(":table/", 1)[1].split("/stream/", 1)[0]
+    except IndexError:
+        return None
+    for logical in ("identity", "points", "codes"):
+        if getattr(settings, f"{logical}_table") == physical:
+            return logical
+    return None
+
+
+@dataclass(frozen=True)
+class _Entry:
+    record_index: int
+    entry: dict[str, Any]
+
+
+def _changes(records: list[Mapping[str, Any]], settings: Settings) -> Iterable[tuple[int, Change, str, str]]:
+    for index, record in enumerate(records):
+        table = table_of(record.get("eventSourceARN", ""), settings)
+        if table is None:
+            logger.warning("stream record from an unknown table", extra={"arn": record.get("eventSourceARN")})
+            continue
+        data = record.get("dynamodb", {})
+        change = Change(
+            table=table,
+            kind=record["eventName"],
+            old=unmarshal(data["OldImage"]) if "OldImage" in data else None,
+            new=unmarshal(data["NewImage"]) if "NewImage" in data else None,
+        )
+        created = data.get("ApproximateCreationDateTime")
+        occurred_at = _iso(created)
+        yield index, change, str(record.get("eventID", data.get("SequenceNumber", index))), occurred_at
+
+
+def _iso(epoch: Any) -> str:
+    from datetime import UTC, datetime
+
+    if isinstance(epoch, int | float):
+        return datetime.fromtimestamp(epoch, tz=UTC).isoformat().replace("+00:00", "Z")
+    return datetime.now(UTC).isoformat().replace("+00:00", "Z")
+
+
+def entries_for(records: list[Mapping[str, Any]], settings: Settings) -> list[_Entry]:
+    registry = derivers()
+    entries: list[_Entry] = []
+    for index, change, record_id, occurred_at in _changes(records, settings):
+        events: list[DomainEvent] = registry[change.table](change)
+        for position, event in enumerate(events):
+            detail = envelope_detail(event, f"{record_id}:{position}", occurred_at)
+            entries.append(
+                _Entry(
+                    index,
+                    {
+                        "Source": event.source,
+                        "DetailType": event.detail_type,
+                        "Detail": json.dumps(detail, separators=(",", ":")),
+                        "EventBusName": settings.event_bus,
+                    },
+                )
+            )
+    return entries
+
+
+def publish(records: list[Mapping[str, Any]], settings: Settings | None = None) -> dict[str, Any]:
+    """Puts the events of `records` on the bus; returns the stream partial-batch response."""
+    settings = settings or get_settings()
+    entries = entries_for(records, settings)
+    failed_at: int | None = None
+    for start in range(0, len(entries), PUT_EVENTS_MAX):
+        chunk = entries[start : start + PUT_EVENTS_MAX]
+        response = aws.client("events").put_events(Entries=[e.entry for e in chunk])
+        for sent, result in zip(chunk, response.get("Entries", []), strict=False):
+            if "ErrorCode" in result:
+                logger.warning(
+                    "event not put",
+                    extra={"code": result.get("ErrorCode"), "detail_type": sent.entry["DetailType"]},
+                )
+                failed_at = sent.record_index if failed_at is None else min(failed_at, sent.record_index)
+    published = len(entries)
+    if failed_at is not None:
+        published = sum(1 for e in entries if e.record_index < failed_at)
+        sequence = records[failed_at]["dynamodb"]["SequenceNumber"]
+        metrics.add_metric(name="EventsPublished", unit="Count", value=published)
+        return {"batchItemFailures": [{"itemIdentifier": sequence}]}
+    metrics.add_metric(name="EventsPublished", unit="Count", value=published)
+    return {"batchItemFailures": []}
+
+
+@metrics.log_metrics
+@logger.inject_lambda_context
+def lambda_handler(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
+    return publish(list(event.get("Records", [])))

@@ -1,0 +1,28 @@
+"""Secrets from Secrets Manager, fetched once and cached (Powertools parameters)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from aws_lambda_powertools.utilities import parameters
+
+from earnloop.platform import aws
+from earnloop.platform.settings import get_settings
+
+
+@lru_cache(maxsize=1)
+def _provider() -> parameters.SecretsProvider:
+    return parameters.SecretsProvider(boto3_client=aws.client("secretsmanager"))
+
+
+def secret_json(secret_id: str) -> dict[str, Any]:
+    """The secret's JSON object, cached for `secret_max_age_s` so rotations reach warm containers."""
+    value = _provider().get(secret_id, transform="json", max_age=get_settings().secret_max_age_s)
+    if not isinstance(value, dict):
+        raise TypeError(f"secret {secret_id} is not a JSON object")
+    return value
+
+
+def reset_cache() -> None:
+    _provider.cache_clear()

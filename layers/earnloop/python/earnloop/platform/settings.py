@@ -1,0 +1,53 @@
+"""One settings model, validated at cold start; nothing else reads the environment."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import Field, PositiveInt
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Everything a function needs to know about where it runs.
+
+    Table, bus and secret names default to the names the local cloud creates, so that
+    `make dev`, the tests and `earnloop invoke` need no configuration; the CDK app sets
+    every one of them explicitly on each function.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="EARNLOOP_", frozen=True, extra="ignore")
+
+    stage: str = "local"
+    region: str = Field(default="ap-east-1", validation_alias="AWS_REGION")
+
+    identity_table: str = "earnloop-local-identity"
+    points_table: str = "earnloop-local-points"
+    codes_table: str = "earnloop-local-codes"
+    event_bus: str = "earnloop-local-bus"
+
+    session_secret_id: str = "earnloop/local/session"
+    qr_keys_secret_id: str = "earnloop/local/qr-keys"
+    wechat_secret_id: str = "earnloop/local/wechat"
+    # Secrets are re-read after this long, so a rotated key reaches warm containers.
+    secret_max_age_s: PositiveInt = 300
+
+    wechat_api_base: str = "https://api.weixin.qq.com"
+    wechat_timeout_s: float = 3.0
+    wechat_retries: int = 2
+
+    token_ttl_s: PositiveInt = 7 * 24 * 3600
+    scans_per_hour: PositiveInt = 20
+    expiry_months: PositiveInt = 12
+    expiry_shards: PositiveInt = 8
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @property
+    def is_local(self) -> bool:
+        return self.stage == "local"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,79 @@
+"""Shared fixtures. Tests never reach AWS or WeChat: credentials are fake and endpoints are cleared."""
+
+from __future__ import annotations
+
+import os
+
+# Before anything imports boto3 or reads settings.
+for _name in list(os.environ):
+    if _name.startswith(("AWS_ENDPOINT_URL", "EARNLOOP_", "AWS_PROFILE")):
+        del os.environ[_name]
+os.environ.update(
+    {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_REGION": "ap-east-1",
+        "AWS_DEFAULT_REGION": "ap-east-1",
+        "EARNLOOP_STAGE": "local",
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        "POWERTOOLS_METRICS_NAMESPACE": "earnloop",
+        "POWERTOOLS_LOG_LEVEL": "WARNING",
+        "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
+        "JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION": "1",
+    }
+)
+
+from collections.abc import Iterator  # noqa: E402
+from dataclasses import dataclass  # noqa: E402
+from datetime import datetime  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+from moto import mock_aws  # noqa: E402
+
+from earnloop.platform import aws, secrets  # noqa: E402
+from earnloop.platform.auth import Principal, issue_token  # noqa: E402
+from earnloop.platform.clock import utcnow  # noqa: E402
+from earnloop.platform.settings import Settings, get_settings  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+TESTDATA = ROOT.parent / "shared" / "testdata"
+
+
+def reset_process_caches() -> None:
+    """Forgets settings, clients and cached secrets (each test gets a fresh cloud)."""
+    get_settings.cache_clear()
+    aws.reset_clients()
+    secrets.reset_cache()
+
+
+@dataclass
+class MotoCloud:
+    settings: Settings
+    streams: dict[str, str]
+    queues: dict[str, object]
+    secret_values: dict[str, dict[str, str]]
+
+    def token(self, user_id: str, *roles: str, now: datetime | None = None) -> str:
+        token, _ = issue_token(Principal(user_id=user_id, roles=frozenset(roles)), now or utcnow())
+        return token
+
+    def auth(self, user_id: str, *roles: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token(user_id, *roles)}"}
+
+
+@pytest.fixture
+def moto_cloud() -> Iterator[MotoCloud]:
+    """Every table, secret, queue, bus and rule of the resource definitions, on moto, fresh per test."""
+    from earnloop.local.provision import create_messaging, create_secrets, create_tables, local_secret_values
+
+    with mock_aws():
+        reset_process_caches()
+        settings = get_settings()
+        values = local_secret_values()
+        streams = create_tables(settings)
+        create_secrets(settings, values)
+        queues = create_messaging(settings)
+        yield MotoCloud(settings, streams, dict(queues), values)
+    reset_process_caches()
