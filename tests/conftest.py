@@ -77,3 +77,19 @@ def moto_cloud() -> Iterator[MotoCloud]:
         queues = create_messaging(settings)
         yield MotoCloud(settings, streams, dict(queues), values)
     reset_process_caches()
+
+
+@dataclass
+class FakeLambdaContext:
+    function_name: str = "test-function"
+    memory_limit_in_mb: int = 512
+    invoked_function_arn: str = "arn:aws:lambda:ap-east-1:123456789012:function:test-function"
+    aws_request_id: str = "3e1f5c7a-0000-4000-8000-000000000001"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 10_000
+
+
+@pytest.fixture
+def lambda_context() -> FakeLambdaContext:
+    return FakeLambdaContext()

