@@ -46,7 +46,7 @@ lint: $(STAMP)
 	$(BIN)/mypy layers/earnloop/python/earnloop
 
 openapi: $(STAMP)
-	$(BIN)/earnloop openapi > docs/openapi.json
+	$(BIN)/python -c "from earnloop.platform.app import openapi_json; print(openapi_json(), end='')" > docs/openapi.json
 
 layer: $(STAMP)
 	$(BIN)/python -m infra.layer_build

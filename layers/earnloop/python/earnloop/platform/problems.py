@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from earnloop.platform.errors import EarnloopError
@@ -15,6 +16,38 @@ if TYPE_CHECKING:
     from fastapi import FastAPI, Request
 
 PROBLEM_JSON = "application/problem+json"
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details, as every error response carries them."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    code: str
+
+
+class FieldError(BaseModel):
+    loc: list[str]
+    msg: str
+
+
+class ValidationProblem(Problem):
+    errors: list[FieldError]
+
+
+# Documented on every operation of the OpenAPI document.
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    "4XX": {
+        "description": "A problem; `code` says which (API.md)",
+        "content": {PROBLEM_JSON: {"schema": Problem.model_json_schema()}},
+    },
+    422: {
+        "description": "Invalid request",
+        "content": {PROBLEM_JSON: {"schema": ValidationProblem.model_json_schema()}},
+    },
+}
 
 
 def problem(status: int, code: str, title: str, detail: str, **extra: Any) -> JSONResponse:

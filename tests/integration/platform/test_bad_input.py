@@ -1,0 +1,56 @@
+"""Bad input everywhere gives a problem+json 4xx, never a 500: every route, hostile requests."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+
+from earnloop.platform.app import api_routes, create_app
+
+ROUTES = [(method, route.path) for route in api_routes() for method in sorted(route.methods - {"HEAD"})]
+
+HOSTILE_BODIES = [
+    b"",
+    b"{not json",
+    b"[]",
+    b"null",
+    b'"a string"',
+    b'{"code": 12}',
+    b'{"code": null, "nickname": false, "points": "1", "count": 1e309}',
+    b'{"code": "' + b"A" * 5000 + b'"}',
+    '{"code": "\u0000\ud800", "reason": "\u202e"}'.encode("utf-8", "surrogatepass"),
+]
+HOSTILE_SEGMENTS = ["x", "..%2F..%2Fetc", "A" * 600, "%00", "0"]
+HOSTILE_QUERIES = ["limit=0", "limit=101", "limit=abc", "cursor=%%%", "cursor=W10", "start=-1&count=99999999999"]
+
+
+def fill(path: str, segment: str) -> str:
+    return re.sub(r"\{[^}]+\}", segment, path)
+
+
+def assert_problem(response) -> None:
+    assert response.status_code < 500, (response.request.method, response.request.url, response.text)
+    if response.status_code >= 400:
+        assert response.headers["content-type"].startswith("application/problem+json")
+        body = response.json()
+        assert {"type", "title", "status", "detail", "code"} <= body.keys()
+
+
+@pytest.fixture
+def client(moto_cloud):
+    return TestClient(create_app(), raise_server_exceptions=False)
+
+
+@pytest.mark.parametrize(("method", "path"), ROUTES, ids=[f"{m} {p}" for m, p in ROUTES])
+def test_hostile_requests_never_cause_a_500(moto_cloud, client, method, path):
+    for headers in ({}, {"Authorization": "Bearer garbage"}, moto_cloud.auth("u-bad-input"), moto_cloud.auth("u-admin", "admin")):
+        for segment in HOSTILE_SEGMENTS:
+            url = fill(path, segment)
+            for query in HOSTILE_QUERIES[:2] if method != "GET" else HOSTILE_QUERIES:
+                assert_problem(client.request(method, f"{url}?{query}", headers=headers))
+            for body in HOSTILE_BODIES if method in {"POST", "PUT", "PATCH"} else [b""]:
+                assert_problem(
+                    client.request(method, url, content=body, headers={**headers, "content-type": "application/json"})
+                )
