@@ -52,7 +52,7 @@ layer: $(STAMP)
 	$(BIN)/python -m infra.layer_build
 
 synth: $(STAMP) layer
-	$(BIN)/python infra/app.py
+	$(BIN)/python -m infra.app
 
 clean:
 	rm -rf $(VENV) .local build cdk.out

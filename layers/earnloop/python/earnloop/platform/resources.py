@@ -137,6 +137,14 @@ RULES: tuple[Rule, ...] = (
         queue="claims",
         detail={"txn_id": [{"prefix": "scan#"}]},
     ),
+    # An unfreeze entry tells the points worker to release the earns held while frozen.
+    Rule(
+        "points-unfrozen-to-points",
+        "earnloop.points",
+        ("PointsChanged",),
+        queue="points",
+        detail={"entry_type": ["unfreeze"]},
+    ),
 )
 
 SECRETS: tuple[Secret, ...] = (

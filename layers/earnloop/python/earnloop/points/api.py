@@ -1,7 +1,111 @@
-"""HTTP routes of the points context."""
+"""HTTP routes of the points context: the caller's balance and history, and the admin freeze."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
 
-router = APIRouter()
+from fastapi import APIRouter, Body, Depends, Path, Query
+
+from earnloop.platform.auth import AdminUser, CurrentUser
+from earnloop.platform.clock import utcnow
+from earnloop.platform.observability import logger
+from earnloop.points.models import (
+    AccountStatusPublic,
+    ExpiringPoints,
+    FreezeRequest,
+    HistoryItem,
+    HistoryPage,
+    Outcome,
+    PointsPublic,
+    UnfreezeRequest,
+)
+from earnloop.points.rules import tier_for
+from earnloop.points.service import Ledger
+
+router = APIRouter(tags=["points"])
+
+
+def ledger() -> Ledger:
+    # Cheap to build: the client and settings underneath are cached per container.
+    return Ledger.default()
+
+
+LedgerDep = Annotated[Ledger, Depends(ledger)]
+UserId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[0-9A-Za-z_-]+$")]
+
+
+@router.get("/v1/points", name="points_get", response_model=PointsPublic)
+def points_get(user: CurrentUser, ledger: LedgerDep) -> PointsPublic:
+    account = ledger.account(user.user_id, consistent=True)
+    return PointsPublic(
+        balance=account.balance,
+        lifetime_earned=account.lifetime_earned,
+        tier=tier_for(account.lifetime_earned),
+        status=account.status,
+        expiring=[ExpiringPoints(date=d, points=p) for d, p in sorted(account.buckets.items()) if p > 0],
+    )
+
+
+@router.get(
+    "/v1/points/history", name="points_history", response_model=HistoryPage, response_model_exclude_none=True
+)
+def points_history(
+    user: CurrentUser,
+    ledger: LedgerDep,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    cursor: Annotated[str | None, Query(min_length=1, max_length=512)] = None,
+) -> HistoryPage:
+    entries, next_cursor = ledger.history(user.user_id, limit, cursor)
+    items = [
+        HistoryItem(
+            txn_id=e.txn_id,
+            type=e.entry_type,
+            delta=e.delta,
+            balance_after=e.balance_after,
+            reason=e.reason,
+            created_at=e.created_at,
+        )
+        for e in entries
+    ]
+    return HistoryPage(items=items, next_cursor=next_cursor)
+
+
+def _status(user_id: str, outcome: Outcome, ledger: Ledger) -> AccountStatusPublic:
+    account = ledger.account(user_id, consistent=True)
+    return AccountStatusPublic(
+        user_id=user_id, status=account.status, balance=account.balance, txn_id=outcome.txn_id
+    )
+
+
+@router.post(
+    "/v1/admin/users/{user_id}/freeze",
+    name="admin_users_freeze",
+    response_model=AccountStatusPublic,
+    response_model_exclude_none=True,
+)
+def admin_users_freeze(
+    user_id: UserId, body: FreezeRequest, admin: AdminUser, ledger: LedgerDep
+) -> AccountStatusPublic:
+    """Freezes the account: it neither earns (earns are held) nor spends. Repeating it is harmless."""
+    outcome = ledger.freeze(user_id, body.reason, f"admin:{admin.user_id}", utcnow())
+    logger.info("account freeze", extra={"user_id": user_id, "outcome": outcome.status, "admin": admin.user_id})
+    return _status(user_id, outcome, ledger)
+
+
+@router.post(
+    "/v1/admin/users/{user_id}/unfreeze",
+    name="admin_users_unfreeze",
+    response_model=AccountStatusPublic,
+    response_model_exclude_none=True,
+)
+def admin_users_unfreeze(
+    user_id: UserId,
+    admin: AdminUser,
+    ledger: LedgerDep,
+    body: Annotated[UnfreezeRequest | None, Body()] = None,
+) -> AccountStatusPublic:
+    """Unfreezes the account; earns held meanwhile are credited a moment later by the points worker."""
+    reason = body.reason if body is not None and body.reason else "unfrozen by admin"
+    outcome = ledger.unfreeze(user_id, reason, f"admin:{admin.user_id}", utcnow())
+    logger.info("account unfreeze", extra={"user_id": user_id, "outcome": outcome.status, "admin": admin.user_id})
+    return _status(user_id, outcome, ledger)

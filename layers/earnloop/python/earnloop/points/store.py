@@ -1,16 +1,67 @@
-"""The only place that builds keys and expressions for the points table."""
+"""The only place that builds keys and expressions for the points table.
+
+Items on an account's partition `ACCT#<user>`:
+- `ACCOUNT` (entity Account): balance, lifetime_earned, status, version, one top-level number per
+  expiry bucket `bkt#<YYYY-MM-DD>`, and `next_expiry` with the sparse `by_expiry` index attributes
+  `exp_pk = EXP#<date>#<shard>`, `exp_sk = <user>`;
+- `TXN#<txn-id>` (entity LedgerEntry): one per committed change; `lsi1sk` orders the history;
+- `HOLD#<txn-id>` (entity Hold): an earn waiting for the account to be unfrozen;
+- `CAP#<rule>#<business-date>` (entity DailyCap): points counted against a daily cap, with a TTL.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import date
+from typing import TYPE_CHECKING, Any
 
-from earnloop.platform.dynamo import marshal
+from earnloop.platform import aws
+from earnloop.platform.dynamo import TxAction, decode_cursor, encode_cursor, marshal, transact, unmarshal
+from earnloop.platform.errors import ConcurrencyError, LimitReachedError, ValidationFailedError
+from earnloop.platform.settings import get_settings
+from earnloop.points.models import ACTIVE, Account, Hold, LedgerEntry, Posting
+from earnloop.points.rules import expiry_shard
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from mypy_boto3_dynamodb import DynamoDBClient
 
 FROZEN = "frozen"
+ACCOUNT_SK = "ACCOUNT"
+BUCKET_PREFIX = "bkt#"
+HISTORY_INDEX = "by_time"
+EXPIRY_INDEX = "by_expiry"
+# Types whose posting must find the account active and, for a spend, funded (checked again in the
+# write, so a stale read can never overdraw or credit a frozen account).
+_NEEDS_ACTIVE = frozenset({"earn", "refund", "spend"})
+
+
+class StaleAccountError(ConcurrencyError):
+    """The account changed between our read and our write; read it again and retry."""
+
+
+class AlreadyAppliedError(Exception):
+    """The transaction id is already in the ledger. Not a failure: the change happened once."""
 
 
 def account_key(user_id: str) -> dict[str, str]:
-    return {"pk": f"ACCT#{user_id}", "sk": "ACCOUNT"}
+    return {"pk": f"ACCT#{user_id}", "sk": ACCOUNT_SK}
+
+
+def entry_key(user_id: str, txn_id: str) -> dict[str, str]:
+    return {"pk": f"ACCT#{user_id}", "sk": f"TXN#{txn_id}"}
+
+
+def hold_key(user_id: str, txn_id: str) -> dict[str, str]:
+    return {"pk": f"ACCT#{user_id}", "sk": f"HOLD#{txn_id}"}
+
+
+def cap_key(user_id: str, rule: str, day: date) -> dict[str, str]:
+    return {"pk": f"ACCT#{user_id}", "sk": f"CAP#{rule}#{day.isoformat()}"}
+
+
+def expiry_partition(day: date, shard: int) -> str:
+    return f"EXP#{day.isoformat()}#{shard}"
 
 
 def account_not_frozen_check(table_name: str, user_id: str) -> dict[str, Any]:
@@ -25,3 +76,294 @@ def account_not_frozen_check(table_name: str, user_id: str) -> dict[str, Any]:
             "ExpressionAttributeValues": marshal({":frozen": FROZEN}),
         }
     }
+
+
+def account_from_item(user_id: str, item: Mapping[str, Any] | None) -> Account:
+    """The account from its stored item (plain values); a missing item is an empty, new account."""
+    if not item:
+        return Account(user_id=user_id)
+    buckets = {
+        date.fromisoformat(name.removeprefix(BUCKET_PREFIX)): int(points)
+        for name, points in item.items()
+        if name.startswith(BUCKET_PREFIX)
+    }
+    return Account(
+        user_id=user_id,
+        balance=int(item.get("balance", 0)),
+        lifetime_earned=int(item.get("lifetime_earned", 0)),
+        status=item.get("status", ACTIVE),
+        version=int(item.get("version", 0)),
+        buckets=buckets,
+        next_expiry=date.fromisoformat(item["next_expiry"]) if item.get("next_expiry") else None,
+    )
+
+
+def _already_applied(reason: Mapping[str, Any]) -> Exception:
+    return AlreadyAppliedError()
+
+
+def _stale(reason: Mapping[str, Any]) -> Exception:
+    return StaleAccountError("the account changed while it was being updated")
+
+
+def _cap_reached(reason: Mapping[str, Any]) -> Exception:
+    return LimitReachedError("daily cap reached")
+
+
+class PointsStore:
+    """Reads and writes of the points table. Each write is one transaction."""
+
+    def __init__(self, ddb: DynamoDBClient, table_name: str) -> None:
+        self._ddb = ddb
+        self._table = table_name
+
+    @classmethod
+    def default(cls) -> PointsStore:
+        return cls(aws.dynamodb(), get_settings().points_table)
+
+    @property
+    def table_name(self) -> str:
+        return self._table
+
+    def account(self, user_id: str, *, consistent: bool = True) -> Account:
+        """The account (version None when it does not exist yet)."""
+        response = self._ddb.get_item(
+            TableName=self._table, Key=marshal(account_key(user_id)), ConsistentRead=consistent
+        )
+        item = response.get("Item")
+        return account_from_item(user_id, unmarshal(item) if item else None)
+
+    def commit(self, posting: Posting) -> None:
+        """Writes the posting in one transaction.
+
+        Raises:
+            AlreadyAppliedError: its txn id is in the ledger already (nothing was written).
+            StaleAccountError: the account is no longer the one the posting was computed from.
+            LimitReachedError: its cap counter has no room left.
+            TransactionConflictError: a concurrent transaction touched the same items.
+        """
+        transact(self._ddb, self.posting_actions(posting))
+
+    def posting_actions(self, posting: Posting) -> list[TxAction]:
+        """The transaction items of a posting, for a caller that adds its own items (redemption
+        commits points and stock together). The entry comes first so that a repeated txn id is
+        reported as such even when the account has moved on since."""
+        actions = [
+            TxAction(
+                {
+                    "Put": {
+                        "TableName": self._table,
+                        "Item": marshal(self._entry_item(posting.entry)),
+                        "ConditionExpression": "attribute_not_exists(pk)",
+                    }
+                },
+                on_condition_failed=_already_applied,
+            ),
+            TxAction({"Update": self._account_update(posting)}, on_condition_failed=_stale),
+        ]
+        if posting.cap is not None:
+            actions.append(TxAction({"Update": self._cap_update(posting)}, on_condition_failed=_cap_reached))
+        if posting.release_hold:
+            key = hold_key(posting.entry.user_id, posting.entry.txn_id)
+            actions.append(TxAction({"Delete": {"TableName": self._table, "Key": marshal(key)}}))
+        return actions
+
+    def _entry_item(self, entry: LedgerEntry) -> dict[str, Any]:
+        return {
+            **entry_key(entry.user_id, entry.txn_id),
+            "entity": "LedgerEntry",
+            **entry.model_dump(),
+            "lsi1sk": f"{entry.created_at}#{entry.txn_id}",
+        }
+
+    def _account_update(self, posting: Posting) -> dict[str, Any]:
+        account, entry = posting.account, posting.entry
+        names = {
+            "#entity": "entity",
+            "#user_id": "user_id",
+            "#balance": "balance",
+            "#lifetime": "lifetime_earned",
+            "#version": "version",
+        }
+        values: dict[str, Any] = {
+            ":entity": "Account",
+            ":user_id": account.user_id,
+            ":delta": entry.delta,
+            ":lifetime": posting.lifetime_delta,
+            ":one": 1,
+        }
+        sets = ["#entity = :entity", "#user_id = :user_id"]
+        removes: list[str] = []
+        adds = ["#balance :delta", "#lifetime :lifetime", "#version :one"]
+        if posting.new_status is not None or not account.exists:
+            names["#status"] = "status"
+            values[":status"] = posting.new_status or ACTIVE
+            sets.append("#status = :status")
+        if posting.next_expiry != account.next_expiry:
+            names.update({"#next": "next_expiry", "#exp_pk": "exp_pk", "#exp_sk": "exp_sk"})
+            if posting.next_expiry is None:
+                removes += ["#next", "#exp_pk", "#exp_sk"]
+            else:
+                shard = expiry_shard(account.user_id, get_settings().expiry_shards)
+                values[":next"] = posting.next_expiry.isoformat()
+                values[":exp_pk"] = expiry_partition(posting.next_expiry, shard)
+                sets += ["#next = :next", "#exp_pk = :exp_pk", "#exp_sk = :user_id"]
+        for position, (day, delta) in enumerate(sorted(posting.bucket_deltas.items())):
+            names[f"#b{position}"] = f"{BUCKET_PREFIX}{day.isoformat()}"
+            if day in posting.emptied:
+                removes.append(f"#b{position}")
+            else:
+                values[f":b{position}"] = delta
+                adds.append(f"#b{position} :b{position}")
+        expression = f"SET {', '.join(sets)} ADD {', '.join(adds)}"
+        if removes:
+            expression += f" REMOVE {', '.join(removes)}"
+
+        if account.exists:
+            conditions = ["#version = :seen"]
+            values[":seen"] = account.version
+            if entry.entry_type in _NEEDS_ACTIVE:
+                names["#status"] = "status"
+                values[":frozen"] = FROZEN
+                conditions.append("#status <> :frozen")
+            if entry.delta < 0 and entry.entry_type == "spend":
+                values[":amount"] = -entry.delta
+                conditions.append("#balance >= :amount")
+            condition = " AND ".join(conditions)
+        else:
+            condition = "attribute_not_exists(pk)"
+        return {
+            "TableName": self._table,
+            "Key": marshal(account_key(account.user_id)),
+            "UpdateExpression": expression,
+            "ConditionExpression": condition,
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": marshal(values),
+        }
+
+    def _cap_update(self, posting: Posting) -> dict[str, Any]:
+        cap = posting.cap
+        assert cap is not None
+        return {
+            "TableName": self._table,
+            "Key": marshal(cap_key(posting.account.user_id, cap.rule, cap.day)),
+            "UpdateExpression": "SET #entity = :entity, #expires = if_not_exists(#expires, :expires) ADD #n :points",
+            "ConditionExpression": "attribute_not_exists(#n) OR #n <= :ceiling",
+            "ExpressionAttributeNames": {"#entity": "entity", "#expires": "expires_at", "#n": "n"},
+            "ExpressionAttributeValues": marshal(
+                {":entity": "DailyCap", ":expires": cap.expires_at, ":points": cap.points, ":ceiling": cap.ceiling}
+            ),
+        }
+
+    def put_hold(self, hold: Hold) -> bool:
+        """Keeps an earn for later, only while the account is frozen. False: it was held already.
+
+        Raises:
+            StaleAccountError: the account is not frozen (any more): apply the earn instead.
+        """
+        command = hold.command
+        check = account_not_frozen_check(self._table, command.user_id)["ConditionCheck"]
+        check["ConditionExpression"] = "#status = :frozen"
+        item = {
+            **hold_key(command.user_id, command.txn_id),
+            "entity": "Hold",
+            "command": command.model_dump(mode="json", exclude_none=True),
+            "held_at": hold.held_at,
+        }
+        try:
+            transact(
+                self._ddb,
+                [
+                    TxAction({"ConditionCheck": check}, on_condition_failed=_stale),
+                    TxAction(
+                        {
+                            "Put": {
+                                "TableName": self._table,
+                                "Item": marshal(item),
+                                "ConditionExpression": "attribute_not_exists(pk)",
+                            }
+                        },
+                        on_condition_failed=_already_applied,
+                    ),
+                ],
+            )
+        except AlreadyAppliedError:
+            return False
+        return True
+
+    def holds(self, user_id: str) -> list[Hold]:
+        """Every held earn of the user, oldest txn id first."""
+        return [Hold.model_validate(item) for item in self._partition(user_id, "HOLD#")]
+
+    def delete_hold(self, user_id: str, txn_id: str) -> None:
+        self._ddb.delete_item(TableName=self._table, Key=marshal(hold_key(user_id, txn_id)))
+
+    def entries(self, user_id: str) -> list[LedgerEntry]:
+        """The whole ledger of a user (reconciliation and tests; the app pages `history`)."""
+        return [LedgerEntry.model_validate(item) for item in self._partition(user_id, "TXN#")]
+
+    def _partition(self, user_id: str, prefix: str) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = []
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
+            "ExpressionAttributeValues": marshal({":pk": f"ACCT#{user_id}", ":prefix": prefix}),
+            "ConsistentRead": True,
+        }
+        while True:
+            response = self._ddb.query(**kwargs)
+            items += [unmarshal(item) for item in response.get("Items", [])]
+            if "LastEvaluatedKey" not in response:
+                return items
+            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+    def history(self, user_id: str, limit: int, cursor: str | None) -> tuple[list[LedgerEntry], str | None]:
+        """One page of the user's ledger, newest first, and the cursor of the next page (None: last).
+
+        Raises:
+            ValidationFailedError: the cursor is not one this query issued.
+        """
+        partition = f"ACCT#{user_id}"
+        start = decode_cursor(cursor, fixed={"pk": {"S": partition}})
+        if start is not None and (
+            set(start) != {"pk", "sk", "lsi1sk"}
+            or "S" not in start["sk"]
+            or "S" not in start["lsi1sk"]
+            or not start["sk"]["S"].startswith("TXN#")
+        ):
+            raise ValidationFailedError("cursor is malformed")
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": HISTORY_INDEX,
+            "KeyConditionExpression": "pk = :pk",
+            "ExpressionAttributeValues": marshal({":pk": partition}),
+            "ScanIndexForward": False,
+            # One more than asked tells whether a next page exists without returning an empty one.
+            "Limit": limit + 1,
+        }
+        if start is not None:
+            kwargs["ExclusiveStartKey"] = start
+        items = [unmarshal(item) for item in self._ddb.query(**kwargs).get("Items", [])]
+        page = items[:limit]
+        next_cursor = None
+        if len(items) > limit:
+            last = page[-1]
+            key = marshal({"pk": partition, "sk": last["sk"], "lsi1sk": last["lsi1sk"]})
+            next_cursor = encode_cursor(key, drop=("pk",))
+        return [LedgerEntry.model_validate(item) for item in page], next_cursor
+
+    def accounts_due(self, day: date, shard: int) -> list[str]:
+        """User ids whose earliest bucket expires on `day`, in one shard of the expiry index."""
+        users: list[str] = []
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": EXPIRY_INDEX,
+            "KeyConditionExpression": "exp_pk = :exp_pk",
+            "ExpressionAttributeValues": marshal({":exp_pk": expiry_partition(day, shard)}),
+        }
+        while True:
+            response = self._ddb.query(**kwargs)
+            users += [unmarshal(item)["exp_sk"] for item in response.get("Items", [])]
+            if "LastEvaluatedKey" not in response:
+                return users
+            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]

@@ -1,0 +1,5 @@
+"""POST /v1/admin/code-batches/{batch_id}/revoke"""
+
+from earnloop.platform.http import function_handler
+
+lambda_handler = function_handler("code_batches_revoke")

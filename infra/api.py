@@ -1,0 +1,133 @@
+"""The HTTP API: one route per method of every FastAPI route, to the function of the same name.
+
+Routes come from `earnloop.platform.app.api_routes()`, never listed here: a route added to a
+context's router is deployed by the next synth, and a route without a catalog function (or an
+HTTP function without a route) fails the synth.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
+
+import jsii
+from aws_cdk import aws_apigateway as apigateway
+from aws_cdk import aws_apigatewayv2 as apigwv2
+from aws_cdk import aws_apigatewayv2_integrations as integrations
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from infra import nag
+from infra.config import API_BURST_LIMIT, API_RATE_LIMIT
+from infra.naming import construct_id, physical
+
+if TYPE_CHECKING:
+    from aws_cdk import aws_lambda as lambda_
+    from fastapi.routing import APIRoute
+
+    from earnloop.platform.catalog import FunctionSpec
+    from infra.config import StageConfig
+
+# HTTP API path parameters are `{name}`; a FastAPI converter (`{rest:path}`) has no equivalent.
+_CONVERTER = re.compile(r"\{[^}]*:[^}]*\}")
+
+ACCESS_LOG_FORMAT = json.dumps(
+    {
+        "requestId": "$context.requestId",
+        "ip": "$context.identity.sourceIp",
+        "requestTime": "$context.requestTime",
+        "routeKey": "$context.routeKey",
+        "status": "$context.status",
+        "protocol": "$context.protocol",
+        "responseLength": "$context.responseLength",
+        "responseLatency": "$context.responseLatency",
+        "integrationLatency": "$context.integrationLatency",
+        "integrationError": "$context.integrationErrorMessage",
+        "error": "$context.error.message",
+    },
+    separators=(",", ":"),
+)
+
+
+@jsii.implements(apigwv2.IAccessLogSettings)
+class _AccessLogSettings:
+    # A jsii interface, not a struct: a dict does not cross the jsii boundary, an object does.
+    def __init__(self, log_group: logs.ILogGroup) -> None:
+        self._destination = apigwv2.LogGroupLogDestination(log_group)
+
+    @property
+    def destination(self) -> apigwv2.IAccessLogDestination:
+        return self._destination
+
+    @property
+    def format(self) -> apigateway.AccessLogFormat:
+        return apigateway.AccessLogFormat.custom(ACCESS_LOG_FORMAT)
+
+
+def route_table(
+    routes: Sequence[APIRoute], specs: Mapping[str, FunctionSpec]
+) -> list[tuple[str, str, str]]:
+    """(method, path, function name) per route method; raises when routes and catalog disagree."""
+    table: list[tuple[str, str, str]] = []
+    for route in routes:
+        spec = specs.get(route.name)
+        if spec is None or spec.kind != "http":
+            raise LookupError(f"route {sorted(route.methods)} {route.path} names no HTTP function {route.name!r}")
+        if _CONVERTER.search(route.path):
+            raise ValueError(f"route {route.path}: path converters cannot be deployed on HTTP API")
+        table.extend((method, route.path, route.name) for method in sorted(route.methods))
+    routed = {name for _, _, name in table}
+    unrouted = sorted(name for name, spec in specs.items() if spec.kind == "http" and name not in routed)
+    if unrouted:
+        raise LookupError(f"HTTP functions without a route: {unrouted}")
+    return table
+
+
+class Api(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        config: StageConfig,
+        routes: Sequence[APIRoute],
+        specs: Mapping[str, FunctionSpec],
+        functions: Mapping[str, lambda_.IFunction],
+    ) -> None:
+        super().__init__(scope, id)
+        self.http_api = apigwv2.HttpApi(
+            self,
+            "HttpApi",
+            api_name=physical(config.stage, "api"),
+            description=f"earnloop {config.stage} mini-program API",
+            create_default_stage=False,
+        )
+        access_logs = logs.LogGroup(
+            self, "AccessLogs", retention=config.log_retention, removal_policy=config.removal_policy
+        )
+        self.stage = apigwv2.HttpStage(
+            self,
+            "DefaultStage",
+            http_api=self.http_api,
+            stage_name="$default",
+            auto_deploy=True,
+            throttle=apigwv2.ThrottleSettings(rate_limit=API_RATE_LIMIT, burst_limit=API_BURST_LIMIT),
+            access_log_settings=_AccessLogSettings(access_logs),
+        )
+        lambda_integrations: dict[str, integrations.HttpLambdaIntegration] = {}
+        self.routes: list[tuple[str, str, str]] = route_table(routes, specs)
+        for method, path, name in self.routes:
+            integration = lambda_integrations.get(name)
+            if integration is None:
+                integration = integrations.HttpLambdaIntegration(f"{construct_id(name)}Integration", functions[name])
+                lambda_integrations[name] = integration
+            self.http_api.add_routes(path=path, methods=[apigwv2.HttpMethod[method]], integration=integration)
+        nag.acknowledge(
+            self.http_api,
+            "APIG4",
+            "earnloop sessions are HS256 JWTs signed with the session secret and verified by every "
+            "function (platform.auth: CurrentUser/AdminUser); HTTP API's JWT authorizer needs an "
+            "OIDC issuer with public keys, and /v1/health and /v1/auth/login are public by design",
+        )

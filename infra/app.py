@@ -1,0 +1,51 @@
+"""The CDK app: `python -m infra.app` (what `cdk.json` runs), `-c stage=prod` selects the stage.
+
+Context: `stage` (default `dev`), `deps_layer` (the dependency layer folder, default
+`build/deps-layer`, built by `make layer`), `alarm_email` (optional subscriber of the alarm topic).
+cdk-nag's AwsSolutions pack is always on: an unacknowledged finding fails the synth.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from aws_cdk import App, Tags
+
+from earnloop.platform.app import api_routes
+from earnloop.platform.catalog import all_functions
+from infra import nag
+from infra.config import StageConfig
+from infra.layer_build import DEFAULT_TARGET
+from infra.stack import EarnloopStack
+
+
+def build(app: App) -> EarnloopStack:
+    """Adds the stack the app's context asks for, with cdk-nag, to `app`."""
+    deps_layer = app.node.try_get_context("deps_layer")
+    config = StageConfig(
+        stage=str(app.node.try_get_context("stage") or "dev"),
+        deps_layer=Path(deps_layer) if deps_layer else DEFAULT_TARGET,
+        alarm_email=app.node.try_get_context("alarm_email") or None,
+    )
+    stack = EarnloopStack(
+        app, f"earnloop-{config.stage}", config=config, specs=all_functions(), routes=api_routes()
+    )
+    Tags.of(stack).add("app", "earnloop")
+    Tags.of(stack).add("stage", config.stage)
+    nag.enable(app)
+    return stack
+
+
+def create_app(context: dict[str, Any] | None = None, outdir: str | None = None) -> tuple[App, EarnloopStack]:
+    app = App(context=context, outdir=outdir)
+    return app, build(app)
+
+
+def main() -> None:
+    app, _ = create_app()
+    app.synth()
+
+
+if __name__ == "__main__":
+    main()

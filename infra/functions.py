@@ -1,0 +1,201 @@
+"""Every function of `earnloop.platform.catalog`, from one factory, each with its own role.
+
+The factory gives all of them the same defaults (runtime, arm64, JSON logs, active tracing, a log
+group with retention, the library and dependency layers, the environment `Settings` reads);
+memory and timeout come from the spec, permissions only from the spec's grants.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from aws_cdk import Duration
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from earnloop.platform.observability import SERVICE, metrics
+from earnloop.platform.resources import SECRETS, TABLES, Index, table
+from earnloop.platform.settings import Settings
+from infra import nag
+from infra.layer_build import PYTHON_VERSION
+from infra.naming import construct_id, physical
+
+if TYPE_CHECKING:
+    from earnloop.platform.catalog import FunctionSpec, Grant
+    from infra.config import StageConfig
+    from infra.data import Data
+    from infra.events import Events
+    from infra.secrets import Secrets
+
+ROOT = Path(__file__).resolve().parents[1]
+FUNCTIONS_DIR = ROOT / "functions"
+LIBRARY_DIR = ROOT / "layers" / "earnloop"
+HANDLER = "handler.lambda_handler"
+
+RUNTIME: lambda_.Runtime = getattr(lambda_.Runtime, "PYTHON_" + PYTHON_VERSION.replace(".", "_"))
+ARCHITECTURE = lambda_.Architecture.ARM_64
+
+# Nothing local ships: the local cloud (`earnloop.local`) and build leftovers stay out of the layer.
+LIBRARY_EXCLUDE = ["python/earnloop/local", "**/__pycache__", "**/*.pyc", "python/*.egg-info"]
+CODE_EXCLUDE = ["**/__pycache__", "**/*.pyc"]
+
+TABLE_READ = ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:BatchGetItem", "dynamodb:ConditionCheckItem"]
+TABLE_WRITE = ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"]
+
+# HTTP API gives up on an integration after 30 s.
+HTTP_MAX_TIMEOUT_S = 29
+
+
+def settings_variable(field: str) -> str:
+    """`points_table` -> `EARNLOOP_POINTS_TABLE`, refusing a name `Settings` would not read."""
+    if field not in Settings.model_fields:
+        raise KeyError(f"Settings has no field {field!r}")
+    return f"EARNLOOP_{field.upper()}"
+
+
+class Functions(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        config: StageConfig,
+        specs: Iterable[FunctionSpec],
+        data: Data,
+        secrets: Secrets,
+        events: Events,
+    ) -> None:
+        super().__init__(scope, id)
+        self._config = config
+        self._data = data
+        self._secrets = secrets
+        self._events = events
+        self.library = lambda_.LayerVersion(
+            self,
+            "Library",
+            code=lambda_.Code.from_asset(str(LIBRARY_DIR), exclude=LIBRARY_EXCLUDE),
+            compatible_runtimes=[RUNTIME],
+            compatible_architectures=[ARCHITECTURE],
+            description="earnloop library (layers/earnloop)",
+        )
+        if not config.deps_layer.is_dir():
+            raise FileNotFoundError(f"{config.deps_layer} is missing: run `make layer` first")
+        self.dependencies = lambda_.LayerVersion(
+            self,
+            "Dependencies",
+            code=lambda_.Code.from_asset(str(config.deps_layer)),
+            compatible_runtimes=[RUNTIME],
+            compatible_architectures=[ARCHITECTURE],
+            description="earnloop runtime dependencies (make layer)",
+        )
+        self.environment = self._environment()
+        self.functions: dict[str, lambda_.Function] = {}
+        self.log_groups: dict[str, logs.LogGroup] = {}
+        for spec in specs:
+            self.functions[spec.name] = self._function(spec)
+
+    def _environment(self) -> dict[str, str]:
+        environment = {
+            settings_variable("stage"): self._config.stage,
+            settings_variable("event_bus"): self._events.bus.event_bus_name,
+            "POWERTOOLS_SERVICE_NAME": SERVICE,
+            "POWERTOOLS_METRICS_NAMESPACE": str(metrics.namespace),
+        }
+        for definition in TABLES:
+            environment[settings_variable(definition.settings_field)] = self._data.tables[
+                definition.name
+            ].table_name
+        for secret in SECRETS:
+            environment[settings_variable(secret.settings_field)] = self._secrets.secrets[secret.name].secret_arn
+        return environment
+
+    def _function(self, spec: FunctionSpec) -> lambda_.Function:
+        code = FUNCTIONS_DIR / spec.name
+        if not (code / "handler.py").is_file():
+            raise FileNotFoundError(f"catalog function {spec.name!r} has no {code}/handler.py")
+        if spec.kind == "http" and spec.timeout_s > HTTP_MAX_TIMEOUT_S:
+            raise ValueError(f"{spec.name}: HTTP functions must finish within {HTTP_MAX_TIMEOUT_S} s")
+        cid = construct_id(spec.name)
+        name = physical(self._config.stage, spec.name)
+        log_group = logs.LogGroup(
+            self,
+            f"{cid}Logs",
+            log_group_name=f"/aws/lambda/{name}",
+            retention=self._config.log_retention,
+            removal_policy=self._config.removal_policy,
+        )
+        self.log_groups[spec.name] = log_group
+        role = iam.Role(
+            self,
+            f"{cid}Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description=f"earnloop {self._config.stage} {spec.name}: only its catalog grants",
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["logs:CreateLogStream", "logs:PutLogEvents"], resources=[log_group.log_group_arn]
+            )
+        )
+        for statement in self._statements(spec.grants):
+            role.add_to_policy(statement)
+        function = lambda_.Function(
+            self,
+            cid,
+            function_name=name,
+            description=spec.description or spec.name,
+            runtime=RUNTIME,
+            architecture=ARCHITECTURE,
+            handler=HANDLER,
+            code=lambda_.Code.from_asset(str(code), exclude=CODE_EXCLUDE),
+            layers=[self.library, self.dependencies],
+            memory_size=spec.memory_mb,
+            timeout=Duration.seconds(spec.timeout_s),
+            role=role,
+            log_group=log_group,
+            logging_format=lambda_.LoggingFormat.JSON,
+            tracing=lambda_.Tracing.ACTIVE,
+            environment=self.environment,
+        )
+        nag.acknowledge(
+            role,
+            "IAM5[Resource::*]",
+            "X-Ray PutTraceSegments/PutTelemetryRecords (added by active tracing) support no "
+            "resource-level permissions; every other statement names its resources",
+        )
+        return function
+
+    def _statements(self, grants: Iterable[Grant]) -> list[iam.PolicyStatement]:
+        statements: list[iam.PolicyStatement] = []
+        for grant in grants:
+            if grant.kind == "table":
+                target = self._data.tables[grant.name]
+                # Each index by name rather than `index/*`: an index added later is granted by
+                # its definition, and nothing else is.
+                indexes = [f"{target.table_arn}/index/{index.name}" for index in _indexes(grant.name)]
+                statements.append(iam.PolicyStatement(actions=TABLE_READ, resources=[target.table_arn, *indexes]))
+                if grant.access in ("write", "readwrite"):
+                    statements.append(iam.PolicyStatement(actions=TABLE_WRITE, resources=[target.table_arn]))
+            elif grant.kind == "secret":
+                secret = self._secrets.secrets[grant.name]
+                statements.append(
+                    iam.PolicyStatement(actions=["secretsmanager:GetSecretValue"], resources=[secret.secret_arn])
+                )
+            elif grant.kind == "bus":
+                statements.append(
+                    iam.PolicyStatement(actions=["events:PutEvents"], resources=[self._events.bus.event_bus_arn])
+                )
+            elif grant.kind == "queue":
+                queue = self._events.queues[grant.name]
+                statements.append(iam.PolicyStatement(actions=["sqs:SendMessage"], resources=[queue.queue_arn]))
+            else:
+                raise ValueError(f"unknown grant kind {grant.kind!r}")
+        return statements
+
+
+def _indexes(table_name: str) -> tuple[Index, ...]:
+    definition = table(table_name)
+    return (*definition.gsis, *definition.lsis)

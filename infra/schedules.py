@@ -1,0 +1,87 @@
+"""An EventBridge Scheduler schedule per `kind="schedule"` catalog function.
+
+Schedules run in Asia/Shanghai, the zone of business days (caps, expiry, reminders), so a
+`cron(0 0 * * ? *)` job runs at the start of a business day.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
+
+from aws_cdk import Duration, TimeZone
+from aws_cdk import aws_lambda_destinations as destinations
+from aws_cdk import aws_scheduler as scheduler
+from aws_cdk import aws_scheduler_targets as scheduler_targets
+from constructs import Construct
+
+from infra import nag
+from infra.events import dead_letter_queue
+from infra.naming import construct_id, physical
+
+if TYPE_CHECKING:
+    from aws_cdk import aws_lambda as lambda_
+    from aws_cdk import aws_sqs as sqs
+
+    from earnloop.platform.catalog import FunctionSpec
+    from infra.config import StageConfig
+
+TIME_ZONE = TimeZone.ASIA_SHANGHAI
+RETRY_ATTEMPTS = 3
+MAX_EVENT_AGE = Duration.hours(1)
+DLQ_RETENTION = Duration.days(14)
+
+
+class Schedules(Construct):
+    """Nothing is created until the catalog has a scheduled function."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        config: StageConfig,
+        specs: Iterable[FunctionSpec],
+        functions: Mapping[str, lambda_.Function],
+    ) -> None:
+        super().__init__(scope, id)
+        self.schedules: dict[str, scheduler.Schedule] = {}
+        self.dlq: sqs.Queue | None = None
+        for spec in specs:
+            if spec.kind != "schedule":
+                continue
+            if not spec.schedule:
+                raise ValueError(f"scheduled function {spec.name!r} has no schedule expression")
+            dlq = self._dead_letters(config)
+            # Scheduler invokes asynchronously: its retries cover failed invocations, Lambda's
+            # own async retries cover a function that ran and failed. Both end in the DLQ.
+            functions[spec.name].configure_async_invoke(
+                retry_attempts=2, max_event_age=MAX_EVENT_AGE, on_failure=destinations.SqsDestination(dlq)
+            )
+            self.schedules[spec.name] = scheduler.Schedule(
+                self,
+                construct_id(spec.name),
+                schedule_name=physical(config.stage, spec.name),
+                description=spec.description or spec.name,
+                schedule=scheduler.ScheduleExpression.expression(spec.schedule, TIME_ZONE),
+                target=scheduler_targets.LambdaInvoke(
+                    functions[spec.name],
+                    retry_attempts=RETRY_ATTEMPTS,
+                    max_event_age=MAX_EVENT_AGE,
+                    dead_letter_queue=dlq,
+                ),
+            )
+
+    def _dead_letters(self, config: StageConfig) -> sqs.Queue:
+        """One DLQ for every schedule: an invocation that never succeeded, for an operator."""
+        if self.dlq is None:
+            self.dlq = dead_letter_queue(
+                self, "Dlq", name=physical(config.stage, "schedules-dlq"), retention=DLQ_RETENTION
+            )
+            nag.acknowledge(
+                self.dlq,
+                "SQS3",
+                "this queue is itself a dead-letter queue: Scheduler and Lambda's async "
+                "invocation send it the scheduled runs that failed all their retries",
+            )
+        return self.dlq

@@ -1,0 +1,107 @@
+"""Pure rules of the codes context: scan rate windows, batch validity, export ranges, claim shards."""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Literal
+
+from earnloop.platform.clock import iso
+from earnloop.platform.errors import ValidationFailedError
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+PENDING_SHARDS = 8
+# A deployed Lambda answers at most 6 MB. A row is at most 7 + 41 + 64 + 41 characters plus
+# separators (a serial, a code, a URL base of up to 64 characters and the code again), about 157
+# bytes once JSON-escaped in Lambda's response: 30,000 rows stay under 4.8 MB.
+MAX_EXPORT_ROWS = 30_000
+# Counters outlive their hour by a day; TTL only tidies up, the window is in the key.
+RATE_COUNTER_GRACE = timedelta(days=1)
+
+BatchRejection = Literal["revoked", "not_yet_valid", "expired"]
+
+
+@dataclass(frozen=True)
+class RateWindow:
+    """The hour of UTC a scan counts against."""
+
+    key: str
+    retry_after_s: int
+    expires_at: int
+
+
+def rate_window(now: datetime) -> RateWindow:
+    """The current UTC hour: its key suffix (`YYYYMMDDHH`), the seconds until it ends (at least 1,
+    what a limited caller is told to wait) and when its counter may be deleted (epoch seconds)."""
+    moment = now.astimezone(UTC)
+    start = moment.replace(minute=0, second=0, microsecond=0)
+    end = start + timedelta(hours=1)
+    remaining = end - moment
+    retry_after = max(1, int(remaining.total_seconds() + 0.999999))
+    return RateWindow(
+        key=start.strftime("%Y%m%d%H"),
+        retry_after_s=retry_after,
+        expires_at=int((end + RATE_COUNTER_GRACE).timestamp()),
+    )
+
+
+def batch_rejection(batch: Mapping[str, object], now: datetime) -> BatchRejection | None:
+    """Why a batch's codes cannot be claimed at `now`, or None when they can.
+
+    A missing `valid_from`/`valid_until` leaves that side of the window open. Timestamps are
+    compared as stored text (UTC ISO with milliseconds sorts as time), exactly as DynamoDB does.
+    """
+    if batch.get("revoked") is not False:
+        return "revoked"
+    at = iso(now)
+    valid_from, valid_until = batch.get("valid_from"), batch.get("valid_until")
+    if isinstance(valid_from, str) and valid_from > at:
+        return "not_yet_valid"
+    if isinstance(valid_until, str) and valid_until <= at:
+        return "expired"
+    return None
+
+
+def pending_shard(scan_id: str) -> int:
+    """The shard of the pending-claims index a claim waits in; spreads a spike over 8 partitions."""
+    return zlib.crc32(scan_id.encode()) % PENDING_SHARDS
+
+
+@dataclass(frozen=True)
+class ExportRange:
+    """Serials `first`..`last` inclusive."""
+
+    first: int
+    last: int
+
+    @property
+    def rows(self) -> int:
+        return self.last - self.first + 1
+
+
+def export_range(
+    batch_count: int, start: int | None, count: int | None, *, whole_batch_allowed: bool
+) -> ExportRange:
+    """The serials an export covers. Without `count` it runs to the end of the batch, which only
+    a local stage may do for more than `MAX_EXPORT_ROWS` codes (a deployed answer is capped at 6 MB).
+
+    Raises:
+        ValidationFailedError: a range outside the batch, or too large for one answer.
+    """
+    first = start or 1
+    if first < 1 or first > batch_count:
+        raise ValidationFailedError(f"start must be between 1 and {batch_count}")
+    if count is not None:
+        if not 1 <= count <= MAX_EXPORT_ROWS:
+            raise ValidationFailedError(f"count must be between 1 and {MAX_EXPORT_ROWS}")
+        return ExportRange(first, min(batch_count, first + count - 1))
+    wanted = ExportRange(first, batch_count)
+    if wanted.rows > MAX_EXPORT_ROWS and not whole_batch_allowed:
+        raise ValidationFailedError(
+            f"export at most {MAX_EXPORT_ROWS} codes per request with ?start=&count=",
+            max_count=MAX_EXPORT_ROWS,
+        )
+    return wanted

@@ -1,0 +1,253 @@
+"""Use cases of the codes context: one function per action, dependencies passed in."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+from aws_lambda_powertools.metrics import MetricUnit, single_metric
+
+from earnloop.codes.codec import QrKeys, Signer, is_batch_id, new_batch_id, parse_scan_id, parse_unverified, verify
+from earnloop.codes.csv_export import csv_chunks
+from earnloop.codes.models import (
+    Batch,
+    BatchCreate,
+    Claim,
+    Product,
+    ScanAccepted,
+    ScanCreate,
+    ScanPublic,
+)
+from earnloop.codes.rules import ExportRange, batch_rejection, export_range, rate_window
+from earnloop.codes.store import BatchIdTakenError, ClaimRequest
+from earnloop.platform.clock import iso
+from earnloop.platform.dynamo import TransactionConflictError
+from earnloop.platform.errors import EarnloopError, InvalidCodeError, NotFoundError, ValidationFailedError
+from earnloop.platform.observability import logger, mask, metrics
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from earnloop.points.events import PointsChanged
+
+CLAIM_ATTEMPTS = 3
+BATCH_ID_ATTEMPTS = 3
+
+
+class Store(Protocol):
+    def put_batch(self, batch: Batch) -> None: ...
+    def get_batch(self, batch_id: str) -> Batch | None: ...
+    def revoke_batch(self, batch_id: str, by: str, now: datetime) -> Batch: ...
+    def claim(self, request: ClaimRequest) -> None: ...
+    def get_claim(self, batch_id: str, serial: int) -> Claim | None: ...
+    def mark_credited(
+        self, batch_id: str, serial: int, code: str, user_id: str, credited_at: str
+    ) -> tuple[Claim | None, bool]: ...
+
+
+class Batches(Protocol):
+    def get(self, batch_id: str, load: Callable[[str], Batch | None]) -> Batch | None: ...
+
+
+class ClaimMismatchError(Exception):
+    """Points were credited for a code whose claim is missing or someone else's: a data fault, kept
+    for an operator (the message goes to the dead-letter queue), never silently dropped."""
+
+
+# Admin: batches
+
+
+def create_batch(store: Store, keys: QrKeys, body: BatchCreate, by: str, now: datetime) -> Batch:
+    """A new batch of `body.count` codes, signed with the current key. No per-code item is written.
+
+    Raises:
+        ValidationFailedError: its validity window has already ended.
+    """
+    if body.valid_until is not None and body.valid_until <= now:
+        raise ValidationFailedError("valid_until is in the past")
+    for _ in range(BATCH_ID_ATTEMPTS):
+        batch = Batch(
+            batch_id=new_batch_id(),
+            sku=body.sku,
+            product_name=body.product_name,
+            points=body.points,
+            count=body.count,
+            tags=list(dict.fromkeys(body.tags)),
+            campaign=body.campaign,
+            valid_from=iso(body.valid_from) if body.valid_from else None,
+            valid_until=iso(body.valid_until) if body.valid_until else None,
+            revoked=False,
+            key_version=keys.current,
+            created_at=iso(now),
+            created_by=by,
+        )
+        try:
+            store.put_batch(batch)
+        except BatchIdTakenError:
+            continue
+        logger.info("batch created", extra={"batch_id": batch.batch_id, "count": batch.count, "sku": batch.sku})
+        return batch
+    raise RuntimeError("could not find a free batch id")
+
+
+def revoke_batch(store: Store, batch_id: str, by: str, now: datetime) -> Batch:
+    """Revokes a batch (idempotent). Claims already accepted are still credited.
+
+    Raises:
+        NotFoundError: no such batch.
+    """
+    batch = store.revoke_batch(_batch_id(batch_id), by, now)
+    logger.info("batch revoked", extra={"batch_id": batch.batch_id})
+    return batch
+
+
+@dataclass(frozen=True)
+class Export:
+    batch: Batch
+    range: ExportRange
+    chunks: Iterator[str]
+
+    @property
+    def filename(self) -> str:
+        return f"codes-{self.batch.batch_id}-{self.range.first}-{self.range.last}.csv"
+
+
+def export_codes(
+    store: Store,
+    keys: QrKeys,
+    batch_id: str,
+    *,
+    start: int | None,
+    count: int | None,
+    url_base: str,
+    whole_batch_allowed: bool,
+) -> Export:
+    """The CSV of a batch's codes (or a range of them), generated lazily: memory does not grow with
+    the number of rows. Everything that can fail is checked before the first row.
+
+    Raises:
+        NotFoundError: no such batch.
+        ValidationFailedError: a range outside the batch or too large for one answer.
+    """
+    batch = store.get_batch(_batch_id(batch_id))
+    if batch is None:
+        raise NotFoundError("no such batch")
+    wanted = export_range(batch.count, start, count, whole_batch_allowed=whole_batch_allowed)
+    signer = Signer(keys, batch.key_version, batch.batch_id)
+    logger.info("codes exported", extra={"batch_id": batch.batch_id, "first": wanted.first, "last": wanted.last})
+    return Export(batch, wanted, csv_chunks(signer.code, wanted.first, wanted.last, url_base))
+
+
+# Scans
+
+
+def create_scan(
+    store: Store, keys: QrKeys, batches: Batches, body: ScanCreate, user_id: str, now: datetime, limit: int
+) -> ScanAccepted:
+    """Claims a scanned code for `user_id`: verified without a read, committed in one transaction.
+
+    Raises:
+        InvalidCodeError: malformed, forged, revoked, or outside its batch's window (400).
+        CodeAlreadyClaimedError: claimed before, by anyone (409).
+        AccountFrozenError: the user's points account is frozen (423).
+        RateLimitedError: more than `limit` accepted scans this UTC hour (429).
+    """
+    try:
+        accepted = _claim(store, keys, batches, body, user_id, now, limit)
+    except EarnloopError as error:
+        reason = str(error.extensions.get("reason", error.code))
+        _count_rejection(reason)
+        logger.info("scan rejected", extra={"reason": reason, "user_id": user_id})
+        raise
+    metrics.add_metric(name="ScansAccepted", unit=MetricUnit.Count, value=1)
+    return accepted
+
+
+def _claim(
+    store: Store, keys: QrKeys, batches: Batches, body: ScanCreate, user_id: str, now: datetime, limit: int
+) -> ScanAccepted:
+    ref = verify(keys, body.code)
+    batch = batches.get(ref.batch_id, store.get_batch)
+    # Only the key holder can sign these; they mean a leaked key or a bug, so they are logged apart.
+    if batch is None or batch.key_version != ref.key_version or ref.serial > batch.count:
+        logger.warning("signed code outside any batch", extra={"batch_id": ref.batch_id, "serial": ref.serial})
+        raise InvalidCodeError("this code is not genuine", reason="forged")
+    # The cached batch answers most dead codes without a write; the transaction re-checks it.
+    rejection = batch_rejection(batch.model_dump(), now)
+    if rejection is not None:
+        raise InvalidCodeError("this code is no longer valid", reason=rejection)
+    claim = Claim(
+        scan_id=ref.scan_id,
+        code=ref.code,
+        batch_id=batch.batch_id,
+        serial=ref.serial,
+        user_id=user_id,
+        points=batch.points,
+        sku=batch.sku,
+        product_name=batch.product_name,
+        tags=batch.tags,
+        campaign=batch.campaign,
+        claimed_at=iso(now),
+    )
+    request = ClaimRequest(claim=claim, window=rate_window(now), limit=limit, now=now)
+    for attempt in range(1, CLAIM_ATTEMPTS + 1):
+        try:
+            store.claim(request)
+            break
+        except TransactionConflictError:
+            # Someone scanned the same code (or the user scanned twice) at the same instant; the
+            # retry sees the winner's claim and answers 409 like any later scan.
+            if attempt == CLAIM_ATTEMPTS:
+                raise
+    logger.info("scan accepted", extra={"scan_id": claim.scan_id, "user_id": user_id, "points": claim.points})
+    return ScanAccepted(
+        scan_id=claim.scan_id, points=claim.points, product=Product(sku=claim.sku, name=claim.product_name)
+    )
+
+
+def _count_rejection(reason: str) -> None:
+    with single_metric(
+        name="ScansRejected",
+        unit=MetricUnit.Count,
+        value=1,
+        namespace=metrics.namespace,
+        default_dimensions={"service": str(metrics.service)},
+    ) as metric:
+        metric.add_dimension(name="reason", value=reason)
+
+
+def get_scan(store: Store, scan_id: str, user_id: str) -> ScanPublic:
+    """A scan's status, for the user who claimed it only.
+
+    Raises:
+        NotFoundError: no such scan, or someone else's.
+    """
+    parsed = parse_scan_id(scan_id)
+    claim = store.get_claim(*parsed) if parsed else None
+    if claim is None or claim.user_id != user_id:
+        raise NotFoundError("no such scan")
+    return ScanPublic(scan_id=claim.scan_id, status=claim.status, points=claim.points, credited_at=claim.credited_at)
+
+
+def mark_credited(store: Store, event: PointsChanged) -> None:
+    """Marks the claim behind a `scan#<code>` ledger entry credited; a redelivery is a no-op.
+
+    Raises:
+        ClaimMismatchError: no claim of that code, or one by another user.
+    """
+    code = event.txn_id.removeprefix("scan#")
+    ref = parse_unverified(code) if event.txn_id.startswith("scan#") else None
+    if ref is None:
+        logger.warning("points change is not a scan credit", extra={"txn_id": event.txn_id})
+        return
+    claim, changed = store.mark_credited(ref.batch_id, ref.serial, ref.code, event.user_id, event.created_at)
+    if claim is None or claim.user_id != event.user_id or claim.status != "credited":
+        raise ClaimMismatchError(f"no claim of {ref.scan_id} by {mask(event.user_id)}")
+    logger.info("claim credited" if changed else "claim was credited already", extra={"scan_id": claim.scan_id})
+
+
+def _batch_id(text: str) -> str:
+    if not is_batch_id(text):
+        raise NotFoundError("no such batch")
+    return text

@@ -1,0 +1,288 @@
+"""The only place that builds keys and expressions for the codes table.
+
+Items: a batch `BATCH#<id>`/`BATCH`, a claim `CODE#<batch>#<serial>`/`CLAIM`, a scan rate counter
+`RATE#<user>#<YYYYMMDDHH>`/`RATE`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError
+
+from earnloop.codes.models import Batch, Claim
+from earnloop.codes.rules import batch_rejection, pending_shard
+from earnloop.platform import aws
+from earnloop.platform.clock import iso
+from earnloop.platform.dynamo import TxAction, is_condition_failure, marshal, transact, unmarshal
+from earnloop.platform.errors import (
+    AccountFrozenError,
+    CodeAlreadyClaimedError,
+    InvalidCodeError,
+    NotFoundError,
+    RateLimitedError,
+)
+from earnloop.platform.settings import get_settings
+from earnloop.points.store import account_not_frozen_check
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+    from earnloop.codes.rules import RateWindow
+
+BATCH_ENTITY = "Batch"
+CLAIM_ENTITY = "Claim"
+RATE_ENTITY = "ScanRate"
+
+
+def batch_key(batch_id: str) -> dict[str, str]:
+    return {"pk": f"BATCH#{batch_id}", "sk": "BATCH"}
+
+
+def claim_key(batch_id: str, serial: int) -> dict[str, str]:
+    return {"pk": f"CODE#{batch_id}#{serial}", "sk": "CLAIM"}
+
+
+def rate_key(user_id: str, window: str) -> dict[str, str]:
+    return {"pk": f"RATE#{user_id}#{window}", "sk": "RATE"}
+
+
+class BatchIdTakenError(Exception):
+    """A new batch id collided with an existing one (40 random bits: astronomically rare)."""
+
+
+@dataclass(frozen=True)
+class ClaimRequest:
+    """Everything the scan transaction commits or checks."""
+
+    claim: Claim
+    window: RateWindow
+    limit: int
+    now: datetime
+
+
+class CodesStore:
+    def __init__(self, ddb: DynamoDBClient, table: str, points_table: str) -> None:
+        self._ddb = ddb
+        self._table = table
+        self._points_table = points_table
+
+    # Batches
+
+    def put_batch(self, batch: Batch) -> None:
+        """Writes a new batch.
+
+        Raises:
+            BatchIdTakenError: its id is taken.
+        """
+        item = {**batch_key(batch.batch_id), "entity": BATCH_ENTITY, **batch.model_dump()}
+        try:
+            self._ddb.put_item(
+                TableName=self._table, Item=marshal(item), ConditionExpression="attribute_not_exists(pk)"
+            )
+        except ClientError as error:
+            if is_condition_failure(error):
+                raise BatchIdTakenError(batch.batch_id) from error
+            raise
+
+    def get_batch(self, batch_id: str) -> Batch | None:
+        response = self._ddb.get_item(TableName=self._table, Key=marshal(batch_key(batch_id)), ConsistentRead=True)
+        item = response.get("Item")
+        return Batch.model_validate(unmarshal(item)) if item else None
+
+    def revoke_batch(self, batch_id: str, by: str, now: datetime) -> Batch:
+        """Marks a batch revoked; revoking again changes nothing but returns it.
+
+        Raises:
+            NotFoundError: no such batch.
+        """
+        try:
+            response = self._ddb.update_item(
+                TableName=self._table,
+                Key=marshal(batch_key(batch_id)),
+                UpdateExpression=(
+                    "SET revoked = :true, revoked_at = if_not_exists(revoked_at, :now), "
+                    "revoked_by = if_not_exists(revoked_by, :by)"
+                ),
+                ConditionExpression="attribute_exists(pk)",
+                ExpressionAttributeValues=marshal({":true": True, ":now": iso(now), ":by": by}),
+                ReturnValues="ALL_NEW",
+            )
+        except ClientError as error:
+            if is_condition_failure(error):
+                raise NotFoundError("no such batch") from error
+            raise
+        return Batch.model_validate(unmarshal(response["Attributes"]))
+
+    # Claims
+
+    def claim(self, request: ClaimRequest) -> None:
+        """Claims a code, counts the scan against the user's hourly limit, and checks the batch is
+        still open and the account not frozen: all in one transaction.
+
+        The actions are listed in the order their failures should win when several fail at once:
+        a dead code is reported before a frozen account, a taken code before a rate limit (waiting
+        would not help).
+
+        Raises:
+            InvalidCodeError: the batch is revoked or outside its window.
+            AccountFrozenError: the user's points account is frozen.
+            CodeAlreadyClaimedError: anyone claimed this code before.
+            RateLimitedError: the user reached the hourly limit (Retry-After: the end of the hour).
+            TransactionConflictError: a concurrent transaction touched the same items.
+        """
+        claim, now = request.claim, iso(request.now)
+        claim_item = {
+            **claim_key(claim.batch_id, claim.serial),
+            "entity": CLAIM_ENTITY,
+            **claim.model_dump(),
+            "pending_pk": f"PENDING#{pending_shard(claim.scan_id)}",
+            "pending_sk": claim.claimed_at,
+        }
+        batch_check = TxAction(
+            {
+                "ConditionCheck": {
+                    "TableName": self._table,
+                    "Key": marshal(batch_key(claim.batch_id)),
+                    "ConditionExpression": (
+                        "revoked = :false"
+                        " AND (attribute_not_exists(valid_from) OR valid_from <= :now)"
+                        " AND (attribute_not_exists(valid_until) OR valid_until > :now)"
+                    ),
+                    "ExpressionAttributeValues": marshal({":false": False, ":now": now}),
+                    "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+                }
+            },
+            on_condition_failed=_batch_closed(request.now),
+        )
+        frozen_check = TxAction(
+            account_not_frozen_check(self._points_table, claim.user_id),
+            on_condition_failed=lambda _: AccountFrozenError("the points account is frozen"),
+        )
+        put_claim = TxAction(
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": marshal(claim_item),
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            },
+            on_condition_failed=lambda _: CodeAlreadyClaimedError(
+                "this code has been claimed already", scan_id=claim.scan_id
+            ),
+        )
+        count_scan = TxAction(
+            {
+                "Update": {
+                    "TableName": self._table,
+                    "Key": marshal(rate_key(claim.user_id, request.window.key)),
+                    "UpdateExpression": "ADD n :one SET entity = :entity, user_id = :user, expires_at = :exp",
+                    "ConditionExpression": "attribute_not_exists(n) OR n < :limit",
+                    "ExpressionAttributeValues": marshal(
+                        {
+                            ":one": 1,
+                            ":limit": request.limit,
+                            ":entity": RATE_ENTITY,
+                            ":user": claim.user_id,
+                            ":exp": request.window.expires_at,
+                        }
+                    ),
+                }
+            },
+            on_condition_failed=lambda _: RateLimitedError(
+                request.window.retry_after_s, "too many scans this hour"
+            ),
+        )
+        transact(self._ddb, [batch_check, frozen_check, put_claim, count_scan])
+
+    def get_claim(self, batch_id: str, serial: int) -> Claim | None:
+        response = self._ddb.get_item(
+            TableName=self._table, Key=marshal(claim_key(batch_id, serial)), ConsistentRead=True
+        )
+        item = response.get("Item")
+        return Claim.model_validate(unmarshal(item)) if item else None
+
+    def mark_credited(
+        self, batch_id: str, serial: int, code: str, user_id: str, credited_at: str
+    ) -> tuple[Claim | None, bool]:
+        """Flips `user_id`'s accepted claim of `code` to credited and takes it off the pending index.
+
+        Returns the claim as it is now (None when there is no claim of that code) and whether this
+        call changed it. A claim credited already is left as it is: a redelivered event is a no-op.
+        """
+        try:
+            response = self._ddb.update_item(
+                TableName=self._table,
+                Key=marshal(claim_key(batch_id, serial)),
+                UpdateExpression="SET #status = :credited, credited_at = :at REMOVE pending_pk, pending_sk",
+                ConditionExpression="code = :code AND user_id = :user AND #status = :accepted",
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues=marshal(
+                    {
+                        ":credited": "credited",
+                        ":accepted": "accepted",
+                        ":at": credited_at,
+                        ":code": code,
+                        ":user": user_id,
+                    }
+                ),
+                ReturnValues="ALL_NEW",
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+        except ClientError as error:
+            if not is_condition_failure(error):
+                raise
+            old = error.response.get("Item")
+            current = Claim.model_validate(unmarshal(old)) if old else None
+            return (current if current is not None and current.code == code else None), False
+        return Claim.model_validate(unmarshal(response["Attributes"])), True
+
+
+def codes_store() -> CodesStore:
+    """The store on this stage's tables (cheap: the client is created once per container)."""
+    settings = get_settings()
+    return CodesStore(aws.dynamodb(), settings.codes_table, settings.points_table)
+
+
+def _batch_closed(now: datetime) -> Callable[[Mapping[str, Any]], Exception]:
+    def translate(reason: Mapping[str, Any]) -> Exception:
+        item = reason.get("Item")
+        # Without the old image (an emulator may omit it) the batch can only have been revoked:
+        # its window was checked against the same clock before the transaction.
+        why = batch_rejection(unmarshal(item), now) if item else None
+        return InvalidCodeError("this code is no longer valid", reason=why or "revoked")
+
+    return translate
+
+
+class BatchCache:
+    """Batches by id, kept for `ttl_s` per container: a promotional spike reads each batch once a
+    minute, not once a scan. Staleness is safe: the scan transaction re-checks revocation and window."""
+
+    def __init__(self, ttl_s: float = 60.0, max_entries: int = 1024, clock: Callable[[], float] = time.monotonic):
+        self._ttl_s = ttl_s
+        self._max = max_entries
+        self._clock = clock
+        self._entries: OrderedDict[str, tuple[float, Batch]] = OrderedDict()
+
+    def get(self, batch_id: str, load: Callable[[str], Batch | None]) -> Batch | None:
+        now = self._clock()
+        cached = self._entries.get(batch_id)
+        if cached is not None and now - cached[0] < self._ttl_s:
+            self._entries.move_to_end(batch_id)
+            return cached[1]
+        batch = load(batch_id)
+        if batch is None:
+            self._entries.pop(batch_id, None)
+            return None
+        self._entries[batch_id] = (now, batch)
+        self._entries.move_to_end(batch_id)
+        while len(self._entries) > self._max:
+            self._entries.popitem(last=False)
+        return batch

@@ -1,0 +1,202 @@
+"""The only place that builds keys and expressions for the identity table.
+
+Items:
+    USER#<id>                     PROFILE              entity=User       the profile and roles
+    IDENT#wx_unionid#<unionid>    IDENT                entity=Identity   -> user_id
+    IDENT#wx_openid#<openid>      IDENT                entity=Identity   -> user_id
+    USER#<id>                     TAG#<tag>            entity=Tag        count, last_seen
+    USER#<id>                     SEEN#scan#<code>     entity=ScanSeen   a scan's tags were counted
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError
+
+from earnloop.identity.models import IdentityKind, TagCount, User
+from earnloop.platform.dynamo import (
+    TransactionConflictError,
+    TxAction,
+    is_condition_failure,
+    marshal,
+    transact,
+    unmarshal,
+)
+from earnloop.platform.errors import NotFoundError
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+PROFILE = "PROFILE"
+IDENT = "IDENT"
+TAG_PREFIX = "TAG#"
+
+
+class LinkTakenError(Exception):
+    """An identity link already exists: a simultaneous first login created it first."""
+
+
+class _AlreadyCounted(Exception):
+    """The scan's guard exists: this is a redelivery of a scan already counted."""
+
+
+def user_key(user_id: str) -> dict[str, str]:
+    return {"pk": f"USER#{user_id}", "sk": PROFILE}
+
+
+def link_key(kind: IdentityKind, value: str) -> dict[str, str]:
+    return {"pk": f"IDENT#{kind}#{value}", "sk": IDENT}
+
+
+def tag_key(user_id: str, tag: str) -> dict[str, str]:
+    return {"pk": f"USER#{user_id}", "sk": f"{TAG_PREFIX}{tag}"}
+
+
+def scan_guard_key(user_id: str, code: str) -> dict[str, str]:
+    return {"pk": f"USER#{user_id}", "sk": f"SEEN#scan#{code}"}
+
+
+def _link_taken(_: Mapping[str, Any]) -> Exception:
+    return LinkTakenError()
+
+
+def _already_counted(_: Mapping[str, Any]) -> Exception:
+    return _AlreadyCounted()
+
+
+class IdentityStore:
+    def __init__(self, ddb: DynamoDBClient, table: str) -> None:
+        self._ddb = ddb
+        self._table = table
+
+    def user_id_for(self, kind: IdentityKind, value: str) -> str | None:
+        """The user an identity is linked to (strongly consistent: a login right after another sees it)."""
+        item = self._get(link_key(kind, value))
+        return None if item is None else str(item["user_id"])
+
+    def get_user(self, user_id: str) -> User | None:
+        item = self._get(user_key(user_id))
+        return None if item is None else User.model_validate(item)
+
+    def create_user(self, user: User, links: Sequence[tuple[IdentityKind, str]]) -> None:
+        """Puts the user and its identity links in one transaction, all or nothing.
+
+        Raises:
+            LinkTakenError: one of the links exists (another login created its user first).
+        """
+        actions = [TxAction(self._put_new({**user_key(user.user_id), "entity": "User", **user.model_dump()}))]
+        for kind, value in links:
+            link = {**link_key(kind, value), "entity": "Identity", "kind": kind, "user_id": user.user_id}
+            actions.append(TxAction(self._put_new({**link, "created_at": user.created_at}), _link_taken))
+        transact(self._ddb, actions)
+
+    def link(self, kind: IdentityKind, value: str, user_id: str, created_at: str) -> str:
+        """Links an identity to `user_id` unless it is linked already; returns the user it names now."""
+        item = {**link_key(kind, value), "entity": "Identity", "kind": kind, "user_id": user_id}
+        try:
+            self._ddb.put_item(**self._put_new({**item, "created_at": created_at})["Put"])
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") == "TransactionConflictException":
+                # A first login's transaction is writing this very link: the caller may retry.
+                raise TransactionConflictError() from error
+            if not is_condition_failure(error):
+                raise
+            owner = self.user_id_for(kind, value)
+            return owner or user_id
+        return user_id
+
+    def update_profile(self, user_id: str, changes: Mapping[str, str], updated_at: str) -> User:
+        """Sets the given profile fields; returns the user as stored now.
+
+        Raises:
+            NotFoundError: no such user.
+        """
+        values = {**changes, "updated_at": updated_at}
+        names = {f"#{name}": name for name in values}
+        try:
+            response = self._ddb.update_item(
+                TableName=self._table,
+                Key=marshal(user_key(user_id)),
+                UpdateExpression="SET " + ", ".join(f"#{name} = :{name}" for name in values),
+                ConditionExpression="attribute_exists(pk)",
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=marshal({f":{name}": value for name, value in values.items()}),
+                ReturnValues="ALL_NEW",
+            )
+        except ClientError as error:
+            if is_condition_failure(error):
+                raise NotFoundError("no such user") from error
+            raise
+        return User.model_validate(unmarshal(response["Attributes"]))
+
+    def tags(self, user_id: str) -> list[TagCount]:
+        """Every tag counted on the user (one partition, no scan)."""
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
+            "ProjectionExpression": "#tag, #count, last_seen",
+            "ExpressionAttributeNames": {"#tag": "tag", "#count": "count"},
+            "ExpressionAttributeValues": marshal({":pk": f"USER#{user_id}", ":prefix": TAG_PREFIX}),
+        }
+        found: list[TagCount] = []
+        while True:
+            page = self._ddb.query(**kwargs)
+            found.extend(TagCount.model_validate(unmarshal(item)) for item in page.get("Items", []))
+            if "LastEvaluatedKey" not in page:
+                return found
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def count_scan_tags(
+        self, user_id: str, code: str, tags: Sequence[str], claimed_at: str, guard_expires_at: int
+    ) -> bool:
+        """Adds one to each tag of a scan, at most once per scan: the guard item is put in the same
+        transaction with `attribute_not_exists`, so a redelivered event changes nothing.
+
+        Returns False when the scan had been counted before.
+        """
+        guard = {
+            **scan_guard_key(user_id, code),
+            "entity": "ScanSeen",
+            "user_id": user_id,
+            "claimed_at": claimed_at,
+            "expires_at": guard_expires_at,
+        }
+        actions = [TxAction(self._put_new(guard), _already_counted)]
+        for tag in tags:
+            actions.append(
+                TxAction(
+                    {
+                        "Update": {
+                            "TableName": self._table,
+                            "Key": marshal(tag_key(user_id, tag)),
+                            "UpdateExpression": "ADD #count :one SET last_seen = :seen, #tag = :tag, "
+                            "entity = :entity, user_id = :user",
+                            "ExpressionAttributeNames": {"#count": "count", "#tag": "tag"},
+                            "ExpressionAttributeValues": marshal(
+                                {":one": 1, ":seen": claimed_at, ":tag": tag, ":entity": "Tag", ":user": user_id}
+                            ),
+                        }
+                    }
+                )
+            )
+        try:
+            transact(self._ddb, actions)
+        except _AlreadyCounted:
+            return False
+        return True
+
+    def _get(self, key: Mapping[str, str]) -> dict[str, Any] | None:
+        response = self._ddb.get_item(TableName=self._table, Key=marshal(key), ConsistentRead=True)
+        item = response.get("Item")
+        return None if item is None else unmarshal(item)
+
+    def _put_new(self, item: Mapping[str, Any]) -> dict[str, Any]:
+        return {
+            "Put": {
+                "TableName": self._table,
+                "Item": marshal(item),
+                "ConditionExpression": "attribute_not_exists(pk)",
+            }
+        }

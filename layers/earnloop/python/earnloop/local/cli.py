@@ -1,0 +1,188 @@
+"""The `earnloop` command: `dev` (the local cloud on 127.0.0.1:8000), `invoke` (one function on a
+sample event) and `openapi` (the API document).
+
+This is a terminal program: what it prints on stdout is its output, not logging.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import sys
+import time
+import warnings
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from earnloop.local.cloud import LocalCloud
+    from earnloop.local.demo import Demo
+
+HOST = "127.0.0.1"
+
+
+def _out(text: str = "") -> None:
+    sys.stdout.write(text + "\n")
+    sys.stdout.flush()
+
+
+def _err(text: str) -> None:
+    sys.stderr.write(text + "\n")
+    sys.stderr.flush()
+
+
+def quick_start(demo: Demo, cloud: LocalCloud, base_url: str, started_in_s: float) -> str:
+    """The text `earnloop dev` prints once everything is up."""
+    assert cloud.endpoints is not None
+    dynamo = (
+        f"DynamoDB Local {cloud.endpoints.dynamodb}"
+        if cloud.endpoints.dynamodb_backend == "dynamodb-local"
+        else "DynamoDB on moto (fallback, see the warning above)"
+    )
+    first, second = demo.codes[0], demo.codes[1]
+    lines = [
+        "",
+        f"earnloop local cloud is up in {started_in_s:.1f}s: {dynamo}, moto {cloud.endpoints.moto}",
+        "",
+        f"  API        {base_url}",
+        f"  docs       {base_url}/docs",
+        "  logins     any dev:<name> code; dev:admin is the admin",
+        f"  admin      user {demo.admin_id}",
+        f"  batch      {demo.batch_id}  DEMO-YOGURT-OAT-PEACH, Oat & peach yogurt, 50 points, {len(demo.codes)} codes:",
+        *(f"    {c.serial:>3}  {c.code}  {c.url}" for c in demo.codes),
+        "",
+        "Quick start (bash):",
+        "",
+        f"  TOKEN=$(curl -s -X POST {base_url}/v1/auth/login -H 'content-type: application/json' \\",
+        "      -d '{\"code\":\"dev:alice\"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"token\"])')",
+        f"  curl -s -X POST {base_url}/v1/scans -H \"authorization: Bearer $TOKEN\" \\",
+        f"      -H 'content-type: application/json' -d '{{\"code\":\"{first.code}\"}}'",
+        f"  sleep 1; curl -s {base_url}/v1/points -H \"authorization: Bearer $TOKEN\"",
+        f"  curl -s {base_url}/v1/points/history -H \"authorization: Bearer $TOKEN\"",
+        "",
+        f"  Scanning the same code again answers 409; try {second.code} next.",
+        "  Run one function on a sample event in another terminal:",
+        "    .venv/bin/earnloop invoke points_get --event events/apigw/points_get.json --as <user id>",
+        "",
+        "Every function's logs: POWERTOOLS_LOG_LEVEL=INFO make dev.  Ctrl-C stops everything.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind((HOST, port))
+        except OSError:
+            return False
+    return True
+
+
+def dev(port: int) -> int:
+    """Starts the local cloud, seeds demo data, serves the API until Ctrl-C, then stops it all."""
+    if not _port_free(port):
+        _err(f"error: {HOST}:{port} is already in use (another `make dev`?); pass --port to use another")
+        return 1
+    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
+    import uvicorn
+
+    from earnloop.local import demo, invoke
+    from earnloop.local.cloud import LocalCloud, LocalCloudError
+    from earnloop.platform.app import create_app
+    from earnloop.platform.clock import utcnow
+
+    began = time.monotonic()
+    _out("starting the local cloud (DynamoDB Local, moto server) ...")
+    cloud = LocalCloud()
+    try:
+        with warnings.catch_warnings():
+            # The fallback is said plainly below; the Python warning would only repeat it.
+            warnings.simplefilter("ignore", RuntimeWarning)
+            cloud.start()
+    except LocalCloudError as error:
+        _err(f"error: {error}")
+        return 1
+    except KeyboardInterrupt:
+        # start() has already stopped whatever it had started.
+        _out("interrupted while starting; stopped.")
+        return 0
+    try:
+        if cloud.fallback_reason:
+            _err(f"WARNING: {cloud.fallback_reason}")
+        seeded = demo.seed(utcnow())
+        cloud.pump_until_idle()
+        assert cloud.endpoints is not None
+        invoke.write_endpoints(cloud.endpoints)
+        cloud.start_pumping(interval_s=0.5)
+        base_url = f"http://{HOST}:{port}"
+        server = uvicorn.Server(uvicorn.Config(create_app(), host=HOST, port=port, log_level="warning"))
+        _out(quick_start(seeded, cloud, base_url, time.monotonic() - began))
+        # uvicorn turns Ctrl-C (and SIGTERM) into a graceful shutdown and returns.
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        _out("stopping: pumps, DynamoDB Local, moto ...")
+        invoke.remove_endpoints()
+        cloud.stop()
+        _out("stopped.")
+    return 0
+
+
+def run_invoke(function: str, event_file: str, caller_text: str | None, params: Sequence[str]) -> int:
+    from earnloop.local import invoke
+
+    try:
+        caller = invoke.Caller.parse(caller_text) if caller_text else None
+        parsed = dict(p.split("=", 1) for p in params)
+    except ValueError as error:
+        _err(f"error: {error}")
+        return 2
+    try:
+        result, where = invoke.invoke(function, event_file, caller, parsed)
+    except FileNotFoundError as error:
+        _err(f"error: {error}")
+        return 2
+    _err(f"invoked {function} {where}")
+    _out(json.dumps(result, indent=2, ensure_ascii=False, default=str))
+    return 0
+
+
+def openapi() -> int:
+    from earnloop.platform.app import openapi_json
+
+    sys.stdout.write(openapi_json())
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="earnloop", description="earnloop's local development commands")
+    commands = root.add_subparsers(dest="command", required=True)
+    dev_cmd = commands.add_parser("dev", help="run the whole backend locally on http://127.0.0.1:8000")
+    dev_cmd.add_argument("--port", type=int, default=8000)
+    invoke_cmd = commands.add_parser("invoke", help="run one function on a sample event")
+    invoke_cmd.add_argument("function", help="a folder name under functions/, e.g. scans_create")
+    invoke_cmd.add_argument("--event", required=True, help="e.g. events/apigw/scans_create.json")
+    invoke_cmd.add_argument("--as", dest="caller", help="sign a token for <user id>[:admin]")
+    invoke_cmd.add_argument(
+        "--param", action="append", default=[], help="fill a {name} placeholder of the path: name=value"
+    )
+    commands.add_parser("openapi", help="print the OpenAPI document")
+    return root
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    if args.command == "dev":
+        return dev(args.port)
+    if args.command == "invoke":
+        return run_invoke(args.function, args.event, args.caller, args.param)
+    return openapi()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

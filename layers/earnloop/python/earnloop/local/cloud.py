@@ -1,0 +1,295 @@
+"""The local cloud: DynamoDB Local + moto server, every resource provisioned from the definitions the
+CDK app deploys, and the pumps that stand in for Lambda's event sources.
+
+    with LocalCloud() as cloud:          # `make dev`, the e2e tests
+        ...                              # boto3 in this process now reaches the emulators
+        cloud.pump_until_idle()          # streams -> publisher -> bus -> queues -> workers, until quiet
+
+Everything runs in this process except the DynamoDB Local JVM, so the handlers the pumps invoke
+share the process's settings and clients exactly as a warm Lambda container would.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+import warnings
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Literal
+
+from earnloop.local import lambdas
+from earnloop.local.dynamodb_local import DynamoDBLocal, DynamoDBLocalUnavailableError
+from earnloop.local.moto_server import MotoServer
+from earnloop.local.provision import create_messaging, create_secrets, create_tables, local_secret_values
+from earnloop.local.pumps import QueuePump, StreamPump
+from earnloop.local.scheduler import Scheduler
+from earnloop.platform import aws, secrets
+from earnloop.platform.auth import Principal, issue_token
+from earnloop.platform.catalog import all_functions
+from earnloop.platform.clock import utcnow
+from earnloop.platform.observability import logger
+from earnloop.platform.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from types import TracebackType
+
+DynamoBackend = Literal["dynamodb-local", "moto"]
+_FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local"}
+# Variables that could send a local boto3 call somewhere else; cleared while the cloud runs.
+CLEARED = ("AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
+ENDPOINT_VARIABLES = ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_DYNAMODB_STREAMS")
+
+
+class LocalCloudError(RuntimeError):
+    """The local cloud could not start, or did not settle."""
+
+
+def runtime_environment(region: str) -> dict[str, str]:
+    """What a local function sees besides endpoints: the local stage, a region, fake credentials."""
+    return {
+        "AWS_REGION": region,
+        "AWS_DEFAULT_REGION": region,
+        "EARNLOOP_STAGE": "local",
+        **_FAKE_CREDENTIALS,
+        # Lambda-only telemetry: no EMF blobs on stdout, no X-Ray daemon to reach.
+        "POWERTOOLS_METRICS_DISABLED": "true",
+        "POWERTOOLS_TRACE_DISABLED": "true",
+    }
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    """Where a running local cloud listens (written to `.local/endpoints.json` by `earnloop dev`)."""
+
+    moto: str
+    dynamodb: str
+    dynamodb_backend: DynamoBackend
+    region: str
+
+    def environment(self) -> dict[str, str]:
+        """The process environment that points boto3 and our settings at this cloud."""
+        return {
+            "AWS_ENDPOINT_URL": self.moto,
+            "AWS_ENDPOINT_URL_DYNAMODB": self.dynamodb,
+            # botocore derives the name from the service id "DynamoDB Streams": DYNAMODB_STREAMS.
+            "AWS_ENDPOINT_URL_DYNAMODB_STREAMS": self.dynamodb,
+            **runtime_environment(self.region),
+        }
+
+    def as_json(self) -> dict[str, str]:
+        return asdict(self)
+
+
+def reset_process_caches() -> None:
+    """Forgets settings, boto3 clients and cached secrets, so the next call sees the new endpoints."""
+    get_settings.cache_clear()
+    aws.reset_clients()
+    secrets.reset_cache()
+
+
+class ProcessEnvironment:
+    """Sets variables and puts the previous values back afterwards."""
+
+    def __init__(self) -> None:
+        self._saved: dict[str, str | None] = {}
+
+    def apply(self, values: dict[str, str], cleared: tuple[str, ...] = ()) -> None:
+        for name in (*values, *cleared):
+            self._saved.setdefault(name, os.environ.get(name))
+        for name in cleared:
+            os.environ.pop(name, None)
+        os.environ.update(values)
+
+    def restore(self) -> None:
+        for name, value in self._saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        self._saved.clear()
+
+
+class LocalCloud:
+    """Emulators, resources and pumps. `dynamodb`: "auto" tries DynamoDB Local and falls back to moto
+    with a warning; "dynamodb-local" fails instead of falling back; "moto" skips the JVM."""
+
+    def __init__(
+        self,
+        dynamodb: Literal["auto", "dynamodb-local", "moto"] = "auto",
+        region: str | None = None,
+        visibility_timeout_s: int = 30,
+        environment: dict[str, str] | None = None,
+    ) -> None:
+        self.dynamodb_mode = dynamodb
+        self.region = region or os.environ.get("AWS_REGION") or "ap-east-1"
+        self.visibility_timeout_s = visibility_timeout_s
+        self.extra_environment = environment or {}
+        self.moto = MotoServer()
+        self.ddb: DynamoDBLocal | None = None
+        self.endpoints: Endpoints | None = None
+        self.settings: Settings | None = None
+        self.secret_values: dict[str, dict[str, str]] = {}
+        self.streams: dict[str, str] = {}
+        self.stream_pump: StreamPump | None = None
+        self.queue_pump: QueuePump | None = None
+        self.scheduler: Scheduler | None = None
+        self.timings: dict[str, float] = {}
+        self.fallback_reason: str | None = None
+        self._env = ProcessEnvironment()
+        self._pump_lock = threading.RLock()
+        self._pumping: threading.Thread | None = None
+        self._stop_pumping = threading.Event()
+
+    # -- lifecycle -------------------------------------------------------------------------------
+
+    def start(self) -> LocalCloud:
+        """Starts the emulators, points this process at them and provisions every resource.
+
+        Raises:
+            LocalCloudError: DynamoDB Local was required but could not start.
+        """
+        began = time.monotonic()
+        try:
+            self.moto.start()
+            dynamodb_endpoint, backend = self._start_dynamodb()
+            self.endpoints = Endpoints(self.moto.endpoint, dynamodb_endpoint, backend, self.region)
+            self._env.apply({**self.endpoints.environment(), **self.extra_environment}, CLEARED)
+            reset_process_caches()
+            lambdas.forget_handlers()
+            self.settings = get_settings()
+            provisioned = time.monotonic()
+            self.secret_values = local_secret_values()
+            self.streams = create_tables(self.settings)
+            create_secrets(self.settings, self.secret_values)
+            queues = create_messaging(self.settings, visibility_timeout_s=self.visibility_timeout_s)
+            self.stream_pump = StreamPump(self.streams, self.region)
+            self.queue_pump = QueuePump.create({n: (q.main, q.dlq) for n, q in queues.items()}, self.region)
+            self.scheduler = Scheduler(
+                all_functions(), self._invoke, self.region, utcnow(), rule_prefix=f"earnloop-{self.settings.stage}"
+            )
+        except BaseException:
+            self.stop()
+            raise
+        self.timings["provision_s"] = time.monotonic() - provisioned
+        self.timings["start_s"] = time.monotonic() - began
+        logger.info("local cloud started", extra={**self.endpoints.as_json(), **self.timings})
+        return self
+
+    def _start_dynamodb(self) -> tuple[str, DynamoBackend]:
+        if self.dynamodb_mode == "moto":
+            return self.moto.endpoint, "moto"
+        self.ddb = DynamoDBLocal()
+        try:
+            self.ddb.start()
+        except DynamoDBLocalUnavailableError as error:
+            self.ddb = None
+            if self.dynamodb_mode == "dynamodb-local":
+                raise LocalCloudError(f"DynamoDB Local is required but unavailable: {error}") from error
+            message = (
+                f"DynamoDB Local unavailable ({error}); falling back to moto for DynamoDB, which is slow for "
+                "transactions and leaks memory with every one. Install Java 17 and run `make ddb-local`."
+            )
+            self.fallback_reason = message
+            logger.warning(message)
+            warnings.warn(message, RuntimeWarning, stacklevel=3)
+            return self.moto.endpoint, "moto"
+        self.timings["dynamodb_local_start_s"] = self.ddb.started_in_s or 0.0
+        return self.ddb.endpoint, "dynamodb-local"
+
+    def stop(self) -> None:
+        """Stops the pumps, the JVM and moto, and restores the environment. Idempotent."""
+        self.stop_pumping()
+        if self.ddb is not None:
+            self.ddb.stop()
+            self.ddb = None
+        self.moto.stop()
+        self._env.restore()
+        reset_process_caches()
+        lambdas.forget_handlers()
+
+    def __enter__(self) -> LocalCloud:
+        return self.start()
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    # -- pumps -----------------------------------------------------------------------------------
+
+    def _invoke(self, name: str, event: dict[str, Any]) -> Any:
+        return lambdas.invoke(name, event, self.region)
+
+    @property
+    def queues(self) -> QueuePump:
+        if self.queue_pump is None:
+            raise LocalCloudError("the local cloud is not started")
+        return self.queue_pump
+
+    @property
+    def stream(self) -> StreamPump:
+        if self.stream_pump is None:
+            raise LocalCloudError("the local cloud is not started")
+        return self.stream_pump
+
+    def pump_once(self, now: datetime | None = None) -> int:
+        """One round: schedules due, every stream, every queue. Returns how much moved."""
+        with self._pump_lock:
+            fired = self.scheduler.tick(now or utcnow()) if self.scheduler else []
+            return len(fired) + self.stream.step() + self.queues.step()
+
+    def pump_until_idle(self, redeliver_failures: bool = False, max_rounds: int = 200) -> int:
+        """Pumps until nothing moves; returns how many records and messages were delivered.
+
+        Messages that failed stay in flight (they would come back after the visibility timeout);
+        with `redeliver_failures` they are made visible again at once and pumped, until each has
+        succeeded or moved to its DLQ.
+
+        Raises:
+            LocalCloudError: still moving after `max_rounds` rounds (a loop between consumers).
+        """
+        total = 0
+        with self._pump_lock:
+            for _ in range(max_rounds):
+                moved = self.stream.step() + self.queues.step()
+                if moved == 0 and not (redeliver_failures and self.queues.release_in_flight()):
+                    return total
+                total += moved
+        raise LocalCloudError(f"the local cloud did not settle within {max_rounds} rounds")
+
+    def start_pumping(self, interval_s: float = 0.5) -> None:
+        """Runs the schedules and pumps in a background thread every `interval_s` (`make dev`)."""
+        if self._pumping is not None:
+            return
+        self._stop_pumping.clear()
+
+        def loop() -> None:
+            while not self._stop_pumping.is_set():
+                try:
+                    moved = self.pump_once()
+                except Exception:  # the pump thread must outlive one broken round
+                    logger.exception("pump round failed")
+                    moved = 0
+                if not moved:
+                    self._stop_pumping.wait(interval_s)
+
+        self._pumping = threading.Thread(target=loop, name="earnloop-pumps", daemon=True)
+        self._pumping.start()
+
+    def stop_pumping(self, timeout_s: float = 10.0) -> None:
+        thread, self._pumping = self._pumping, None
+        if thread is not None:
+            self._stop_pumping.set()
+            thread.join(timeout_s)
+
+    # -- callers ---------------------------------------------------------------------------------
+
+    def token(self, user_id: str, *roles: str) -> str:
+        """A session token for `user_id`, signed with this cloud's session secret."""
+        token, _ = issue_token(Principal(user_id=user_id, roles=frozenset(roles)), utcnow())
+        return token
+
+    def auth(self, user_id: str, *roles: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token(user_id, *roles)}"}

@@ -1,0 +1,72 @@
+"""Demo data for `make dev`, written through the contexts' own use cases (not raw puts), so it is
+exactly what the API would have written: an admin, and one product batch whose codes are printed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from earnloop.codes import service as codes
+from earnloop.codes.api import qr_keys
+from earnloop.codes.models import BatchCreate
+from earnloop.codes.store import codes_store
+from earnloop.identity import service as identity
+from earnloop.identity.api import identity_store
+from earnloop.identity.models import LoginRequest
+from earnloop.platform.observability import logger
+from earnloop.platform.settings import get_settings
+from earnloop.platform.wechat import default_client
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+DEMO_BATCH = BatchCreate(
+    sku="DEMO-YOGURT-OAT-PEACH",
+    product_name="Oat & peach yogurt",
+    points=50,
+    count=20,
+    tags=["oat-peach flavour fan", "yogurt"],
+)
+
+
+@dataclass(frozen=True)
+class DemoCode:
+    serial: int
+    code: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Demo:
+    admin_id: str
+    admin_token: str
+    batch_id: str
+    codes: list[DemoCode]
+
+
+def login(code: str, now: datetime) -> tuple[str, str]:
+    """Logs in with a `dev:<name>` code as the mini-program would; returns (user id, token)."""
+    response = identity.login(
+        LoginRequest(code=code), store=identity_store(), wechat=default_client(), is_local=True, now=now
+    )
+    return response.user.id, response.token
+
+
+def seed(now: datetime, batch: BatchCreate = DEMO_BATCH) -> Demo:
+    """Creates the admin (`dev:admin`) and the demo batch; returns what the quick start prints."""
+    admin_id, admin_token = login("dev:admin", now)
+    store, keys = codes_store(), qr_keys()
+    created = codes.create_batch(store, keys, batch, admin_id, now)
+    export = codes.export_codes(
+        store,
+        keys,
+        created.batch_id,
+        start=None,
+        count=None,
+        url_base=get_settings().qr_url_base,
+        whole_batch_allowed=True,
+    )
+    rows = "".join(export.chunks).splitlines()[1:]
+    demo_codes = [DemoCode(int(serial), code, url) for serial, code, url in (row.split(",") for row in rows)]
+    logger.info("demo data seeded", extra={"batch_id": created.batch_id, "codes": len(demo_codes)})
+    return Demo(admin_id, admin_token, created.batch_id, demo_codes)

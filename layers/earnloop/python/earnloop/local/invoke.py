@@ -1,0 +1,129 @@
+"""`earnloop invoke <function> --event <file>`: one function on a sample event, as `sam local invoke`.
+
+Against the cloud `earnloop dev` is running (found through `.local/endpoints.json`), or, when none is,
+against a throwaway in-process moto with every resource provisioned. Never against AWS: the process
+gets fake credentials and local endpoints either way.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import socket
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from earnloop.local import lambdas, samples
+from earnloop.local.cloud import (
+    CLEARED,
+    ENDPOINT_VARIABLES,
+    Endpoints,
+    ProcessEnvironment,
+    reset_process_caches,
+    runtime_environment,
+)
+from earnloop.local.samples import REPO_ROOT
+from earnloop.platform.auth import Principal, issue_token
+from earnloop.platform.clock import utcnow
+
+ENDPOINTS_FILE = REPO_ROOT / ".local" / "endpoints.json"
+
+
+def write_endpoints(endpoints: Endpoints, path: Path = ENDPOINTS_FILE) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({**endpoints.as_json(), "pid": os.getpid()}, indent=2) + "\n")
+
+
+def remove_endpoints(path: Path = ENDPOINTS_FILE) -> None:
+    path.unlink(missing_ok=True)
+
+
+def _answers(url: str) -> bool:
+    parts = urlsplit(url)
+    try:
+        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 80), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def running_cloud(path: Path = ENDPOINTS_FILE) -> Endpoints | None:
+    """The endpoints of a running `earnloop dev`, or None (no file, or a stale one left by a crash)."""
+    try:
+        data = json.loads(path.read_text())
+        endpoints = Endpoints(data["moto"], data["dynamodb"], data["dynamodb_backend"], data["region"])
+    except (OSError, ValueError, KeyError):
+        return None
+    if not (_answers(endpoints.moto) and _answers(endpoints.dynamodb)):
+        return None
+    return endpoints
+
+
+@contextlib.contextmanager
+def cloud_for_invoke(path: Path = ENDPOINTS_FILE) -> Iterator[str]:
+    """Points this process at the running local cloud or at a throwaway provisioned moto; yields
+    a sentence saying which."""
+    environment = ProcessEnvironment()
+    endpoints = running_cloud(path)
+    try:
+        if endpoints is not None:
+            environment.apply(endpoints.environment(), CLEARED)
+            reset_process_caches()
+            yield f"against the running local cloud (moto {endpoints.moto}, DynamoDB {endpoints.dynamodb})"
+            return
+        from moto import mock_aws
+
+        from earnloop.local.provision import create_messaging, create_secrets, create_tables
+        from earnloop.platform.settings import get_settings
+
+        region = os.environ.get("AWS_REGION") or "ap-east-1"
+        environment.apply(runtime_environment(region), (*CLEARED, *ENDPOINT_VARIABLES))
+        with mock_aws():
+            reset_process_caches()
+            settings = get_settings()
+            create_tables(settings)
+            create_secrets(settings)
+            create_messaging(settings)
+            yield "against a throwaway in-process moto (no `earnloop dev` running): nothing is kept"
+    finally:
+        environment.restore()
+        reset_process_caches()
+
+
+@dataclass(frozen=True)
+class Caller:
+    user_id: str
+    roles: frozenset[str]
+
+    @classmethod
+    def parse(cls, text: str) -> Caller:
+        """`<user id>` or `<user id>:admin`."""
+        user_id, _, role = text.partition(":")
+        if not user_id or role not in ("", "admin"):
+            raise ValueError("--as takes <user id> or <user id>:admin")
+        return cls(user_id, frozenset({role}) if role else frozenset())
+
+
+def build_event(event_file: str, caller: Caller | None, params: dict[str, str]) -> dict[str, Any]:
+    """The sample event, signed for `caller` and with its `{placeholders}` filled when it is an
+    API Gateway event; any other event is delivered as written."""
+    event = samples.load(event_file)
+    if "requestContext" not in event or "http" not in event.get("requestContext", {}):
+        return event
+    token = None
+    if caller is not None:
+        token, _ = issue_token(Principal(user_id=caller.user_id, roles=caller.roles), utcnow())
+    return samples.http_event(event_file, token=token, path_parameters=params or None)
+
+
+def invoke(function: str, event_file: str, caller: Caller | None, params: dict[str, str]) -> tuple[Any, str]:
+    """Runs the function; returns its result and where it ran."""
+    lambdas.handler_path(function).resolve(strict=True)
+    with cloud_for_invoke() as where:
+        event = build_event(event_file, caller, params)
+        region = os.environ.get("AWS_REGION") or "ap-east-1"
+        return lambdas.invoke(function, event, region), where

@@ -1,0 +1,212 @@
+"""Shapes of the points context: the account and its ledger, the commands that change them, and what
+the HTTP routes return."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PositiveInt, StrictStr
+
+AccountStatus = Literal["active", "frozen"]
+EntryType = Literal["earn", "spend", "expire", "refund", "adjust", "freeze", "unfreeze"]
+ACTIVE: AccountStatus = "active"
+FROZEN: AccountStatus = "frozen"
+
+
+class Account(BaseModel):
+    """A user's points account as stored. `buckets` maps expiry date -> points still valid."""
+
+    model_config = ConfigDict(frozen=True)
+
+    user_id: str
+    balance: int = 0
+    lifetime_earned: int = 0
+    status: AccountStatus = ACTIVE
+    # None: the account item does not exist yet (its first write must create it).
+    version: int | None = None
+    buckets: dict[date, int] = Field(default_factory=dict)
+    next_expiry: date | None = None
+
+    @property
+    def exists(self) -> bool:
+        return self.version is not None
+
+    @property
+    def frozen(self) -> bool:
+        return self.status == FROZEN
+
+
+class LedgerEntry(BaseModel):
+    """One committed change of an account: the audit trail and the history the user sees."""
+
+    model_config = ConfigDict(frozen=True)
+
+    txn_id: str
+    user_id: str
+    entry_type: EntryType
+    delta: int
+    balance_after: int
+    # Expiry date (ISO) -> points added (+) or taken (-) from that bucket.
+    buckets: dict[str, int] = Field(default_factory=dict)
+    reason: str
+    actor: str
+    reference: str | None = None
+    created_at: str
+
+
+class DailyCap(BaseModel):
+    """An earning rule's cap: at most `limit` points per business day from `rule`."""
+
+    model_config = ConfigDict(frozen=True)
+
+    rule: str = Field(pattern=r"^[a-z_]{1,32}$")
+    limit: PositiveInt
+
+
+class EarnCommand(BaseModel):
+    """Credit `points` to `user_id`, at most once per `txn_id`."""
+
+    model_config = ConfigDict(frozen=True)
+
+    txn_id: str = Field(min_length=1, max_length=200)
+    user_id: str = Field(min_length=1, max_length=64)
+    points: PositiveInt
+    reason: str = Field(min_length=1, max_length=200)
+    actor: str = "system"
+    reference: str | None = None
+    entry_type: Literal["earn", "refund"] = "earn"
+    cap: DailyCap | None = None
+    # When the earning act happened; a cap counts its business day. None: when it is applied.
+    occurred_at: datetime | None = None
+
+
+class SpendCommand(BaseModel):
+    """Take `points` from `user_id`, oldest buckets first, at most once per `txn_id`."""
+
+    model_config = ConfigDict(frozen=True)
+
+    txn_id: str = Field(min_length=1, max_length=200)
+    user_id: str = Field(min_length=1, max_length=64)
+    points: PositiveInt
+    reason: str = Field(min_length=1, max_length=200)
+    actor: str
+    reference: str | None = None
+
+
+class Hold(BaseModel):
+    """An earn that arrived while the account was frozen, kept until the account is unfrozen."""
+
+    model_config = ConfigDict(frozen=True)
+
+    command: EarnCommand
+    held_at: str
+
+
+OutcomeStatus = Literal["applied", "already_applied", "held", "nothing_due", "unchanged"]
+
+
+class Outcome(BaseModel):
+    """What a ledger command did. `already_applied` is success: the txn id was committed before."""
+
+    model_config = ConfigDict(frozen=True)
+
+    status: OutcomeStatus
+    txn_id: str | None = None
+    entry: LedgerEntry | None = None
+    balance: int | None = None
+
+
+@dataclass(frozen=True)
+class CapCharge:
+    """The cap counter item an earn increments in its transaction."""
+
+    rule: str
+    day: date
+    points: int
+    # The counter must be at most this before the earn (limit - points).
+    ceiling: int
+    expires_at: int
+
+
+@dataclass(frozen=True)
+class Posting:
+    """Everything one ledger transaction writes, decided from the account as read.
+
+    The store turns it into one TransactWriteItems; `seen_version` (None: the account must not
+    exist) makes it apply only to the account it was computed from.
+    """
+
+    account: Account
+    entry: LedgerEntry
+    bucket_deltas: dict[date, int]
+    emptied: frozenset[date]
+    next_expiry: date | None
+    lifetime_delta: int = 0
+    new_status: AccountStatus | None = None
+    cap: CapCharge | None = None
+    release_hold: bool = False
+
+    @property
+    def seen_version(self) -> int | None:
+        return self.account.version
+
+
+class PointsSummary(BaseModel):
+    """The balance line of `GET /v1/me`."""
+
+    balance: int
+    expiring_soon: int
+
+
+class ExpiringPoints(BaseModel):
+    date: date
+    points: int
+
+
+class PointsPublic(BaseModel):
+    """`GET /v1/points`."""
+
+    balance: int
+    lifetime_earned: int
+    tier: str
+    status: AccountStatus
+    expiring: list[ExpiringPoints]
+
+
+class HistoryItem(BaseModel):
+    txn_id: str
+    type: EntryType
+    delta: int
+    balance_after: int
+    reason: str
+    created_at: str
+
+
+class HistoryPage(BaseModel):
+    """`GET /v1/points/history`: newest first; `next_cursor` is absent on the last page."""
+
+    items: list[HistoryItem]
+    next_cursor: str | None = None
+
+
+class FreezeRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: StrictStr = Field(min_length=1, max_length=200)
+
+
+class UnfreezeRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: StrictStr | None = Field(default=None, min_length=1, max_length=200)
+
+
+class AccountStatusPublic(BaseModel):
+    """What the freeze/unfreeze routes return. `txn_id` is absent when nothing changed."""
+
+    user_id: str
+    status: AccountStatus
+    balance: int
+    txn_id: str | None = None

@@ -1,0 +1,209 @@
+"""Use cases of the ledger. Each reads the account, plans a posting with the pure rules, and commits
+it in one transaction conditioned on the version it read, retrying a bounded number of times when
+another writer got there first.
+
+Why a version match even on earns: the entry's `balance_after` must be exact, and a transaction
+cannot return the balance it produced (docs/decisions.md, 2026-11-23).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+import time
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Protocol
+
+from earnloop.platform.clock import iso
+from earnloop.platform.errors import AccountFrozenError, ConcurrencyError, LimitReachedError
+from earnloop.platform.ids import new_id
+from earnloop.platform.observability import logger
+from earnloop.platform.settings import get_settings
+from earnloop.points import rules
+from earnloop.points.models import (
+    ACTIVE,
+    FROZEN,
+    Account,
+    AccountStatus,
+    EarnCommand,
+    Hold,
+    LedgerEntry,
+    Outcome,
+    Posting,
+    SpendCommand,
+)
+from earnloop.points.store import AlreadyAppliedError, PointsStore, StaleAccountError
+
+MAX_ATTEMPTS = 8
+
+
+class LedgerStore(Protocol):
+    """What the ledger needs of a store (`store.PointsStore`, or an in-memory fake in unit tests)."""
+
+    def account(self, user_id: str, *, consistent: bool = True) -> Account: ...
+    def commit(self, posting: Posting) -> None: ...
+    def put_hold(self, hold: Hold) -> bool: ...
+    def holds(self, user_id: str) -> list[Hold]: ...
+    def delete_hold(self, user_id: str, txn_id: str) -> None: ...
+    def history(self, user_id: str, limit: int, cursor: str | None) -> tuple[list[LedgerEntry], str | None]: ...
+
+
+def jittered_pause(attempt: int) -> None:
+    """Full-jitter exponential backoff: spreads writers that collided so they do not collide again."""
+    time.sleep(random.uniform(0, min(0.25, 0.005 * 2**attempt)))
+
+
+class Ledger:
+    """The points ledger of every user. `pause` waits between attempts (tests pass a no-op)."""
+
+    def __init__(
+        self,
+        store: LedgerStore,
+        *,
+        expiry_months: int = 12,
+        max_attempts: int = MAX_ATTEMPTS,
+        pause: Callable[[int], None] = jittered_pause,
+    ) -> None:
+        self.store = store
+        self._months = expiry_months
+        self._attempts = max_attempts
+        self._pause = pause
+
+    @classmethod
+    def default(cls) -> Ledger:
+        return cls(PointsStore.default(), expiry_months=get_settings().expiry_months)
+
+    def _post(self, user_id: str, plan: Callable[[Account], Posting | None]) -> Outcome:
+        """Read, plan, commit; again on a lost race, up to the attempt limit.
+
+        Raises:
+            ConcurrencyError: every attempt lost its race (a worker lets SQS redeliver).
+            whatever `plan` raises (frozen, insufficient points, cap reached).
+        """
+        for attempt in range(self._attempts):
+            account = self.store.account(user_id, consistent=True)
+            posting = plan(account)
+            if posting is None:
+                return Outcome(status="unchanged", balance=account.balance)
+            try:
+                self.store.commit(posting)
+            except AlreadyAppliedError:
+                return Outcome(status="already_applied", txn_id=posting.entry.txn_id, balance=account.balance)
+            except ConcurrencyError:
+                logger.debug("ledger write lost a race", extra={"user_id": user_id, "attempt": attempt})
+                if attempt + 1 < self._attempts:
+                    self._pause(attempt)
+                continue
+            return Outcome(
+                status="applied",
+                txn_id=posting.entry.txn_id,
+                entry=posting.entry,
+                balance=posting.entry.balance_after,
+            )
+        logger.warning("ledger write gave up", extra={"user_id": user_id, "attempts": self._attempts})
+        raise ConcurrencyError("the points account is busy, please retry")
+
+    def earn(self, command: EarnCommand, now: datetime, *, release_hold: bool = False) -> Outcome:
+        """Credits the points once per txn id (`already_applied` on a repeat).
+
+        Raises:
+            AccountFrozenError: the account is frozen (`credit` holds the earn instead).
+            LimitReachedError: the command's daily cap has no room for it.
+            ConcurrencyError: too many concurrent writers.
+        """
+
+        def plan(account: Account) -> Posting:
+            posting = rules.plan_earn(account, command, now, self._months)
+            return dataclasses.replace(posting, release_hold=release_hold)
+
+        return self._post(command.user_id, plan)
+
+    def credit(self, command: EarnCommand, now: datetime) -> Outcome:
+        """Earns, or holds the earn while the account is frozen (`held`), to be released on unfreeze.
+
+        Raises:
+            LimitReachedError, ConcurrencyError: as `earn`.
+        """
+        for _ in range(self._attempts):
+            try:
+                return self.earn(command, now)
+            except AccountFrozenError:
+                pass
+            try:
+                self.store.put_hold(Hold(command=command, held_at=iso(now)))
+            except StaleAccountError:
+                # Unfrozen between our read and the hold: apply it after all.
+                continue
+            logger.info("earn held", extra={"user_id": command.user_id, "txn_id": command.txn_id})
+            return Outcome(status="held", txn_id=command.txn_id)
+        raise ConcurrencyError("the points account is busy, please retry")
+
+    def spend(self, command: SpendCommand, now: datetime) -> Outcome:
+        """Takes the points, earliest-expiring buckets first, once per txn id.
+
+        Raises:
+            AccountFrozenError: the account is frozen.
+            InsufficientPointsError: the balance is below the amount.
+            ConcurrencyError: too many concurrent writers.
+        """
+        return self._post(command.user_id, lambda account: rules.plan_spend(account, command, now))
+
+    def expire(self, user_id: str, on: date, now: datetime) -> Outcome:
+        """Removes the buckets whose last valid day is before business day `on` (`unchanged` when
+        none is due), as one entry with txn id `expire#<user>#<on>`.
+
+        Raises:
+            ConcurrencyError: too many concurrent writers.
+        """
+        outcome = self._post(user_id, lambda account: rules.plan_expire(account, on, now))
+        return outcome.model_copy(update={"status": "nothing_due"}) if outcome.status == "unchanged" else outcome
+
+    def set_status(self, user_id: str, status: AccountStatus, reason: str, actor: str, now: datetime) -> Outcome:
+        """Freezes or unfreezes the account with a ledger entry (`unchanged` if it already was so).
+
+        Raises:
+            ConcurrencyError: too many concurrent writers.
+        """
+        kind = "freeze" if status == FROZEN else "unfreeze"
+        txn_id = f"{kind}#{new_id()}"
+        return self._post(user_id, lambda account: rules.plan_status(account, status, txn_id, reason, actor, now))
+
+    def freeze(self, user_id: str, reason: str, actor: str, now: datetime) -> Outcome:
+        return self.set_status(user_id, FROZEN, reason, actor, now)
+
+    def unfreeze(self, user_id: str, reason: str, actor: str, now: datetime) -> Outcome:
+        """Unfreezes; the held earns are released by the worker on the unfreeze entry's event."""
+        return self.set_status(user_id, ACTIVE, reason, actor, now)
+
+    def release_holds(self, user_id: str, now: datetime) -> list[Outcome]:
+        """Credits every held earn with its own txn id (so each applies at most once) and removes it.
+
+        A hold whose cap is full by now is dropped; if the account was frozen again, the rest wait
+        for the next unfreeze.
+
+        Raises:
+            ConcurrencyError: too many concurrent writers (the message is redelivered; safe).
+        """
+        outcomes: list[Outcome] = []
+        for hold in self.store.holds(user_id):
+            command = hold.command
+            try:
+                outcome = self.earn(command, now, release_hold=True)
+            except AccountFrozenError:
+                logger.info("account frozen again, holds kept", extra={"user_id": user_id})
+                break
+            except LimitReachedError:
+                logger.info("held earn over its cap, dropped", extra={"user_id": user_id, "txn_id": command.txn_id})
+                self.store.delete_hold(user_id, command.txn_id)
+                continue
+            if outcome.status == "already_applied":
+                self.store.delete_hold(user_id, command.txn_id)
+            outcomes.append(outcome)
+        return outcomes
+
+    def account(self, user_id: str, *, consistent: bool = False) -> Account:
+        return self.store.account(user_id, consistent=consistent)
+
+    def history(self, user_id: str, limit: int, cursor: str | None) -> tuple[list[LedgerEntry], str | None]:
+        return self.store.history(user_id, limit, cursor)

@@ -1,0 +1,62 @@
+"""The points worker (queue `points`): credits scans, and releases held earns when an account is
+unfrozen. Every credit carries a deterministic txn id, so a redelivered message is a no-op."""
+
+from __future__ import annotations
+
+from aws_lambda_powertools.metrics import MetricUnit
+
+from earnloop.codes.events import ScanClaimed
+from earnloop.platform.clock import utcnow
+from earnloop.platform.observability import logger, metrics
+from earnloop.platform.workers import queue_worker
+from earnloop.points.events import PointsChanged
+from earnloop.points.models import EarnCommand, Outcome
+from earnloop.points.service import Ledger
+
+
+def _issued(outcomes: list[Outcome]) -> None:
+    points = sum(o.entry.delta for o in outcomes if o.status == "applied" and o.entry is not None)
+    if points:
+        metrics.add_metric(name="PointsIssued", unit=MetricUnit.Count, value=points)
+
+
+def credit_scan(event: ScanClaimed, ledger: Ledger | None = None) -> Outcome | None:
+    """Credits a claimed scan with txn id `scan#<code>`; held while the account is frozen."""
+    if event.points <= 0:
+        logger.warning("scan without points ignored", extra={"scan_id": event.scan_id})
+        return None
+    ledger = ledger or Ledger.default()
+    command = EarnCommand(
+        txn_id=f"scan#{event.code}",
+        user_id=event.user_id,
+        points=event.points,
+        reason="scan",
+        actor="system",
+        reference=event.scan_id,
+    )
+    outcome = ledger.credit(command, utcnow())
+    _issued([outcome])
+    logger.info(
+        "scan credit",
+        extra={"scan_id": event.scan_id, "user_id": event.user_id, "outcome": outcome.status},
+    )
+    return outcome
+
+
+def release_on_unfreeze(event: PointsChanged, ledger: Ledger | None = None) -> list[Outcome]:
+    """On an unfreeze entry: credits the earns held while the account was frozen."""
+    if event.entry_type != "unfreeze":
+        logger.warning("points change not for this worker", extra={"entry_type": event.entry_type})
+        return []
+    outcomes = (ledger or Ledger.default()).release_holds(event.user_id, utcnow())
+    _issued(outcomes)
+    logger.info("holds released", extra={"user_id": event.user_id, "count": len(outcomes)})
+    return outcomes
+
+
+lambda_handler = queue_worker(
+    {
+        ScanClaimed.detail_type: (ScanClaimed, credit_scan),
+        PointsChanged.detail_type: (PointsChanged, release_on_unfreeze),
+    }
+)

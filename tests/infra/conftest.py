@@ -1,0 +1,129 @@
+"""The CDK app, synthesized once per session (about 10-30 s), and ways to read its template.
+
+The synth uses the `prod` stage (the strictest: retained, deletion-protected data), the context of
+`cdk.json` like the CLI would, and an empty dependency layer, so the suite never downloads.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+STAGE = "prod"
+
+_SYNTH_SECONDS = pytest.StashKey[float]()
+
+
+def logical(value: Any) -> str:
+    """A template value as a readable reference: `X`, `X.Arn`, `X.Arn/index/by_time`, or a literal."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict) and "Ref" in value:
+        return str(value["Ref"])
+    if isinstance(value, dict) and "Fn::GetAtt" in value:
+        resource, attribute = value["Fn::GetAtt"]
+        return f"{resource}.{attribute}"
+    if isinstance(value, dict) and "Fn::Join" in value:
+        separator, parts = value["Fn::Join"]
+        return separator.join(logical(part) for part in parts)
+    return json.dumps(value, sort_keys=True)
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+@dataclass
+class Synthesized:
+    """The synthesized app: the template as a dict, the cloud assembly folder, the app itself."""
+
+    app: Any
+    stack: Any
+    outdir: Path
+    template: dict[str, Any]
+    seconds: float
+
+    @property
+    def resources(self) -> dict[str, dict[str, Any]]:
+        return self.template["Resources"]  # type: ignore[no-any-return]
+
+    def of_type(self, type_: str) -> dict[str, dict[str, Any]]:
+        return {key: value for key, value in self.resources.items() if value["Type"] == type_}
+
+    def named(self, type_: str, name_property: str, name: str) -> str:
+        """Logical id of the resource of `type_` whose `name_property` is `earnloop-prod-<name>`."""
+        wanted = f"earnloop-{STAGE}-{name}"
+        found = [
+            key
+            for key, value in self.of_type(type_).items()
+            if value["Properties"].get(name_property) == wanted
+        ]
+        assert len(found) == 1, f"{type_} {wanted}: found {found}"
+        return found[0]
+
+    def function(self, name: str) -> str:
+        return self.named("AWS::Lambda::Function", "FunctionName", name)
+
+    def table(self, name: str) -> str:
+        return self.named("AWS::DynamoDB::Table", "TableName", name)
+
+    def queue(self, name: str) -> str:
+        return self.named("AWS::SQS::Queue", "QueueName", name)
+
+    def props(self, logical_id: str) -> dict[str, Any]:
+        return self.resources[logical_id]["Properties"]  # type: ignore[no-any-return]
+
+    def role_of(self, function: str) -> str:
+        return logical(self.props(self.function(function))["Role"]).removesuffix(".Arn")
+
+    def statements(self, function: str) -> list[dict[str, Any]]:
+        """Every IAM statement of the function's role (inline policies and attached AWS::IAM::Policy)."""
+        role = self.role_of(function)
+        documents = [policy["PolicyDocument"] for policy in self.props(role).get("Policies", [])]
+        for policy in self.of_type("AWS::IAM::Policy").values():
+            if role in {logical(ref) for ref in policy["Properties"].get("Roles", [])}:
+                documents.append(policy["Properties"]["PolicyDocument"])
+        return [statement for document in documents for statement in document["Statement"]]
+
+    def permissions(self, function: str) -> set[tuple[str, str]]:
+        """(action, resource) pairs the function's role allows."""
+        pairs: set[tuple[str, str]] = set()
+        for statement in self.statements(function):
+            assert statement["Effect"] == "Allow"
+            for action in as_list(statement["Action"]):
+                for resource in as_list(statement["Resource"]):
+                    pairs.add((action, logical(resource)))
+        return pairs
+
+
+def _cdk_json_context() -> dict[str, Any]:
+    return dict(json.loads((ROOT / "cdk.json").read_text()).get("context", {}))
+
+
+@pytest.fixture(scope="session")
+def synth(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Synthesized]:
+    from infra.app import create_app
+
+    outdir = tmp_path_factory.mktemp("cdk.out")
+    deps_layer = tmp_path_factory.mktemp("deps-layer")
+    context = {**_cdk_json_context(), "stage": STAGE, "deps_layer": str(deps_layer)}
+    started = time.perf_counter()
+    app, stack = create_app(context, outdir=str(outdir))
+    app.synth()
+    seconds = time.perf_counter() - started
+    request.config.stash[_SYNTH_SECONDS] = seconds
+    template = json.loads((outdir / f"{stack.stack_name}.template.json").read_text())
+    yield Synthesized(app, stack, outdir, template, seconds)
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    seconds = config.stash.get(_SYNTH_SECONDS, None)
+    if seconds is not None:
+        terminalreporter.write_line(f"infra: CDK app synthesized (with cdk-nag) in {seconds:.1f} s")

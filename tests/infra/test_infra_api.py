@@ -1,0 +1,104 @@
+"""The HTTP API: routes come from the FastAPI routers, each to the function of the same name."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from fastapi import APIRouter
+
+from earnloop.platform.app import api_routes
+from earnloop.platform.catalog import FunctionSpec, all_functions, http
+from infra.api import route_table
+from infra.config import API_BURST_LIMIT, API_RATE_LIMIT
+
+pytestmark = pytest.mark.infra
+
+SPECS = {spec.name: spec for spec in all_functions()}
+
+
+def _deployed_routes(synth) -> dict[str, str]:
+    """Route key (`GET /v1/scans/{scan_id}`) -> logical id of the function it invokes."""
+    integrations = synth.of_type("AWS::ApiGatewayV2::Integration")
+    routes: dict[str, str] = {}
+    for route in synth.of_type("AWS::ApiGatewayV2::Route").values():
+        target = route["Properties"]["Target"]["Fn::Join"][1]
+        integration = integrations[target[1]["Ref"]]["Properties"]
+        assert integration["IntegrationType"] == "AWS_PROXY"
+        assert integration["PayloadFormatVersion"] == "2.0"
+        routes[route["Properties"]["RouteKey"]] = integration["IntegrationUri"]["Fn::GetAtt"][0]
+    return routes
+
+
+def test_every_fastapi_route_is_deployed_with_its_method_and_path_to_its_function(synth) -> None:
+    expected = {
+        f"{method} {route.path}": synth.function(route.name) for route in api_routes() for method in route.methods
+    }
+
+    assert _deployed_routes(synth) == expected
+
+
+def test_every_http_function_has_a_route_and_every_route_a_function() -> None:
+    routed = {route.name for route in api_routes()}
+    http_functions = {name for name, spec in SPECS.items() if spec.kind == "http"}
+
+    assert routed == http_functions
+
+
+def test_each_routed_function_may_be_invoked_by_the_api(synth) -> None:
+    api = next(iter(synth.of_type("AWS::ApiGatewayV2::Api")))
+    invokable = {
+        props["Properties"]["FunctionName"]["Fn::GetAtt"][0]
+        for props in synth.of_type("AWS::Lambda::Permission").values()
+        if props["Properties"]["Principal"] == "apigateway.amazonaws.com"
+        and api in json.dumps(props["Properties"]["SourceArn"])
+    }
+
+    assert invokable == set(_deployed_routes(synth).values())
+
+
+def test_the_stage_logs_every_request_and_throttles_by_default(synth) -> None:
+    (stage,) = synth.of_type("AWS::ApiGatewayV2::Stage").values()
+    props = stage["Properties"]
+    log_format = json.loads(props["AccessLogSettings"]["Format"])
+
+    assert props["StageName"] == "$default"
+    assert props["AutoDeploy"] is True
+    assert props["DefaultRouteSettings"] == {
+        "ThrottlingBurstLimit": API_BURST_LIMIT,
+        "ThrottlingRateLimit": API_RATE_LIMIT,
+    }
+    assert log_format["requestId"] == "$context.requestId"
+    assert {"routeKey", "status", "integrationError"} <= set(log_format)
+    log_group = props["AccessLogSettings"]["DestinationArn"]["Fn::GetAtt"][0]
+    assert synth.props(log_group)["RetentionInDays"] > 0
+
+
+def _router(path: str, name: str) -> list:
+    router = APIRouter()
+    router.add_api_route(path, lambda: None, methods=["GET"], name=name)
+    return list(router.routes)
+
+
+def test_a_route_naming_no_catalog_function_fails_the_synth() -> None:
+    with pytest.raises(LookupError, match="names no HTTP function"):
+        route_table(_router("/v1/ghost", "ghost"), {"health": http("health")})
+
+
+def test_an_http_function_without_a_route_fails_the_synth() -> None:
+    specs: dict[str, FunctionSpec] = {"health": http("health"), "orphan": http("orphan")}
+
+    with pytest.raises(LookupError, match="orphan"):
+        route_table(_router("/v1/health", "health"), specs)
+
+
+def test_a_route_to_a_worker_fails_the_synth() -> None:
+    specs = {"points_earn": SPECS["points_earn"]}
+
+    with pytest.raises(LookupError):
+        route_table(_router("/v1/earn", "points_earn"), specs)
+
+
+def test_a_path_converter_fails_the_synth() -> None:
+    with pytest.raises(ValueError, match="converter"):
+        route_table(_router("/v1/files/{rest:path}", "health"), {"health": http("health")})

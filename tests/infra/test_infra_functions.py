@@ -1,0 +1,219 @@
+"""Functions: one per catalog entry, the same defaults for all, each with only its own grants."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from earnloop.platform.catalog import all_functions
+from earnloop.platform.resources import SECRETS, TABLES, table
+from earnloop.platform.settings import Settings
+from infra.functions import TABLE_READ, TABLE_WRITE
+from infra.layer_build import PYTHON_VERSION
+
+pytestmark = pytest.mark.infra
+
+SPECS = all_functions()
+XRAY = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
+# Actions an event source mapping or on-failure destination adds for the function that consumes it.
+CONSUMER_ACTIONS = {
+    "sqs:ReceiveMessage",
+    "sqs:ChangeMessageVisibility",
+    "sqs:GetQueueUrl",
+    "sqs:DeleteMessage",
+    "sqs:GetQueueAttributes",
+    "sqs:SendMessage",
+    "dynamodb:DescribeStream",
+    "dynamodb:GetRecords",
+    "dynamodb:GetShardIterator",
+    "dynamodb:ListStreams",
+}
+
+
+def _table_access(synth, function: str) -> dict[str, set[str]]:
+    """Table name -> DynamoDB data actions the function may call on it (table or index)."""
+    ids = {synth.table(definition.name): definition.name for definition in TABLES}
+    access: dict[str, set[str]] = {}
+    for action, resource in synth.permissions(function):
+        if action in TABLE_READ or action in TABLE_WRITE:
+            logical_id = resource.split(".", 1)[0]
+            access.setdefault(ids[logical_id], set()).add(action)
+    return access
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.name)
+def test_every_catalog_function_runs_on_arm64_with_a_current_python_and_both_layers(synth, spec) -> None:
+    props = synth.props(synth.function(spec.name))
+
+    assert props["Architectures"] == ["arm64"]
+    major, minor = (int(part) for part in props["Runtime"].removeprefix("python").split("."))
+    assert props["Runtime"] == f"python{PYTHON_VERSION}"
+    assert (major, minor) >= (3, 12)
+    assert props["Handler"] == "handler.lambda_handler"
+    layers = {ref["Ref"] for ref in props["Layers"]}
+    assert layers == set(synth.of_type("AWS::Lambda::LayerVersion"))
+
+
+def test_functions_are_exactly_the_catalog(synth) -> None:
+    deployed = {props["Properties"]["FunctionName"] for props in synth.of_type("AWS::Lambda::Function").values()}
+
+    assert deployed == {f"earnloop-prod-{spec.name}" for spec in SPECS}
+
+
+def test_every_function_has_a_role_of_its_own(synth) -> None:
+    roles = [synth.role_of(spec.name) for spec in SPECS]
+
+    assert len(set(roles)) == len(SPECS)
+    for role in roles:
+        assert "ManagedPolicyArns" not in synth.props(role)
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.name)
+def test_every_function_gets_the_shared_defaults_and_its_spec_size(synth, spec) -> None:
+    props = synth.props(synth.function(spec.name))
+    log_group = props["LoggingConfig"]["LogGroup"]["Ref"]
+
+    assert props["TracingConfig"] == {"Mode": "Active"}
+    assert props["LoggingConfig"]["LogFormat"] == "JSON"
+    assert synth.props(log_group)["RetentionInDays"] > 0
+    assert synth.props(log_group)["LogGroupName"] == f"/aws/lambda/earnloop-prod-{spec.name}"
+    assert props["MemorySize"] == spec.memory_mb
+    assert props["Timeout"] == spec.timeout_s
+
+
+def test_every_function_is_told_where_every_resource_is(synth) -> None:
+    expected = {
+        "EARNLOOP_STAGE",
+        "EARNLOOP_EVENT_BUS",
+        "POWERTOOLS_SERVICE_NAME",
+        "POWERTOOLS_METRICS_NAMESPACE",
+        *(f"EARNLOOP_{definition.settings_field.upper()}" for definition in TABLES),
+        *(f"EARNLOOP_{secret.settings_field.upper()}" for secret in SECRETS),
+    }
+    for spec in SPECS:
+        variables = synth.props(synth.function(spec.name))["Environment"]["Variables"]
+        assert set(variables) == expected
+        assert variables["EARNLOOP_STAGE"] == "prod"
+        assert variables["EARNLOOP_POINTS_TABLE"] == {"Ref": synth.table("points")}
+        earnloop = {name.removeprefix("EARNLOOP_").lower() for name in variables if name.startswith("EARNLOOP_")}
+        assert earnloop <= set(Settings.model_fields)
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.name)
+def test_table_permissions_are_exactly_the_catalog_grants(synth, spec) -> None:
+    expected: dict[str, set[str]] = {}
+    for grant in spec.grants:
+        if grant.kind == "table":
+            actions = set(TABLE_READ) | (set(TABLE_WRITE) if grant.access != "read" else set())
+            expected.setdefault(grant.name, set()).update(actions)
+
+    assert _table_access(synth, spec.name) == expected
+
+
+def test_scans_create_writes_the_codes_table_but_only_reads_and_condition_checks_points(synth) -> None:
+    access = _table_access(synth, "scans_create")
+
+    assert {"dynamodb:PutItem", "dynamodb:UpdateItem"} <= access["codes"]
+    assert access["points"] == set(TABLE_READ)
+    assert "dynamodb:ConditionCheckItem" in access["points"]
+    assert "identity" not in access
+
+
+def test_points_get_cannot_write_anything(synth) -> None:
+    actions = {action for action, _ in synth.permissions("points_get")}
+
+    assert not actions & set(TABLE_WRITE)
+    assert not {action for action in actions if action.startswith(("sqs:", "events:"))}
+
+
+def test_index_queries_reach_only_the_indexes_a_table_defines(synth) -> None:
+    for spec in SPECS:
+        for action, resource in synth.permissions(spec.name):
+            if "/index/" in resource:
+                logical_id, index = resource.split(".Arn/index/")
+                name = next(d.name for d in TABLES if synth.table(d.name) == logical_id)
+                table(name).index(index)
+                assert action in TABLE_READ
+
+
+def test_no_wildcard_action_or_resource_except_x_ray(synth) -> None:
+    for spec in SPECS:
+        for action, resource in synth.permissions(spec.name):
+            assert "*" not in action, (spec.name, action)
+            if "*" in resource:
+                assert action in XRAY, (spec.name, action, resource)
+
+
+def test_secrets_are_readable_only_by_the_functions_granted_them(synth) -> None:
+    ids = {
+        logical_id: props["Properties"]["Name"].rsplit("/", 1)[-1].replace("-", "_")
+        for logical_id, props in synth.of_type("AWS::SecretsManager::Secret").items()
+    }
+    for spec in SPECS:
+        granted = {grant.name for grant in spec.grants if grant.kind == "secret"}
+        readable = {
+            ids[resource]
+            for action, resource in synth.permissions(spec.name)
+            if action == "secretsmanager:GetSecretValue"
+        }
+        actions = {action for action, _ in synth.permissions(spec.name) if action.startswith("secretsmanager:")}
+        assert readable == granted, spec.name
+        assert actions <= {"secretsmanager:GetSecretValue"}
+
+
+def test_only_functions_granted_the_bus_may_put_events(synth) -> None:
+    bus = next(iter(synth.of_type("AWS::Events::EventBus")))
+    for spec in SPECS:
+        puts = {resource for action, resource in synth.permissions(spec.name) if action == "events:PutEvents"}
+        assert puts == ({f"{bus}.Arn"} if any(g.kind == "bus" for g in spec.grants) else set()), spec.name
+
+
+def test_each_role_writes_logs_only_to_its_own_log_group(synth) -> None:
+    for spec in SPECS:
+        log_group = synth.props(synth.function(spec.name))["LoggingConfig"]["LogGroup"]["Ref"]
+        logs = {(a, r) for a, r in synth.permissions(spec.name) if a.startswith("logs:")}
+        assert logs == {("logs:CreateLogStream", f"{log_group}.Arn"), ("logs:PutLogEvents", f"{log_group}.Arn")}
+
+
+def test_no_role_holds_an_action_outside_its_grants_and_its_event_sources(synth) -> None:
+    granted_kinds = {"dynamodb:", "secretsmanager:GetSecretValue", "events:PutEvents", "logs:", "xray:"}
+    for spec in SPECS:
+        for action, _ in synth.permissions(spec.name):
+            if action in CONSUMER_ACTIONS:
+                assert spec.kind in ("queue", "stream"), (spec.name, action)
+                continue
+            assert action.startswith(tuple(granted_kinds)), (spec.name, action)
+
+
+def _library_asset(synth) -> Path:
+    library = next(key for key in synth.of_type("AWS::Lambda::LayerVersion") if "Library" in key)
+    key = synth.props(library)["Content"]["S3Key"]
+    return synth.outdir / f"asset.{key.removesuffix('.zip')}"
+
+
+def test_the_library_layer_ships_nothing_local(synth) -> None:
+    asset = _library_asset(synth)
+    shipped = [path.relative_to(asset).as_posix() for path in asset.rglob("*")]
+
+    assert "python/earnloop/platform/settings.py" in shipped
+    assert not [path for path in shipped if path.startswith("python/earnloop/local")]
+    assert not [path for path in shipped if "__pycache__" in path or path.endswith((".pyc", ".egg-info"))]
+
+
+def test_no_shipped_module_imports_the_local_cloud(synth) -> None:
+    for module in (_library_asset(synth) / "python").rglob("*.py"):
+        for node in ast.walk(ast.parse(module.read_text(), filename=str(module))):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module, *(f"{node.module}.{alias.name}" for alias in node.names)]
+            assert not [name for name in names if name.startswith("earnloop.local")], module
+
+
+def test_both_layers_target_the_functions_runtime_and_architecture(synth) -> None:
+    for props in synth.of_type("AWS::Lambda::LayerVersion").values():
+        assert props["Properties"]["CompatibleRuntimes"] == [f"python{PYTHON_VERSION}"]
+        assert props["Properties"]["CompatibleArchitectures"] == ["arm64"]

@@ -1,0 +1,104 @@
+"""`GET /v1/me` and `PATCH /v1/me` through their Lambda handlers under moto."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import jwt
+import pytest
+
+from earnloop.platform.clock import utcnow
+from tests.integration.identity.checks import assert_problem, stored
+
+
+@pytest.fixture
+def alice(invoke, moto_cloud) -> tuple[str, str]:
+    """A registered user (through the local development login): her id and token."""
+    body = invoke("auth_login", body={"code": "dev:alice"})["json"]
+    return body["user"]["id"], body["token"]
+
+
+def test_me_shows_the_profile_with_no_tags_and_no_points_yet(invoke, alice):
+    user_id, token = alice
+    response = invoke("me_get", token=token)
+    assert response["statusCode"] == 200
+    assert response["json"] == {
+        "id": user_id,
+        "nickname": "alice",
+        "avatar_url": None,
+        "tier": "bronze",
+        "tags": [],
+        "points": {"balance": 0, "expiring_soon": 0},
+    }
+
+
+def test_a_profile_update_is_stored_and_returned(invoke, alice):
+    user_id, token = alice
+    response = invoke(
+        "me_update", token=token, body={"nickname": "  Xiao Li ", "avatar_url": "https://img.example.com/li.png"}
+    )
+    assert response["statusCode"] == 200
+    expected = {"id": user_id, "nickname": "Xiao Li", "avatar_url": "https://img.example.com/li.png", "tier": "bronze"}
+    assert response["json"] == expected
+    user = stored(f"USER#{user_id}", "PROFILE")
+    assert user is not None and user["nickname"] == "Xiao Li" and user["updated_at"].endswith("Z")
+    assert user["roles"] == [] and user["entity"] == "User"
+    assert invoke("me_get", token=token)["json"]["nickname"] == "Xiao Li"
+
+
+def test_the_sample_update_event_changes_the_profile(invoke, alice):
+    _, token = alice
+    response = invoke("me_update", token=token)
+    assert response["statusCode"] == 200 and response["json"]["nickname"] == "Xiao Li"
+
+
+def test_fields_not_sent_stay_as_they_are(invoke, alice):
+    _, token = alice
+    invoke("me_update", token=token, body={"avatar_url": "https://img.example.com/a.png"})
+    response = invoke("me_update", token=token, body={"nickname": "Li"})
+    assert response["json"]["avatar_url"] == "https://img.example.com/a.png"
+    assert invoke("me_update", token=token, body={})["json"] == response["json"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"nickname": ""},
+        {"nickname": "   "},
+        {"nickname": "x" * 33},
+        {"nickname": None, "tier": "gold"},
+        {"roles": ["admin"]},
+        {"avatar_url": "http://img.example.com/a.png"},
+        {"avatar_url": "https://img.example.com/" + "a" * 500},
+        {"avatar_url": 5},
+        [],
+        "{not json",
+    ],
+)
+def test_a_bad_update_is_422_and_changes_nothing(invoke, alice, body):
+    user_id, token = alice
+    assert_problem(invoke("me_update", token=token, body=body), 422, "validation_error")
+    user = stored(f"USER#{user_id}", "PROFILE")
+    assert user is not None and user["nickname"] == "alice" and user["roles"] == []
+
+
+@pytest.mark.parametrize("name", ["me_get", "me_update"])
+def test_a_missing_token_is_401(invoke, moto_cloud, name):
+    assert_problem(invoke(name), 401, "unauthenticated")
+
+
+@pytest.mark.parametrize("name", ["me_get", "me_update"])
+def test_a_garbage_forged_or_expired_token_is_401(invoke, alice, moto_cloud, name):
+    user_id, _ = alice
+    now = int(utcnow().timestamp())
+    forged = jwt.encode(
+        {"sub": user_id, "roles": [], "iss": "earnloop", "iat": now, "exp": now + 600}, "k" * 48, algorithm="HS256"
+    )
+    expired = moto_cloud.token(user_id, now=utcnow() - timedelta(seconds=moto_cloud.settings.token_ttl_s + 1))
+    for token in ("garbage", forged, expired):
+        assert_problem(invoke(name, token=token, body={"nickname": "x"}), 401, "unauthenticated")
+
+
+@pytest.mark.parametrize("name", ["me_get", "me_update"])
+def test_a_valid_token_of_an_unknown_user_is_404(invoke, moto_cloud, name):
+    assert_problem(invoke(name, token=moto_cloud.token("nobody"), body={"nickname": "x"}), 404, "not_found")
