@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import jsii
@@ -24,10 +23,12 @@ from infra.config import API_BURST_LIMIT, API_RATE_LIMIT
 from infra.naming import construct_id, physical
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
     from aws_cdk import aws_lambda as lambda_
+    from earnloop.platform.catalog import FunctionSpec
     from fastapi.routing import APIRoute
 
-    from earnloop.platform.catalog import FunctionSpec
     from infra.config import StageConfig
 
 # HTTP API path parameters are `{name}`; a FastAPI converter (`{rest:path}`) has no equivalent.
@@ -66,15 +67,15 @@ class _AccessLogSettings:
         return apigateway.AccessLogFormat.custom(ACCESS_LOG_FORMAT)
 
 
-def route_table(
-    routes: Sequence[APIRoute], specs: Mapping[str, FunctionSpec]
-) -> list[tuple[str, str, str]]:
+def route_table(routes: Sequence[APIRoute], specs: Mapping[str, FunctionSpec]) -> list[tuple[str, str, str]]:
     """(method, path, function name) per route method; raises when routes and catalog disagree."""
     table: list[tuple[str, str, str]] = []
     for route in routes:
         spec = specs.get(route.name)
         if spec is None or spec.kind != "http":
-            raise LookupError(f"route {sorted(route.methods)} {route.path} names no HTTP function {route.name!r}")
+            raise LookupError(
+                f"route {sorted(route.methods)} {route.path} names no HTTP function {route.name!r}"
+            )
         if _CONVERTER.search(route.path):
             raise ValueError(f"route {route.path}: path converters cannot be deployed on HTTP API")
         table.extend((method, route.path, route.name) for method in sorted(route.methods))
@@ -121,7 +122,9 @@ class Api(Construct):
         for method, path, name in self.routes:
             integration = lambda_integrations.get(name)
             if integration is None:
-                integration = integrations.HttpLambdaIntegration(f"{construct_id(name)}Integration", functions[name])
+                integration = integrations.HttpLambdaIntegration(
+                    f"{construct_id(name)}Integration", functions[name]
+                )
                 lambda_integrations[name] = integration
             self.http_api.add_routes(path=path, methods=[apigwv2.HttpMethod[method]], integration=integration)
         nag.acknowledge(

@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from aws_cdk import App, Tags
-
 from earnloop.platform.app import api_routes
 from earnloop.platform.catalog import all_functions
+
 from infra import nag
 from infra.config import StageConfig
 from infra.layer_build import DEFAULT_TARGET

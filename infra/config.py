@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from aws_cdk import RemovalPolicy
 from aws_cdk import aws_logs as logs
 
 from infra.naming import check_stage
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 # Sustained and burst requests per second across all routes, before HTTP API answers 429.
 # Sized above the scan spike of a promotion; the queues absorb what the tables cannot take at once.

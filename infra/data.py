@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING
 
 from aws_cdk import aws_dynamodb as dynamodb
 from constructs import Construct
-
 from earnloop.platform.resources import TABLES, Index, Key, Table
+
 from infra.naming import construct_id, physical
 
 if TYPE_CHECKING:
@@ -59,7 +59,9 @@ class Data(Construct):
             )
         for index in definition.lsis:
             if index.pk != definition.pk or index.sk is None:
-                raise ValueError(f"LSI {definition.name}.{index.name} must share the table's pk and have an sk")
+                raise ValueError(
+                    f"LSI {definition.name}.{index.name} must share the table's pk and have an sk"
+                )
             table.add_local_secondary_index(
                 index_name=index.name, sort_key=_attribute(index.sk), projection_type=_projection(index)
             )

@@ -5,7 +5,6 @@ Both report partial batch failures, so one bad message or record never re-delive
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from aws_cdk import Duration
@@ -13,16 +12,18 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as sources
 from constructs import Construct
-
 from earnloop.platform.resources import queue
+
 from infra import nag
 from infra.events import dead_letter_queue
 from infra.naming import construct_id, physical
 
 if TYPE_CHECKING:
-    from aws_cdk import aws_sqs as sqs
+    from collections.abc import Iterable
 
+    from aws_cdk import aws_sqs as sqs
     from earnloop.platform.catalog import FunctionSpec
+
     from infra.config import StageConfig
     from infra.data import Data
     from infra.events import Events
@@ -84,7 +85,10 @@ class EventSources(Construct):
             raise ValueError(f"stream function {spec.name!r} names no table streams")
         cid = construct_id(spec.name)
         dlq = dead_letter_queue(
-            self, f"{cid}Dlq", name=physical(config.stage, f"{spec.name.replace('_', '-')}-dlq"), retention=STREAM_DLQ_RETENTION
+            self,
+            f"{cid}Dlq",
+            name=physical(config.stage, f"{spec.name.replace('_', '-')}-dlq"),
+            retention=STREAM_DLQ_RETENTION,
         )
         nag.acknowledge(
             dlq,

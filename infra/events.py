@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from aws_cdk import Duration
@@ -11,12 +10,15 @@ from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
-
 from earnloop.platform.resources import BUS, QUEUES, RULES, Queue
+
 from infra.naming import construct_id, physical
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from earnloop.platform.catalog import FunctionSpec
+
     from infra.config import StageConfig
 
 # Lambda's guidance for SQS event sources: visibility >= 6x the function timeout, so a message is

@@ -7,7 +7,6 @@ memory and timeout come from the spec, permissions only from the spec's grants.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,16 +15,19 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
-
 from earnloop.platform.observability import SERVICE, metrics
 from earnloop.platform.resources import SECRETS, TABLES, Index, table
 from earnloop.platform.settings import Settings
+
 from infra import nag
 from infra.layer_build import PYTHON_VERSION
 from infra.naming import construct_id, physical
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from earnloop.platform.catalog import FunctionSpec, Grant
+
     from infra.config import StageConfig
     from infra.data import Data
     from infra.events import Events
@@ -110,7 +112,9 @@ class Functions(Construct):
                 definition.name
             ].table_name
         for secret in SECRETS:
-            environment[settings_variable(secret.settings_field)] = self._secrets.secrets[secret.name].secret_arn
+            environment[settings_variable(secret.settings_field)] = self._secrets.secrets[
+                secret.name
+            ].secret_arn
         return environment
 
     def _function(self, spec: FunctionSpec) -> lambda_.Function:
@@ -176,21 +180,29 @@ class Functions(Construct):
                 # Each index by name rather than `index/*`: an index added later is granted by
                 # its definition, and nothing else is.
                 indexes = [f"{target.table_arn}/index/{index.name}" for index in _indexes(grant.name)]
-                statements.append(iam.PolicyStatement(actions=TABLE_READ, resources=[target.table_arn, *indexes]))
+                statements.append(
+                    iam.PolicyStatement(actions=TABLE_READ, resources=[target.table_arn, *indexes])
+                )
                 if grant.access in ("write", "readwrite"):
                     statements.append(iam.PolicyStatement(actions=TABLE_WRITE, resources=[target.table_arn]))
             elif grant.kind == "secret":
                 secret = self._secrets.secrets[grant.name]
                 statements.append(
-                    iam.PolicyStatement(actions=["secretsmanager:GetSecretValue"], resources=[secret.secret_arn])
+                    iam.PolicyStatement(
+                        actions=["secretsmanager:GetSecretValue"], resources=[secret.secret_arn]
+                    )
                 )
             elif grant.kind == "bus":
                 statements.append(
-                    iam.PolicyStatement(actions=["events:PutEvents"], resources=[self._events.bus.event_bus_arn])
+                    iam.PolicyStatement(
+                        actions=["events:PutEvents"], resources=[self._events.bus.event_bus_arn]
+                    )
                 )
             elif grant.kind == "queue":
                 queue = self._events.queues[grant.name]
-                statements.append(iam.PolicyStatement(actions=["sqs:SendMessage"], resources=[queue.queue_arn]))
+                statements.append(
+                    iam.PolicyStatement(actions=["sqs:SendMessage"], resources=[queue.queue_arn])
+                )
             else:
                 raise ValueError(f"unknown grant kind {grant.kind!r}")
         return statements

@@ -97,6 +97,8 @@ def build(
     site_packages.mkdir(parents=True)
     log.info("building dependency layer", extra={"target": str(target), "requirements": len(reqs)})
     runner(pip_command(reqs, site_packages), check=True)
+    # Console scripts point at the build machine's interpreter; nothing on Lambda runs them.
+    shutil.rmtree(site_packages / "bin", ignore_errors=True)
     # Written last: an interrupted build is rebuilt next time.
     stamp.write_text(wanted + "\n")
     return True
@@ -104,8 +106,12 @@ def build(
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--target", type=Path, default=DEFAULT_TARGET, help="layer folder (default: %(default)s)")
-    parser.add_argument("--force", action="store_true", help="rebuild even when the dependencies are unchanged")
+    parser.add_argument(
+        "--target", type=Path, default=DEFAULT_TARGET, help="layer folder (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--force", action="store_true", help="rebuild even when the dependencies are unchanged"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     built = build(args.target, force=args.force)

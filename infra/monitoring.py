@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from aws_cdk import Duration
@@ -17,6 +16,8 @@ from constructs import Construct
 from infra.naming import construct_id, physical
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from aws_cdk import aws_lambda as lambda_
     from aws_cdk import aws_sqs as sqs
 
@@ -81,7 +82,9 @@ class Monitoring(Construct):
         for name, queue in queues.items():
             self._alarm(
                 f"{construct_id(name)}Stalled",
-                queue.metric_approximate_age_of_oldest_message(period=PERIOD, statistic=cloudwatch.Stats.MAXIMUM),
+                queue.metric_approximate_age_of_oldest_message(
+                    period=PERIOD, statistic=cloudwatch.Stats.MAXIMUM
+                ),
                 threshold=OLDEST_MESSAGE_S,
                 description=f"{name}: oldest message older than {OLDEST_MESSAGE_S} s; its worker is behind",
             )

@@ -6,13 +6,12 @@ Schedules run in Asia/Shanghai, the zone of business days (caps, expiry, reminde
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
-from aws_cdk import Duration, TimeZone
+from aws_cdk import Aws, Duration
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda_destinations as destinations
 from aws_cdk import aws_scheduler as scheduler
-from aws_cdk import aws_scheduler_targets as scheduler_targets
 from constructs import Construct
 
 from infra import nag
@@ -20,13 +19,15 @@ from infra.events import dead_letter_queue
 from infra.naming import construct_id, physical
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+
     from aws_cdk import aws_lambda as lambda_
     from aws_cdk import aws_sqs as sqs
-
     from earnloop.platform.catalog import FunctionSpec
+
     from infra.config import StageConfig
 
-TIME_ZONE = TimeZone.ASIA_SHANGHAI
+TIME_ZONE = "Asia/Shanghai"
 RETRY_ATTEMPTS = 3
 MAX_EVENT_AGE = Duration.hours(1)
 DLQ_RETENTION = Duration.days(14)
@@ -45,7 +46,7 @@ class Schedules(Construct):
         functions: Mapping[str, lambda_.Function],
     ) -> None:
         super().__init__(scope, id)
-        self.schedules: dict[str, scheduler.Schedule] = {}
+        self.schedules: dict[str, scheduler.CfnSchedule] = {}
         self.dlq: sqs.Queue | None = None
         for spec in specs:
             if spec.kind != "schedule":
@@ -58,19 +59,44 @@ class Schedules(Construct):
             functions[spec.name].configure_async_invoke(
                 retry_attempts=2, max_event_age=MAX_EVENT_AGE, on_failure=destinations.SqsDestination(dlq)
             )
-            self.schedules[spec.name] = scheduler.Schedule(
-                self,
-                construct_id(spec.name),
-                schedule_name=physical(config.stage, spec.name),
-                description=spec.description or spec.name,
-                schedule=scheduler.ScheduleExpression.expression(spec.schedule, TIME_ZONE),
-                target=scheduler_targets.LambdaInvoke(
-                    functions[spec.name],
-                    retry_attempts=RETRY_ATTEMPTS,
-                    max_event_age=MAX_EVENT_AGE,
-                    dead_letter_queue=dlq,
+            self.schedules[spec.name] = self._schedule(spec, functions[spec.name], dlq, config)
+
+    def _schedule(
+        self, spec: FunctionSpec, function: lambda_.IFunction, dlq: sqs.IQueue, config: StageConfig
+    ) -> scheduler.CfnSchedule:
+        cid = construct_id(spec.name)
+        # Its own role with exactly two permissions; the L2 target would also grant every
+        # version and alias of the function (`<arn>:*`).
+        role = iam.Role(
+            self,
+            f"{cid}Role",
+            assumed_by=iam.ServicePrincipal(
+                "scheduler.amazonaws.com", conditions={"StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID}}
+            ),
+            description=f"earnloop {config.stage}: lets its schedule invoke {spec.name}",
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(actions=["lambda:InvokeFunction"], resources=[function.function_arn])
+        )
+        role.add_to_policy(iam.PolicyStatement(actions=["sqs:SendMessage"], resources=[dlq.queue_arn]))
+        return scheduler.CfnSchedule(
+            self,
+            cid,
+            name=physical(config.stage, spec.name),
+            description=spec.description or spec.name,
+            schedule_expression=spec.schedule,
+            schedule_expression_timezone=TIME_ZONE,
+            flexible_time_window=scheduler.CfnSchedule.FlexibleTimeWindowProperty(mode="OFF"),
+            target=scheduler.CfnSchedule.TargetProperty(
+                arn=function.function_arn,
+                role_arn=role.role_arn,
+                retry_policy=scheduler.CfnSchedule.RetryPolicyProperty(
+                    maximum_retry_attempts=RETRY_ATTEMPTS,
+                    maximum_event_age_in_seconds=int(MAX_EVENT_AGE.to_seconds()),
                 ),
-            )
+                dead_letter_config=scheduler.CfnSchedule.DeadLetterConfigProperty(arn=dlq.queue_arn),
+            ),
+        )
 
     def _dead_letters(self, config: StageConfig) -> sqs.Queue:
         """One DLQ for every schedule: an invocation that never succeeded, for an operator."""

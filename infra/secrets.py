@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any
 from aws_cdk import SecretValue
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
-
 from earnloop.platform.resources import SECRETS, Secret
+
 from infra import nag
 from infra.naming import construct_id, secret_name
 

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from aws_cdk import CfnOutput, Stack
-from constructs import Construct
 
 from infra.api import Api
 from infra.data import Data
@@ -18,9 +16,12 @@ from infra.schedules import Schedules
 from infra.secrets import Secrets
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from constructs import Construct
+    from earnloop.platform.catalog import FunctionSpec
     from fastapi.routing import APIRoute
 
-    from earnloop.platform.catalog import FunctionSpec
     from infra.config import StageConfig
 
 
@@ -75,4 +76,6 @@ class EarnloopStack(Stack):
             stream_consumers={spec.name: functions[spec.name] for spec in specs if spec.kind == "stream"},
         )
         CfnOutput(self, "ApiUrl", value=self.api.http_api.api_endpoint, description="HTTP API base URL")
-        CfnOutput(self, "AlarmTopic", value=self.monitoring.topic.topic_arn, description="SNS topic of alarms")
+        CfnOutput(
+            self, "AlarmTopic", value=self.monitoring.topic.topic_arn, description="SNS topic of alarms"
+        )

@@ -1,22 +1,31 @@
 """The CDK app, synthesized once per session (about 10-30 s), and ways to read its template.
 
 The synth uses the `prod` stage (the strictest: retained, deletion-protected data), the context of
-`cdk.json` like the CLI would, and an empty dependency layer, so the suite never downloads.
+`cdk.json` and the metadata switches the CLI adds, and an empty dependency layer, so the suite never
+downloads anything.
 """
 
 from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
 ROOT = Path(__file__).resolve().parents[2]
 STAGE = "prod"
+# What the cdk CLI adds to the context of every synth, so the template tested is the one deployed.
+CLI_CONTEXT = {
+    "aws:cdk:enable-path-metadata": True,
+    "aws:cdk:enable-asset-metadata": True,
+    "aws:cdk:version-reporting": True,
+}
 
 _SYNTH_SECONDS = pytest.StashKey[float]()
 
@@ -113,7 +122,7 @@ def synth(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
 
     outdir = tmp_path_factory.mktemp("cdk.out")
     deps_layer = tmp_path_factory.mktemp("deps-layer")
-    context = {**_cdk_json_context(), "stage": STAGE, "deps_layer": str(deps_layer)}
+    context = {**CLI_CONTEXT, **_cdk_json_context(), "stage": STAGE, "deps_layer": str(deps_layer)}
     started = time.perf_counter()
     app, stack = create_app(context, outdir=str(outdir))
     app.synth()

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from fastapi import APIRouter
-
 from earnloop.platform.app import api_routes
 from earnloop.platform.catalog import FunctionSpec, all_functions, http
+from fastapi import APIRouter
+
 from infra.api import route_table
 from infra.config import API_BURST_LIMIT, API_RATE_LIMIT
 
@@ -32,7 +32,9 @@ def _deployed_routes(synth) -> dict[str, str]:
 
 def test_every_fastapi_route_is_deployed_with_its_method_and_path_to_its_function(synth) -> None:
     expected = {
-        f"{method} {route.path}": synth.function(route.name) for route in api_routes() for method in route.methods
+        f"{method} {route.path}": synth.function(route.name)
+        for route in api_routes()
+        for method in route.methods
     }
 
     assert _deployed_routes(synth) == expected

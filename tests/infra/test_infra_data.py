@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from earnloop.platform.resources import TABLES, Index, Key
+
 from infra.config import StageConfig
 
 pytestmark = pytest.mark.infra
@@ -37,7 +37,10 @@ def test_each_table_is_on_demand_with_streams_pitr_and_ttl(synth, definition) ->
     assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
     assert props["KeySchema"] == _key_schema(definition.pk, definition.sk)
     if definition.ttl_attribute:
-        assert props["TimeToLiveSpecification"] == {"AttributeName": definition.ttl_attribute, "Enabled": True}
+        assert props["TimeToLiveSpecification"] == {
+            "AttributeName": definition.ttl_attribute,
+            "Enabled": True,
+        }
 
 
 @pytest.mark.parametrize("definition", TABLES, ids=lambda t: t.name)

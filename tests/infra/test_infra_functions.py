@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import ast
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
-
 from earnloop.platform.catalog import all_functions
 from earnloop.platform.resources import SECRETS, TABLES, table
 from earnloop.platform.settings import Settings
+
 from infra.functions import TABLE_READ, TABLE_WRITE
 from infra.layer_build import PYTHON_VERSION
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 pytestmark = pytest.mark.infra
 
@@ -57,7 +60,9 @@ def test_every_catalog_function_runs_on_arm64_with_a_current_python_and_both_lay
 
 
 def test_functions_are_exactly_the_catalog(synth) -> None:
-    deployed = {props["Properties"]["FunctionName"] for props in synth.of_type("AWS::Lambda::Function").values()}
+    deployed = {
+        props["Properties"]["FunctionName"] for props in synth.of_type("AWS::Lambda::Function").values()
+    }
 
     assert deployed == {f"earnloop-prod-{spec.name}" for spec in SPECS}
 
@@ -97,7 +102,9 @@ def test_every_function_is_told_where_every_resource_is(synth) -> None:
         assert set(variables) == expected
         assert variables["EARNLOOP_STAGE"] == "prod"
         assert variables["EARNLOOP_POINTS_TABLE"] == {"Ref": synth.table("points")}
-        earnloop = {name.removeprefix("EARNLOOP_").lower() for name in variables if name.startswith("EARNLOOP_")}
+        earnloop = {
+            name.removeprefix("EARNLOOP_").lower() for name in variables if name.startswith("EARNLOOP_")
+        }
         assert earnloop <= set(Settings.model_fields)
 
 
@@ -158,7 +165,9 @@ def test_secrets_are_readable_only_by_the_functions_granted_them(synth) -> None:
             for action, resource in synth.permissions(spec.name)
             if action == "secretsmanager:GetSecretValue"
         }
-        actions = {action for action, _ in synth.permissions(spec.name) if action.startswith("secretsmanager:")}
+        actions = {
+            action for action, _ in synth.permissions(spec.name) if action.startswith("secretsmanager:")
+        }
         assert readable == granted, spec.name
         assert actions <= {"secretsmanager:GetSecretValue"}
 
@@ -174,7 +183,10 @@ def test_each_role_writes_logs_only_to_its_own_log_group(synth) -> None:
     for spec in SPECS:
         log_group = synth.props(synth.function(spec.name))["LoggingConfig"]["LogGroup"]["Ref"]
         logs = {(a, r) for a, r in synth.permissions(spec.name) if a.startswith("logs:")}
-        assert logs == {("logs:CreateLogStream", f"{log_group}.Arn"), ("logs:PutLogEvents", f"{log_group}.Arn")}
+        assert logs == {
+            ("logs:CreateLogStream", f"{log_group}.Arn"),
+            ("logs:PutLogEvents", f"{log_group}.Arn"),
+        }
 
 
 def test_no_role_holds_an_action_outside_its_grants_and_its_event_sources(synth) -> None:
@@ -182,7 +194,7 @@ def test_no_role_holds_an_action_outside_its_grants_and_its_event_sources(synth)
     for spec in SPECS:
         for action, _ in synth.permissions(spec.name):
             if action in CONSUMER_ACTIONS:
-                assert spec.kind in ("queue", "stream"), (spec.name, action)
+                assert spec.kind in ("queue", "stream", "schedule"), (spec.name, action)
                 continue
             assert action.startswith(tuple(granted_kinds)), (spec.name, action)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from earnloop.platform.catalog import all_functions, function
 from earnloop.platform.resources import QUEUES, RULES, TABLES
 
@@ -110,7 +109,9 @@ def test_the_publisher_reads_only_the_streams_not_the_tables(synth) -> None:
         if action.startswith("dynamodb:")
     }
 
-    assert {resource for _, resource in stream_actions} == {f"{synth.table(t.name)}.StreamArn" for t in TABLES}
+    assert {resource for _, resource in stream_actions} == {
+        f"{synth.table(t.name)}.StreamArn" for t in TABLES
+    }
 
 
 def test_the_bus_keeps_an_archive_for_replays(synth) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from earnloop.platform.catalog import all_functions
 
 pytestmark = pytest.mark.infra
@@ -66,7 +65,8 @@ def test_alarms_notify_an_encrypted_ssl_only_topic(synth) -> None:
 
     assert synth.props(key)["EnableKeyRotation"] is True
     assert any(
-        s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}} for s in statements
+        s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+        for s in statements
     )
     for alarm in _alarms(synth):
         assert alarm["AlarmActions"] == [{"Ref": topic_id}]

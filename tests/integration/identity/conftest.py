@@ -5,14 +5,16 @@ from __future__ import annotations
 import base64
 import importlib
 import json
-from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
-
 from earnloop.local.samples import http_event
 from earnloop.platform.settings import get_settings
+
 from tests.fakes.wechat_server import FakeWeChat
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ import json
 import threading
 
 import pytest
-
 from earnloop.identity import service
 from earnloop.identity.models import User, WeChatIdentity
 from earnloop.identity.store import IdentityStore
@@ -15,6 +14,7 @@ from earnloop.platform.auth import verify_token
 from earnloop.platform.clock import utcnow
 from earnloop.platform.ids import new_id
 from earnloop.platform.settings import get_settings
+
 from tests.fakes.wechat_server import session_key_of
 from tests.integration.identity.checks import all_items, assert_problem, stored
 
@@ -29,7 +29,13 @@ def test_a_first_wechat_login_registers_the_user_with_both_identities(invoke, we
     assert response["statusCode"] == 200
     body = response["json"]
     user_id = body["user"]["id"]
-    assert body["user"] == {"id": user_id, "nickname": None, "avatar_url": None, "tier": "bronze", "is_new": True}
+    assert body["user"] == {
+        "id": user_id,
+        "nickname": None,
+        "avatar_url": None,
+        "tier": "bronze",
+        "is_new": True,
+    }
     assert body["expires_in"] == get_settings().token_ttl_s
     assert verify_token(body["token"]).user_id == user_id
     user = stored(f"USER#{user_id}", "PROFILE")
@@ -109,7 +115,14 @@ def test_a_referral_token_is_kept_on_the_new_user_only(invoke, wechat):
 
 @pytest.mark.parametrize(
     "body",
-    [{}, {"code": ""}, {"code": "x" * 129}, {"code": "a b"}, {"code": 42}, {"code": "ok", "referral_token": "r" * 129}],
+    [
+        {},
+        {"code": ""},
+        {"code": "x" * 129},
+        {"code": "a b"},
+        {"code": 42},
+        {"code": "ok", "referral_token": "r" * 129},
+    ],
 )
 def test_a_bad_body_is_422_and_never_reaches_wechat(invoke, wechat, body):
     assert_problem(invoke("auth_login", body=body), 422, "validation_error")
@@ -129,7 +142,9 @@ def test_a_dev_code_logs_in_a_stable_local_user_without_wechat(invoke, wechat):
 
     assert first["statusCode"] == 200 and first["json"]["user"]["is_new"]
     assert first["json"]["user"]["nickname"] == "alice"
-    assert second["json"]["user"]["id"] == first["json"]["user"]["id"] and not second["json"]["user"]["is_new"]
+    assert (
+        second["json"]["user"]["id"] == first["json"]["user"]["id"] and not second["json"]["user"]["is_new"]
+    )
     assert stored("IDENT#wx_openid#dev-openid-alice", "IDENT") is not None
     assert stored("IDENT#wx_unionid#dev-unionid-alice", "IDENT") is not None
     assert wechat.requests == []

@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import jwt
 import pytest
-
 from earnloop.platform.clock import utcnow
+
 from tests.integration.identity.checks import assert_problem, stored
 
 
@@ -35,10 +35,17 @@ def test_me_shows_the_profile_with_no_tags_and_no_points_yet(invoke, alice):
 def test_a_profile_update_is_stored_and_returned(invoke, alice):
     user_id, token = alice
     response = invoke(
-        "me_update", token=token, body={"nickname": "  Xiao Li ", "avatar_url": "https://img.example.com/li.png"}
+        "me_update",
+        token=token,
+        body={"nickname": "  Xiao Li ", "avatar_url": "https://img.example.com/li.png"},
     )
     assert response["statusCode"] == 200
-    expected = {"id": user_id, "nickname": "Xiao Li", "avatar_url": "https://img.example.com/li.png", "tier": "bronze"}
+    expected = {
+        "id": user_id,
+        "nickname": "Xiao Li",
+        "avatar_url": "https://img.example.com/li.png",
+        "tier": "bronze",
+    }
     assert response["json"] == expected
     user = stored(f"USER#{user_id}", "PROFILE")
     assert user is not None and user["nickname"] == "Xiao Li" and user["updated_at"].endswith("Z")
@@ -92,7 +99,9 @@ def test_a_garbage_forged_or_expired_token_is_401(invoke, alice, moto_cloud, nam
     user_id, _ = alice
     now = int(utcnow().timestamp())
     forged = jwt.encode(
-        {"sub": user_id, "roles": [], "iss": "earnloop", "iat": now, "exp": now + 600}, "k" * 48, algorithm="HS256"
+        {"sub": user_id, "roles": [], "iss": "earnloop", "iat": now, "exp": now + 600},
+        "k" * 48,
+        algorithm="HS256",
     )
     expired = moto_cloud.token(user_id, now=utcnow() - timedelta(seconds=moto_cloud.settings.token_ttl_s + 1))
     for token in ("garbage", forged, expired):

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import logging
 import socket
-from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pytest
-
 from earnloop.platform.errors import RateLimitedError, UnauthenticatedError, WeChatUnavailableError
 from earnloop.platform.observability import logger
 from earnloop.platform.wechat import WeChatClient, WeChatCredentials
+
 from tests.fakes.wechat_server import FakeWeChat, Reply, error, ok, session_key_of
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 APP_ID = "wx-test-app"
 APP_SECRET = "TOP-SECRET-app-secret-value"
@@ -28,7 +31,9 @@ def pauses() -> list[float]:
     return []
 
 
-def client_for(base_url: str, pauses: list[float], *, timeout_s: float = 2.0, retries: int = 2) -> WeChatClient:
+def client_for(
+    base_url: str, pauses: list[float], *, timeout_s: float = 2.0, retries: int = 2
+) -> WeChatClient:
     return WeChatClient(
         base_url,
         lambda: WeChatCredentials(APP_ID, APP_SECRET),

@@ -11,8 +11,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from earnloop.local.samples import load
+from earnloop.local.samples import http_event, load
 from earnloop.platform import aws
+from earnloop.platform.dynamo import marshal, unmarshal
 from earnloop.platform.publisher import publish
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -36,6 +37,21 @@ def http_call(name: str, event: dict[str, Any], context: Any) -> tuple[int, dict
     if response.get("isBase64Encoded"):
         raw = base64.b64decode(raw).decode()
     return response["statusCode"], response["headers"], json.loads(raw) if raw else None
+
+
+def admin_call(
+    name: str, context: Any, headers: dict[str, str] | None, user_id: str = "u1", body: object = None
+) -> tuple[int, dict[str, str], Any]:
+    """An admin users route (`admin_users_freeze`/`_unfreeze`) on its sample, for `user_id`."""
+    token = headers["Authorization"].removeprefix("Bearer ") if headers else None
+    event = http_event(f"apigw/{name}.json", token=token, body=body, path_parameters={"user_id": user_id})
+    return http_call(name, event, context)
+
+
+def stored(table: str, key: dict[str, str]) -> dict[str, Any] | None:
+    """An item as stored (plain values), or None."""
+    found = aws.dynamodb().get_item(TableName=table, Key=marshal(key)).get("Item")
+    return unmarshal(found) if found else None
 
 
 def sqs_event(*bodies: dict[str, Any]) -> dict[str, Any]:

@@ -5,39 +5,24 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-
-from earnloop.local.samples import http_event
-from earnloop.platform import aws
-from earnloop.platform.dynamo import marshal, unmarshal
 from earnloop.points.models import EarnCommand
 from earnloop.points.service import Ledger
 from earnloop.points.store import PointsStore, account_key
-from tests.integration.points.points_harness import http_call
+
+from tests.integration.points.points_harness import admin_call, stored
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
-
-
-def call(name: str, lambda_context, headers: dict[str, str] | None, user_id: str = "u1", body: object = None):
-    sample = f"apigw/{name}.json"
-    token = headers["Authorization"].removeprefix("Bearer ") if headers else None
-    event = http_event(sample, token=token, body=body, path_parameters={"user_id": user_id})
-    return http_call(name, event, lambda_context)
-
-
-def stored_account(moto_cloud, user_id: str = "u1") -> dict:
-    item = aws.dynamodb().get_item(TableName=moto_cloud.settings.points_table, Key=marshal(account_key(user_id)))
-    return unmarshal(item["Item"])
 
 
 def test_an_admin_freezes_an_account_with_a_ledger_entry(moto_cloud, lambda_context):
     Ledger.default().earn(EarnCommand(txn_id="scan#a", user_id="u1", points=50, reason="scan"), NOW)
 
-    status, _, body = call("admin_users_freeze", lambda_context, moto_cloud.auth("boss", "admin"))
+    status, _, body = admin_call("admin_users_freeze", lambda_context, moto_cloud.auth("boss", "admin"))
 
     assert status == 200
     assert body["user_id"] == "u1" and body["status"] == "frozen" and body["balance"] == 50
     assert body["txn_id"].startswith("freeze#")
-    account = stored_account(moto_cloud)
+    account = stored(moto_cloud.settings.points_table, account_key("u1"))
     assert (account["status"], account["balance"], account["version"]) == ("frozen", 50, 2)
     entry = {e.txn_id: e for e in PointsStore.default().entries("u1")}[body["txn_id"]]
     assert (entry.entry_type, entry.delta, entry.balance_after) == ("freeze", 0, 50)
@@ -45,25 +30,27 @@ def test_an_admin_freezes_an_account_with_a_ledger_entry(moto_cloud, lambda_cont
 
 
 def test_freezing_an_unknown_user_creates_a_frozen_empty_account(moto_cloud, lambda_context):
-    status, _, body = call("admin_users_freeze", lambda_context, moto_cloud.auth("boss", "admin"), user_id="u-new")
+    status, _, body = admin_call(
+        "admin_users_freeze", lambda_context, moto_cloud.auth("boss", "admin"), user_id="u-new"
+    )
     assert (status, body["status"], body["balance"]) == (200, "frozen", 0)
-    assert stored_account(moto_cloud, "u-new")["entity"] == "Account"
+    assert stored(moto_cloud.settings.points_table, account_key("u-new"))["entity"] == "Account"
 
 
 def test_freezing_twice_is_harmless_and_writes_one_entry(moto_cloud, lambda_context):
     admin = moto_cloud.auth("boss", "admin")
-    call("admin_users_freeze", lambda_context, admin)
-    status, _, body = call("admin_users_freeze", lambda_context, admin)
+    admin_call("admin_users_freeze", lambda_context, admin)
+    status, _, body = admin_call("admin_users_freeze", lambda_context, admin)
     assert (status, body) == (200, {"user_id": "u1", "status": "frozen", "balance": 0})
     assert [e.entry_type for e in PointsStore.default().entries("u1")] == ["freeze"]
 
 
 @pytest.mark.parametrize("name", ["admin_users_freeze", "admin_users_unfreeze"])
 def test_a_non_admin_gets_403_and_nobody_without_a_token_gets_in(moto_cloud, lambda_context, name):
-    status, headers, body = call(name, lambda_context, moto_cloud.auth("u1"))
+    status, headers, body = admin_call(name, lambda_context, moto_cloud.auth("u1"))
     assert (status, body["code"]) == (403, "forbidden")
     assert headers["content-type"] == "application/problem+json"
-    status, _, body = call(name, lambda_context, None)
+    status, _, body = admin_call(name, lambda_context, None)
     assert (status, body["code"]) == (401, "unauthenticated")
     assert PointsStore.default().entries("u1") == []
 
@@ -79,9 +66,19 @@ def test_a_non_admin_gets_403_and_nobody_without_a_token_gets_in(moto_cloud, lam
         ("ACCT#u1", {"reason": "ok"}),
         ("x" * 65, {"reason": "ok"}),
     ],
-    ids=["no-reason", "empty-reason", "number-reason", "extra-field", "not-json", "key-injection", "too-long-id"],
+    ids=[
+        "no-reason",
+        "empty-reason",
+        "number-reason",
+        "extra-field",
+        "not-json",
+        "key-injection",
+        "too-long-id",
+    ],
 )
 def test_bad_freeze_input_is_a_422_problem(moto_cloud, lambda_context, user_id, body):
-    status, headers, problem = call("admin_users_freeze", lambda_context, moto_cloud.auth("boss", "admin"), user_id, body)
+    status, headers, problem = admin_call(
+        "admin_users_freeze", lambda_context, moto_cloud.auth("boss", "admin"), user_id, body
+    )
     assert status == 422, problem
     assert headers["content-type"] == "application/problem+json" and problem["code"] == "validation_error"

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from earnloop.platform import aws
-from earnloop.platform.dynamo import marshal, unmarshal
+from earnloop.local.samples import load
 from earnloop.points.store import PointsStore, account_key, hold_key
+
 from tests.integration.points.points_harness import (
+    admin_call,
     drain,
     handler,
-    http_call,
     pump_points_stream,
     sample_body,
     sqs_event,
+    stored,
 )
 
 USER = "01JDQ3Z8V7X6M5N4B3C2A1Z0YX"
@@ -23,23 +24,15 @@ def earn(event, lambda_context):
 
 
 def admin(moto_cloud, lambda_context, action: str) -> None:
-    from earnloop.local.samples import http_event
-
-    event = http_event(
-        f"apigw/admin_users_{action}.json", token=moto_cloud.token("boss", "admin"), path_parameters={"user_id": USER}
-    )
-    status, _, _ = http_call(f"admin_users_{action}", event, lambda_context)
+    status, _, _ = admin_call(f"admin_users_{action}", lambda_context, moto_cloud.auth("boss", "admin"), USER)
     assert status == 200
 
 
 def item(moto_cloud, key: dict[str, str]) -> dict | None:
-    found = aws.dynamodb().get_item(TableName=moto_cloud.settings.points_table, Key=marshal(key)).get("Item")
-    return unmarshal(found) if found else None
+    return stored(moto_cloud.settings.points_table, key)
 
 
 def test_a_claimed_scan_is_credited_once_with_its_code_as_txn_id(moto_cloud, lambda_context):
-    from earnloop.local.samples import load
-
     assert earn(load("sqs/points_earn.json"), lambda_context) == {"batchItemFailures": []}
 
     account = item(moto_cloud, account_key(USER))
@@ -54,7 +47,12 @@ def test_a_claimed_scan_is_credited_once_with_its_code_as_txn_id(moto_cloud, lam
     assert account[bucket] == 50 and account["next_expiry"] == bucket.removeprefix("bkt#")
     assert account["exp_pk"].startswith(f"EXP#{account['next_expiry']}#") and account["exp_sk"] == USER
     [entry] = PointsStore.default().entries(USER)
-    assert (entry.txn_id, entry.entry_type, entry.delta, entry.balance_after) == (f"scan#{CODE}", "earn", 50, 50)
+    assert (entry.txn_id, entry.entry_type, entry.delta, entry.balance_after) == (
+        f"scan#{CODE}",
+        "earn",
+        50,
+        50,
+    )
     assert (entry.reason, entry.reference, entry.actor) == ("scan", "AK7Q2M3X-31", "system")
 
 

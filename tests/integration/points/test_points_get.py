@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from tests.integration.points.points_harness import http_call
-
 from earnloop.local.samples import http_event
 from earnloop.points.models import EarnCommand
 from earnloop.points.service import Ledger
+
+from tests.integration.points.points_harness import http_call
 
 NOV = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 DEC = datetime(2026, 12, 23, 9, 0, tzinfo=UTC)

@@ -7,10 +7,10 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
-
 from earnloop.local.samples import http_event
 from earnloop.points.models import EarnCommand, SpendCommand
 from earnloop.points.service import Ledger
+
 from tests.integration.points.points_harness import http_call
 
 START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -25,13 +25,17 @@ def history(moto_cloud, lambda_context, user: str | None = "u1", query: dict[str
 def seed(count: int, user: str = "u1") -> None:
     ledger = Ledger.default()
     for i in range(count):
-        ledger.earn(EarnCommand(txn_id=f"scan#{i}", user_id=user, points=10, reason="scan"), START + timedelta(minutes=i))
+        ledger.earn(
+            EarnCommand(txn_id=f"scan#{i}", user_id=user, points=10, reason="scan"),
+            START + timedelta(minutes=i),
+        )
 
 
 def test_history_pages_newest_first_and_the_last_page_has_no_cursor(moto_cloud, lambda_context):
     seed(5)
     Ledger.default().spend(
-        SpendCommand(txn_id="redeem#k1", user_id="u1", points=15, reason="mall", actor="u1"), START + timedelta(hours=1)
+        SpendCommand(txn_id="redeem#k1", user_id="u1", points=15, reason="mall", actor="u1"),
+        START + timedelta(hours=1),
     )
     seed(2, user="someone-else")
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from pydantic import ValidationError
-
 from earnloop.identity.models import LoginRequest, ProfileUpdate, TagCount, WeChatIdentity
 from earnloop.identity.rules import (
     MAX_TAGS_PER_SCAN,
@@ -18,6 +16,7 @@ from earnloop.identity.rules import (
     top_tags,
 )
 from earnloop.platform.errors import UnauthenticatedError
+from pydantic import ValidationError
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
@@ -45,7 +44,9 @@ def test_every_dev_code_is_refused_outside_the_local_stage(code):
         dev_login(code, is_local=False)
 
 
-@pytest.mark.parametrize("code", ["dev:", "dev:a b", "dev:a.b", "dev:" + "a" * 65, "dev:al\nice", "dev:ålice"])
+@pytest.mark.parametrize(
+    "code", ["dev:", "dev:a b", "dev:a.b", "dev:" + "a" * 65, "dev:al\nice", "dev:ålice"]
+)
 def test_a_malformed_dev_code_is_refused_locally_too(code):
     with pytest.raises(UnauthenticatedError):
         dev_login(code, is_local=True)

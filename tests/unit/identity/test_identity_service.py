@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import pytest
-
 from earnloop.codes.events import ScanClaimed
 from earnloop.identity import service
 from earnloop.identity.models import IdentityKind, LoginRequest, ProfileUpdate, TagCount, User
 from earnloop.identity.store import LinkTakenError
-from earnloop.platform.auth import Principal
 from earnloop.platform.dynamo import TransactionConflictError
 from earnloop.platform.errors import ConcurrencyError, NotFoundError, UnauthenticatedError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping, Sequence
+
+    from earnloop.platform.auth import Principal
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
-from datetime import date
+from typing import TYPE_CHECKING
 
 import pytest
-
 from earnloop.platform.errors import LimitReachedError
 from earnloop.points.models import Account, Hold, LedgerEntry, Posting
 from earnloop.points.rules import apply_deltas
 from earnloop.points.service import Ledger
 from earnloop.points.store import AlreadyAppliedError, StaleAccountError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from datetime import date
 
 
 class FakePointsStore:
@@ -69,9 +71,14 @@ class FakePointsStore:
                 self.holds_by_key.pop((user, entry.txn_id), None)
             self.commits += 1
 
+    def entry_exists(self, user_id: str, txn_id: str) -> bool:
+        return (user_id, txn_id) in self.entries
+
     def put_hold(self, hold: Hold) -> bool:
         user = hold.command.user_id
         with self._lock:
+            if (user, hold.command.txn_id) in self.entries:
+                raise AlreadyAppliedError()
             if not self.account(user).frozen:
                 raise StaleAccountError()
             key = (user, hold.command.txn_id)

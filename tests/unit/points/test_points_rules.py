@@ -5,12 +5,11 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
-
 from earnloop.platform.errors import AccountFrozenError, InsufficientPointsError, LimitReachedError
 from earnloop.points import rules
 from earnloop.points.models import Account, DailyCap, EarnCommand, SpendCommand
+from hypothesis import given
+from hypothesis import strategies as st
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
@@ -89,7 +88,12 @@ def test_buckets_due_are_those_whose_last_valid_day_is_before_the_date():
 
 
 def test_expiring_soon_counts_buckets_within_thirty_days_including_overdue_ones():
-    buckets = {date(2026, 11, 30): 1, date(2026, 12, 23): 10, date(2026, 12, 24): 100, date(2026, 11, 20): 1000}
+    buckets = {
+        date(2026, 11, 30): 1,
+        date(2026, 12, 23): 10,
+        date(2026, 12, 24): 100,
+        date(2026, 11, 20): 1000,
+    }
     assert rules.expiring_within(buckets, date(2026, 11, 23)) == 1011
 
 
@@ -104,7 +108,9 @@ def test_tier_climbs_with_lifetime_points(monkeypatch):
 
 
 def test_expiry_shard_is_stable_and_in_range():
-    assert rules.expiry_shard("01JDQ3Z8V7X6M5N4B3C2A1Z0YX", 8) == rules.expiry_shard("01JDQ3Z8V7X6M5N4B3C2A1Z0YX", 8)
+    assert rules.expiry_shard("01JDQ3Z8V7X6M5N4B3C2A1Z0YX", 8) == rules.expiry_shard(
+        "01JDQ3Z8V7X6M5N4B3C2A1Z0YX", 8
+    )
     assert {rules.expiry_shard(f"user-{i}", 8) for i in range(200)} == set(range(8))
 
 
@@ -142,7 +148,9 @@ def test_an_earn_on_a_new_account_creates_it_with_one_bucket():
 
 
 def test_an_earn_keeps_the_earlier_next_expiry():
-    account = Account(user_id="u", balance=5, version=3, buckets={date(2027, 1, 31): 5}, next_expiry=date(2027, 1, 31))
+    account = Account(
+        user_id="u", balance=5, version=3, buckets={date(2027, 1, 31): 5}, next_expiry=date(2027, 1, 31)
+    )
     posting = rules.plan_earn(account, EarnCommand(txn_id="t", user_id="u", points=1, reason="r"), NOW, 12)
     assert posting.next_expiry == date(2027, 1, 31) and posting.entry.balance_after == 6
 
@@ -169,14 +177,18 @@ def test_a_spend_empties_the_earliest_bucket_and_moves_next_expiry_on():
         buckets={date(2027, 11, 30): 50, date(2027, 12, 31): 30},
         next_expiry=date(2027, 11, 30),
     )
-    posting = rules.plan_spend(account, SpendCommand(txn_id="s", user_id="u", points=60, reason="r", actor="u"), NOW)
+    posting = rules.plan_spend(
+        account, SpendCommand(txn_id="s", user_id="u", points=60, reason="r", actor="u"), NOW
+    )
     assert posting.entry.delta == -60 and posting.entry.balance_after == 20
     assert posting.emptied == {date(2027, 11, 30)}
     assert posting.next_expiry == date(2027, 12, 31)
 
 
 def test_expiring_everything_clears_next_expiry():
-    account = Account(user_id="u", balance=5, version=2, buckets={date(2027, 11, 30): 5}, next_expiry=date(2027, 11, 30))
+    account = Account(
+        user_id="u", balance=5, version=2, buckets={date(2027, 11, 30): 5}, next_expiry=date(2027, 11, 30)
+    )
     posting = rules.plan_expire(account, date(2027, 12, 1), NOW)
     assert posting is not None
     assert posting.entry.txn_id == "expire#u#2027-12-01" and posting.entry.delta == -5

@@ -6,7 +6,6 @@ import threading
 from datetime import UTC, date, datetime
 
 import pytest
-
 from earnloop.codes.events import ScanClaimed
 from earnloop.platform.errors import (
     AccountFrozenError,
@@ -16,7 +15,7 @@ from earnloop.platform.errors import (
 )
 from earnloop.points import rules
 from earnloop.points.events import PointsChanged
-from earnloop.points.models import DailyCap, EarnCommand, SpendCommand
+from earnloop.points.models import DailyCap, EarnCommand, Hold, SpendCommand
 from earnloop.points.service import Ledger
 from earnloop.points.worker import credit_scan, release_on_unfreeze
 
@@ -96,11 +95,25 @@ def test_earning_while_frozen_is_held_and_released_once_on_unfreeze(ledger, stor
     assert_consistent(store)
 
 
-def test_a_hold_whose_earn_was_applied_already_is_just_removed(ledger, store):
+def test_a_repeat_of_an_applied_earn_while_frozen_is_already_applied_not_held(ledger, store):
     ledger.earn(earn("scan#x", 10), NOW)
     ledger.freeze("u", "review", "admin:a", NOW)
-    assert ledger.credit(earn("scan#x", 10), NOW).status == "held"
-    ledger.unfreeze("u", "ok", "admin:a", NOW)
+    assert ledger.credit(earn("scan#x", 10), NOW).status == "already_applied"
+    assert store.holds("u") == []
+
+
+def test_a_repeated_spend_is_already_applied_even_once_the_balance_is_too_low(ledger, store):
+    ledger.earn(earn("scan#x", 10), NOW)
+    ledger.spend(spend("redeem#1", 8), NOW)
+    assert ledger.spend(spend("redeem#1", 8), NOW).status == "already_applied"
+    ledger.freeze("u", "review", "admin:a", NOW)
+    assert ledger.spend(spend("redeem#1", 8), NOW).status == "already_applied"
+    assert store.account("u").balance == 2
+
+
+def test_a_hold_whose_earn_was_applied_meanwhile_is_just_removed(ledger, store):
+    ledger.earn(earn("scan#x", 10), NOW)
+    store.holds_by_key[("u", "scan#x")] = Hold(command=earn("scan#x", 10), held_at="2026-11-23T09:00:00.000Z")
     assert [o.status for o in ledger.release_holds("u", NOW)] == ["already_applied"]
     assert store.holds("u") == [] and store.account("u").balance == 10
 
@@ -220,14 +233,20 @@ def scan(points: int = 50) -> ScanClaimed:
 
 
 def test_the_worker_credits_a_scan_under_its_code_and_ignores_redelivery(ledger, store):
-    assert credit_scan(scan(), ledger).status == "applied"
-    assert credit_scan(scan(), ledger).status == "already_applied"
+    credit_scan(scan(), ledger)
+    credit_scan(scan(), ledger)
     (entry,) = store.ledger_of("u")
-    assert (entry.txn_id, entry.reference, entry.reason, entry.actor) == ("scan#B.31.MAC", "B-31", "scan", "system")
+    assert (entry.txn_id, entry.reference, entry.reason, entry.actor) == (
+        "scan#B.31.MAC",
+        "B-31",
+        "scan",
+        "system",
+    )
+    assert store.account("u").balance == 50
 
 
 def test_the_worker_skips_a_scan_worth_no_points(ledger, store):
-    assert credit_scan(scan(points=0), ledger) is None
+    credit_scan(scan(points=0), ledger)
     assert store.ledger_of("u") == []
 
 
@@ -237,7 +256,18 @@ def test_the_worker_releases_holds_only_on_an_unfreeze_event(ledger, store):
     unfreeze = ledger.unfreeze("u", "ok", "admin:a", NOW)
     assert unfreeze.entry is not None
     event = PointsChanged.model_validate(unfreeze.entry.model_dump())
-    other = event.model_copy(update={"entry_type": "freeze"})
-    assert release_on_unfreeze(other, ledger) == []
-    assert [o.status for o in release_on_unfreeze(event, ledger)] == ["applied"]
-    assert store.account("u").balance == 50
+    release_on_unfreeze(event.model_copy(update={"entry_type": "freeze"}), ledger)
+    assert len(store.holds("u")) == 1
+    release_on_unfreeze(event, ledger)
+    assert store.holds("u") == [] and store.account("u").balance == 50
+
+
+def test_a_held_earn_counts_against_the_cap_of_the_day_it_was_earned(ledger, store):
+    cap = DailyCap(rule="like_received", limit=5)
+    ledger.earn(earn("like#1", 5, cap=cap), NOW)
+    ledger.freeze("u", "review", "admin:a", NOW)
+    ledger.credit(earn("like#2", 1, cap=cap), NOW)
+    ledger.unfreeze("u", "ok", "admin:a", NOW)
+    next_day = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+    assert ledger.release_holds("u", next_day) == []
+    assert store.holds("u") == [] and store.account("u").balance == 5

@@ -91,7 +91,7 @@ def export_range(
     Raises:
         ValidationFailedError: a range outside the batch, or too large for one answer.
     """
-    first = start or 1
+    first = 1 if start is None else start
     if first < 1 or first > batch_count:
         raise ValidationFailedError(f"start must be between 1 and {batch_count}")
     if count is not None:

@@ -10,7 +10,7 @@ from earnloop.identity import service
 from earnloop.identity.models import LoginRequest, LoginResponse, Me, Profile, ProfileUpdate
 from earnloop.identity.store import IdentityStore
 from earnloop.platform import aws
-from earnloop.platform.auth import CurrentUser
+from earnloop.platform.auth import CurrentUser  # noqa: TC001 (FastAPI reads it at run time)
 from earnloop.platform.clock import utcnow
 from earnloop.platform.settings import get_settings
 from earnloop.platform.wechat import WeChatClient, default_client
@@ -34,7 +34,9 @@ WeChat = Annotated[WeChatClient, Depends(default_client)]
 Points = Annotated[service.PointsReader, Depends(points_reader)]
 
 
-@router.post("/v1/auth/login", name="auth_login", response_model=LoginResponse, summary="Log in with wx.login")
+@router.post(
+    "/v1/auth/login", name="auth_login", response_model=LoginResponse, summary="Log in with wx.login"
+)
 def auth_login(body: LoginRequest, store: Identity, wechat: WeChat) -> LoginResponse:
     """Exchanges a `wx.login` code for a session token; registers the user on a first login."""
     return service.login(body, store=store, wechat=wechat, is_local=get_settings().is_local, now=utcnow())

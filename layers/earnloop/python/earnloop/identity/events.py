@@ -13,6 +13,8 @@ class UserRegistered(DomainEvent):
 
     user_id: str
     created_at: str
+    # The share link the user arrived through, unresolved: the sharing context turns it into a referral.
+    referral_token: str | None = None
 
 
 def derive(change: Change) -> list[DomainEvent]:

@@ -15,5 +15,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
     ),
     http("me_get", table("identity"), table("points"), secret("session"), description="The caller's profile"),
     http("me_update", table("identity", "readwrite"), secret("session"), description="Edits the profile"),
-    worker("profile_tags", "tags", table("identity", "readwrite"), description="Adds product tags to profiles"),
+    worker(
+        "profile_tags", "tags", table("identity", "readwrite"), description="Adds product tags to profiles"
+    ),
 )

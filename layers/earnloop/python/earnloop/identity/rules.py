@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from earnloop.identity.models import IdentityKind, TagCount, User, WeChatIdentity
 from earnloop.platform.clock import iso
 from earnloop.platform.errors import UnauthenticatedError
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 DEV_PREFIX = "dev:"
 _DEV_CODE = re.compile(r"dev:([A-Za-z0-9_-]{1,64})")

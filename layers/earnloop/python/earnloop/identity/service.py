@@ -106,7 +106,12 @@ def login(
     token, expires_in = issue(Principal(user_id=user.user_id, roles=frozenset(user.roles)), now)
     logger.info(
         "user logged in",
-        extra={"user_id": user.user_id, "is_new": is_new, "openid": mask(identity.openid), "dev": dev is not None},
+        extra={
+            "user_id": user.user_id,
+            "is_new": is_new,
+            "openid": mask(identity.openid),
+            "dev": dev is not None,
+        },
     )
     if is_new:
         metrics.add_metric(name="UsersRegistered", unit="Count", value=1)
@@ -167,7 +172,9 @@ def _find(store: IdentityRepository, identity: WeChatIdentity, now: datetime) ->
         owner = store.link("wx_unionid", identity.unionid, user_id, iso(now))
         if owner != user_id:
             # The unionid reached another user first (another of the brand's apps): it names the person.
-            logger.warning("unionid already linked to another user", extra={"user_id": user_id, "owner": owner})
+            logger.warning(
+                "unionid already linked to another user", extra={"user_id": user_id, "owner": owner}
+            )
             return _load(store, owner)
         logger.info("unionid linked", extra={"user_id": user_id})
     return _load(store, user_id)

@@ -10,7 +10,6 @@ Items:
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
@@ -27,6 +26,8 @@ from earnloop.platform.dynamo import (
 from earnloop.platform.errors import NotFoundError
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
     from mypy_boto3_dynamodb import DynamoDBClient
 
 PROFILE = "PROFILE"
@@ -175,7 +176,13 @@ class IdentityStore:
                             "entity = :entity, user_id = :user",
                             "ExpressionAttributeNames": {"#count": "count", "#tag": "tag"},
                             "ExpressionAttributeValues": marshal(
-                                {":one": 1, ":seen": claimed_at, ":tag": tag, ":entity": "Tag", ":user": user_id}
+                                {
+                                    ":one": 1,
+                                    ":seen": claimed_at,
+                                    ":tag": tag,
+                                    ":entity": "Tag",
+                                    ":user": user_id,
+                                }
                             ),
                         }
                     }

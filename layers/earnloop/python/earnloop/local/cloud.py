@@ -16,11 +16,12 @@ import threading
 import time
 import warnings
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from earnloop.local import lambdas
-from earnloop.local.dynamodb_local import DynamoDBLocal, DynamoDBLocalUnavailableError
+from earnloop.local.dynamodb_local import LIB_DIR, DynamoDBLocal, DynamoDBLocalUnavailableError
 from earnloop.local.moto_server import MotoServer
 from earnloop.local.provision import create_messaging, create_secrets, create_tables, local_secret_values
 from earnloop.local.pumps import QueuePump, StreamPump
@@ -121,8 +122,10 @@ class LocalCloud:
         region: str | None = None,
         visibility_timeout_s: int = 30,
         environment: dict[str, str] | None = None,
+        dynamodb_lib: Path = LIB_DIR,
     ) -> None:
         self.dynamodb_mode = dynamodb
+        self.dynamodb_lib = dynamodb_lib
         self.region = region or os.environ.get("AWS_REGION") or "ap-east-1"
         self.visibility_timeout_s = visibility_timeout_s
         self.extra_environment = environment or {}
@@ -180,7 +183,7 @@ class LocalCloud:
     def _start_dynamodb(self) -> tuple[str, DynamoBackend]:
         if self.dynamodb_mode == "moto":
             return self.moto.endpoint, "moto"
-        self.ddb = DynamoDBLocal()
+        self.ddb = DynamoDBLocal(self.dynamodb_lib)
         try:
             self.ddb.start()
         except DynamoDBLocalUnavailableError as error:

@@ -24,6 +24,7 @@ from earnloop.platform.observability import logger
 from earnloop.platform.resources import QUEUES, Queue
 
 Invoker = Callable[[str, dict[str, Any]], Any]
+ClientFactory = Callable[[str], Any]
 
 STREAM_BATCH_SIZE = 100
 _RETAKE_ITERATOR = ("ExpiredIteratorException", "TrimmedDataAccessException")
@@ -78,18 +79,20 @@ class StreamPump:
         consumers: tuple[FunctionSpec, ...] | None = None,
         invoker: Invoker | None = None,
         max_attempts: int = 3,
+        client: ClientFactory = aws.client,
     ) -> None:
         self.streams = dict(streams)
         self.region = region
         self.consumers = tuple(s for s in (consumers or all_functions()) if s.kind == "stream")
         self.invoke = invoker or _default_invoker(region)
         self.max_attempts = max_attempts
+        self.client = client
         self.dropped: list[DroppedBatch] = []
         self._positions: dict[tuple[str, str, str], _ShardPosition] = {}
 
     def step(self) -> int:
         """One poll of every (consumer, table, shard); returns how many records were delivered."""
-        client = aws.client("dynamodbstreams")
+        client = self.client("dynamodbstreams")
         delivered = 0
         for table, arn in self.streams.items():
             consumers = [c for c in self.consumers if table in c.streams]
@@ -189,20 +192,25 @@ class QueuePump:
     region: str
     invoke: Invoker
     definitions: tuple[Queue, ...] = QUEUES
+    client: ClientFactory = aws.client
     # Receipt handles of messages left in flight (failed, or delivered without deletion).
     in_flight: dict[str, list[str]] = field(default_factory=dict)
 
     @classmethod
     def create(
-        cls, urls: Mapping[str, tuple[str, str]], region: str, invoker: Invoker | None = None
+        cls,
+        urls: Mapping[str, tuple[str, str]],
+        region: str,
+        invoker: Invoker | None = None,
+        client: ClientFactory = aws.client,
     ) -> QueuePump:
         """From queue name -> (url, dlq url), looking the ARNs up."""
-        sqs = aws.client("sqs")
+        sqs = client("sqs")
         endpoints = {}
         for name, (url, dlq_url) in urls.items():
             arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
             endpoints[name] = QueueEndpoints(url, arn, dlq_url)
-        return cls(endpoints, region, invoker or _default_invoker(region))
+        return cls(endpoints, region, invoker or _default_invoker(region), client=client)
 
     def consumable(self) -> list[Queue]:
         """The queues whose consumer function exists (a context still being written is skipped)."""
@@ -221,7 +229,7 @@ class QueuePump:
         return delivered
 
     def _deliver(self, queue: Queue, delete: bool) -> int:
-        sqs = aws.client("sqs")
+        sqs = self.client("sqs")
         endpoint = self.queues[queue.name]
         messages = sqs.receive_message(
             QueueUrl=endpoint.url,
@@ -260,7 +268,7 @@ class QueuePump:
     def release_in_flight(self) -> int:
         """Makes every message this pump left in flight visible again now, instead of after the
         visibility timeout (ChangeMessageVisibility 0). Returns how many were released."""
-        sqs = aws.client("sqs")
+        sqs = self.client("sqs")
         released = 0
         pending, self.in_flight = self.in_flight, {}
         for name, handles in pending.items():
@@ -278,11 +286,11 @@ class QueuePump:
     def send(self, name: str, body: str | Mapping[str, Any]) -> str:
         """Puts a message on a queue directly (tests: a duplicate delivery, a poison message)."""
         text = body if isinstance(body, str) else json.dumps(body)
-        return str(aws.client("sqs").send_message(QueueUrl=self.queues[name].url, MessageBody=text)["MessageId"])
+        return str(self.client("sqs").send_message(QueueUrl=self.queues[name].url, MessageBody=text)["MessageId"])
 
     def dead_letters(self, name: str) -> list[dict[str, Any]]:
         """The messages now in a queue's DLQ (received with a zero visibility timeout, so they stay)."""
-        sqs = aws.client("sqs")
+        sqs = self.client("sqs")
         found: dict[str, dict[str, Any]] = {}
         for _ in range(10):
             messages = sqs.receive_message(

@@ -62,7 +62,8 @@ def stream_record(record: Mapping[str, Any], stream_arn: str, region: str) -> di
     shaped: dict[str, Any] = {
         "eventID": record["eventID"],
         "eventName": record["eventName"],
-        "eventVersion": record.get("eventVersion", "1.1"),
+        # What Lambda sends for DynamoDB streams (moto's GetRecords says "1.0").
+        "eventVersion": "1.1",
         "eventSource": "aws:dynamodb",
         "awsRegion": region,
         "dynamodb": shaped_data,

@@ -22,10 +22,9 @@ import json
 import logging
 import re
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import urllib3
 from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError
@@ -34,6 +33,9 @@ from earnloop.platform.errors import RateLimitedError, UnauthenticatedError, WeC
 from earnloop.platform.observability import logger, mask
 from earnloop.platform.secrets import secret_json
 from earnloop.platform.settings import get_settings
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 CODE2SESSION_PATH = "/sns/jscode2session"
 SYSTEM_BUSY = -1
@@ -51,7 +53,7 @@ class WeChatSession(BaseModel):
 
     openid: str
     unionid: str | None = None
-    # Kept for later signature checks of user data; SecretStr so no repr or dump can print it.
+    # For a caller that checks signed user data; SecretStr so no repr, log or dump shows it.
     session_key: SecretStr
 
 
@@ -81,9 +83,7 @@ class _SecretRedactor(logging.Filter):
         return True
 
 
-_REDACTOR = _SecretRedactor()
-if _REDACTOR not in logging.getLogger("urllib3.connectionpool").filters:
-    logging.getLogger("urllib3.connectionpool").addFilter(_REDACTOR)
+logging.getLogger("urllib3.connectionpool").addFilter(_SecretRedactor())
 
 
 class WeChatClient:
@@ -102,7 +102,8 @@ class WeChatClient:
     ) -> None:
         self._base_url = base_url.rstrip("/")
         self._credentials = credentials
-        self._timeout = urllib3.Timeout(connect=timeout_s, read=timeout_s)
+        # `total` bounds connect and read together, so an attempt never outlasts `timeout_s`.
+        self._timeout = urllib3.Timeout(total=timeout_s)
         self._attempts = 1 + max(0, retries)
         self._backoff_s = backoff_s
         self._http = http or _pool()
@@ -131,7 +132,9 @@ class WeChatClient:
                 return self._attempt(fields, retrying=attempt > 0)
             except _Transient as transient:
                 reason = transient.reason
-                logger.warning("wechat call failed, may retry", extra={"reason": reason, "attempt": attempt + 1})
+                logger.warning(
+                    "wechat call failed, may retry", extra={"reason": reason, "attempt": attempt + 1}
+                )
         logger.error("wechat unavailable", extra={"reason": reason, "attempts": self._attempts})
         raise WeChatUnavailableError("WeChat login failed, please retry")
 

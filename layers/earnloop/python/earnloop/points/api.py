@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Path, Query
 
-from earnloop.platform.auth import AdminUser, CurrentUser
+from earnloop.platform.auth import AdminUser, CurrentUser  # noqa: TC001 (FastAPI reads them at run time)
 from earnloop.platform.clock import utcnow
 from earnloop.platform.observability import logger
 from earnloop.points.models import (
@@ -88,7 +88,9 @@ def admin_users_freeze(
 ) -> AccountStatusPublic:
     """Freezes the account: it neither earns (earns are held) nor spends. Repeating it is harmless."""
     outcome = ledger.freeze(user_id, body.reason, f"admin:{admin.user_id}", utcnow())
-    logger.info("account freeze", extra={"user_id": user_id, "outcome": outcome.status, "admin": admin.user_id})
+    logger.info(
+        "account freeze", extra={"user_id": user_id, "outcome": outcome.status, "admin": admin.user_id}
+    )
     return _status(user_id, outcome, ledger)
 
 
@@ -107,5 +109,7 @@ def admin_users_unfreeze(
     """Unfreezes the account; earns held meanwhile are credited a moment later by the points worker."""
     reason = body.reason if body is not None and body.reason else "unfrozen by admin"
     outcome = ledger.unfreeze(user_id, reason, f"admin:{admin.user_id}", utcnow())
-    logger.info("account unfreeze", extra={"user_id": user_id, "outcome": outcome.status, "admin": admin.user_id})
+    logger.info(
+        "account unfreeze", extra={"user_id": user_id, "outcome": outcome.status, "admin": admin.user_id}
+    )
     return _status(user_id, outcome, ledger)

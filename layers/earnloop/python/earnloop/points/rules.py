@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import calendar
 import hashlib
-from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 
 from earnloop.platform.clock import BUSINESS_TZ, business_day, iso
 from earnloop.platform.errors import AccountFrozenError, InsufficientPointsError, LimitReachedError
@@ -22,6 +22,9 @@ from earnloop.points.models import (
     Posting,
     SpendCommand,
 )
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 # Tiers by lifetime points earned (spending never demotes). One tier until the brand defines more;
 # a new tier is a new (threshold, name) row, in ascending order.
@@ -228,7 +231,17 @@ def plan_expire(account: Account, on: date, now: datetime) -> Posting | None:
     delta = sum(deltas.values())
     return Posting(
         account=account,
-        entry=_entry(account, expire_txn_id(account.user_id, on), "expire", delta, deltas, "expired", "system", None, now),
+        entry=_entry(
+            account,
+            expire_txn_id(account.user_id, on),
+            "expire",
+            delta,
+            deltas,
+            "expired",
+            "system",
+            None,
+            now,
+        ),
         bucket_deltas=deltas,
         emptied=frozenset(deltas),
         next_expiry=earliest(apply_deltas(account.buckets, deltas)),

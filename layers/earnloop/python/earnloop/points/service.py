@@ -11,12 +11,10 @@ from __future__ import annotations
 import dataclasses
 import random
 import time
-from collections.abc import Callable
-from datetime import date, datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from earnloop.platform.clock import iso
-from earnloop.platform.errors import AccountFrozenError, ConcurrencyError, LimitReachedError
+from earnloop.platform.errors import AccountFrozenError, ConcurrencyError, EarnloopError, LimitReachedError
 from earnloop.platform.ids import new_id
 from earnloop.platform.observability import logger
 from earnloop.platform.settings import get_settings
@@ -35,6 +33,10 @@ from earnloop.points.models import (
 )
 from earnloop.points.store import AlreadyAppliedError, PointsStore, StaleAccountError
 
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from datetime import date, datetime
+
 MAX_ATTEMPTS = 8
 
 
@@ -42,11 +44,14 @@ class LedgerStore(Protocol):
     """What the ledger needs of a store (`store.PointsStore`, or an in-memory fake in unit tests)."""
 
     def account(self, user_id: str, *, consistent: bool = True) -> Account: ...
+    def entry_exists(self, user_id: str, txn_id: str) -> bool: ...
     def commit(self, posting: Posting) -> None: ...
     def put_hold(self, hold: Hold) -> bool: ...
     def holds(self, user_id: str) -> list[Hold]: ...
     def delete_hold(self, user_id: str, txn_id: str) -> None: ...
-    def history(self, user_id: str, limit: int, cursor: str | None) -> tuple[list[LedgerEntry], str | None]: ...
+    def history(
+        self, user_id: str, limit: int, cursor: str | None
+    ) -> tuple[list[LedgerEntry], str | None]: ...
 
 
 def jittered_pause(attempt: int) -> None:
@@ -74,16 +79,22 @@ class Ledger:
     def default(cls) -> Ledger:
         return cls(PointsStore.default(), expiry_months=get_settings().expiry_months)
 
-    def _post(self, user_id: str, plan: Callable[[Account], Posting | None]) -> Outcome:
+    def _post(self, user_id: str, txn_id: str | None, plan: Callable[[Account], Posting | None]) -> Outcome:
         """Read, plan, commit; again on a lost race, up to the attempt limit.
 
         Raises:
             ConcurrencyError: every attempt lost its race (a worker lets SQS redeliver).
-            whatever `plan` raises (frozen, insufficient points, cap reached).
+            whatever `plan` raises (frozen, insufficient points, cap reached), unless `txn_id` was
+            applied before: a repeat is `already_applied` whatever the account's state is now.
         """
         for attempt in range(self._attempts):
             account = self.store.account(user_id, consistent=True)
-            posting = plan(account)
+            try:
+                posting = plan(account)
+            except EarnloopError:
+                if txn_id is not None and self.store.entry_exists(user_id, txn_id):
+                    return Outcome(status="already_applied", txn_id=txn_id, balance=account.balance)
+                raise
             if posting is None:
                 return Outcome(status="unchanged", balance=account.balance)
             try:
@@ -117,7 +128,7 @@ class Ledger:
             posting = rules.plan_earn(account, command, now, self._months)
             return dataclasses.replace(posting, release_hold=release_hold)
 
-        return self._post(command.user_id, plan)
+        return self._post(command.user_id, command.txn_id, plan)
 
     def credit(self, command: EarnCommand, now: datetime) -> Outcome:
         """Earns, or holds the earn while the account is frozen (`held`), to be released on unfreeze.
@@ -125,16 +136,20 @@ class Ledger:
         Raises:
             LimitReachedError, ConcurrencyError: as `earn`.
         """
+        # A held earn still counts against the cap of the day it was earned, not of its release.
+        held = command if command.occurred_at else command.model_copy(update={"occurred_at": now})
         for _ in range(self._attempts):
             try:
                 return self.earn(command, now)
             except AccountFrozenError:
                 pass
             try:
-                self.store.put_hold(Hold(command=command, held_at=iso(now)))
+                self.store.put_hold(Hold(command=held, held_at=iso(now)))
             except StaleAccountError:
                 # Unfrozen between our read and the hold: apply it after all.
                 continue
+            except AlreadyAppliedError:
+                return Outcome(status="already_applied", txn_id=command.txn_id)
             logger.info("earn held", extra={"user_id": command.user_id, "txn_id": command.txn_id})
             return Outcome(status="held", txn_id=command.txn_id)
         raise ConcurrencyError("the points account is busy, please retry")
@@ -147,7 +162,9 @@ class Ledger:
             InsufficientPointsError: the balance is below the amount.
             ConcurrencyError: too many concurrent writers.
         """
-        return self._post(command.user_id, lambda account: rules.plan_spend(account, command, now))
+        return self._post(
+            command.user_id, command.txn_id, lambda account: rules.plan_spend(account, command, now)
+        )
 
     def expire(self, user_id: str, on: date, now: datetime) -> Outcome:
         """Removes the buckets whose last valid day is before business day `on` (`unchanged` when
@@ -156,10 +173,14 @@ class Ledger:
         Raises:
             ConcurrencyError: too many concurrent writers.
         """
-        outcome = self._post(user_id, lambda account: rules.plan_expire(account, on, now))
-        return outcome.model_copy(update={"status": "nothing_due"}) if outcome.status == "unchanged" else outcome
+        outcome = self._post(user_id, None, lambda account: rules.plan_expire(account, on, now))
+        return (
+            outcome.model_copy(update={"status": "nothing_due"}) if outcome.status == "unchanged" else outcome
+        )
 
-    def set_status(self, user_id: str, status: AccountStatus, reason: str, actor: str, now: datetime) -> Outcome:
+    def set_status(
+        self, user_id: str, status: AccountStatus, reason: str, actor: str, now: datetime
+    ) -> Outcome:
         """Freezes or unfreezes the account with a ledger entry (`unchanged` if it already was so).
 
         Raises:
@@ -167,7 +188,9 @@ class Ledger:
         """
         kind = "freeze" if status == FROZEN else "unfreeze"
         txn_id = f"{kind}#{new_id()}"
-        return self._post(user_id, lambda account: rules.plan_status(account, status, txn_id, reason, actor, now))
+        return self._post(
+            user_id, None, lambda account: rules.plan_status(account, status, txn_id, reason, actor, now)
+        )
 
     def freeze(self, user_id: str, reason: str, actor: str, now: datetime) -> Outcome:
         return self.set_status(user_id, FROZEN, reason, actor, now)
@@ -194,7 +217,9 @@ class Ledger:
                 logger.info("account frozen again, holds kept", extra={"user_id": user_id})
                 break
             except LimitReachedError:
-                logger.info("held earn over its cap, dropped", extra={"user_id": user_id, "txn_id": command.txn_id})
+                logger.info(
+                    "held earn over its cap, dropped", extra={"user_id": user_id, "txn_id": command.txn_id}
+                )
                 self.store.delete_hold(user_id, command.txn_id)
                 continue
             if outcome.status == "already_applied":

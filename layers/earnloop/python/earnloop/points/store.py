@@ -102,6 +102,14 @@ def _already_applied(reason: Mapping[str, Any]) -> Exception:
     return AlreadyAppliedError()
 
 
+class _AlreadyHeldError(Exception):
+    pass
+
+
+def _already_held(reason: Mapping[str, Any]) -> Exception:
+    return _AlreadyHeldError()
+
+
 def _stale(reason: Mapping[str, Any]) -> Exception:
     return StaleAccountError("the account changed while it was being updated")
 
@@ -247,23 +255,46 @@ class PointsStore:
         return {
             "TableName": self._table,
             "Key": marshal(cap_key(posting.account.user_id, cap.rule, cap.day)),
-            "UpdateExpression": "SET #entity = :entity, #expires = if_not_exists(#expires, :expires) ADD #n :points",
+            "UpdateExpression": (
+                "SET #entity = :entity, #expires = if_not_exists(#expires, :expires) ADD #n :points"
+            ),
             "ConditionExpression": "attribute_not_exists(#n) OR #n <= :ceiling",
             "ExpressionAttributeNames": {"#entity": "entity", "#expires": "expires_at", "#n": "n"},
             "ExpressionAttributeValues": marshal(
-                {":entity": "DailyCap", ":expires": cap.expires_at, ":points": cap.points, ":ceiling": cap.ceiling}
+                {
+                    ":entity": "DailyCap",
+                    ":expires": cap.expires_at,
+                    ":points": cap.points,
+                    ":ceiling": cap.ceiling,
+                }
             ),
         }
 
+    def entry_exists(self, user_id: str, txn_id: str) -> bool:
+        response = self._ddb.get_item(
+            TableName=self._table,
+            Key=marshal(entry_key(user_id, txn_id)),
+            ConsistentRead=True,
+            ProjectionExpression="pk",
+        )
+        return "Item" in response
+
     def put_hold(self, hold: Hold) -> bool:
-        """Keeps an earn for later, only while the account is frozen. False: it was held already.
+        """Keeps an earn for later, only while the account is frozen and the earn not yet applied.
+        False: it was held already.
 
         Raises:
             StaleAccountError: the account is not frozen (any more): apply the earn instead.
+            AlreadyAppliedError: its txn id is in the ledger already.
         """
         command = hold.command
         check = account_not_frozen_check(self._table, command.user_id)["ConditionCheck"]
         check["ConditionExpression"] = "#status = :frozen"
+        not_applied = {
+            "TableName": self._table,
+            "Key": marshal(entry_key(command.user_id, command.txn_id)),
+            "ConditionExpression": "attribute_not_exists(pk)",
+        }
         item = {
             **hold_key(command.user_id, command.txn_id),
             "entity": "Hold",
@@ -274,6 +305,7 @@ class PointsStore:
             transact(
                 self._ddb,
                 [
+                    TxAction({"ConditionCheck": not_applied}, on_condition_failed=_already_applied),
                     TxAction({"ConditionCheck": check}, on_condition_failed=_stale),
                     TxAction(
                         {
@@ -283,11 +315,11 @@ class PointsStore:
                                 "ConditionExpression": "attribute_not_exists(pk)",
                             }
                         },
-                        on_condition_failed=_already_applied,
+                        on_condition_failed=_already_held,
                     ),
                 ],
             )
-        except AlreadyAppliedError:
+        except _AlreadyHeldError:
             return False
         return True
 

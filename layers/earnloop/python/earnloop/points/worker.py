@@ -20,11 +20,11 @@ def _issued(outcomes: list[Outcome]) -> None:
         metrics.add_metric(name="PointsIssued", unit=MetricUnit.Count, value=points)
 
 
-def credit_scan(event: ScanClaimed, ledger: Ledger | None = None) -> Outcome | None:
+def credit_scan(event: ScanClaimed, ledger: Ledger | None = None) -> None:
     """Credits a claimed scan with txn id `scan#<code>`; held while the account is frozen."""
     if event.points <= 0:
         logger.warning("scan without points ignored", extra={"scan_id": event.scan_id})
-        return None
+        return
     ledger = ledger or Ledger.default()
     command = EarnCommand(
         txn_id=f"scan#{event.code}",
@@ -40,18 +40,16 @@ def credit_scan(event: ScanClaimed, ledger: Ledger | None = None) -> Outcome | N
         "scan credit",
         extra={"scan_id": event.scan_id, "user_id": event.user_id, "outcome": outcome.status},
     )
-    return outcome
 
 
-def release_on_unfreeze(event: PointsChanged, ledger: Ledger | None = None) -> list[Outcome]:
+def release_on_unfreeze(event: PointsChanged, ledger: Ledger | None = None) -> None:
     """On an unfreeze entry: credits the earns held while the account was frozen."""
     if event.entry_type != "unfreeze":
         logger.warning("points change not for this worker", extra={"entry_type": event.entry_type})
-        return []
+        return
     outcomes = (ledger or Ledger.default()).release_holds(event.user_id, utcnow())
     _issued(outcomes)
     logger.info("holds released", extra={"user_id": event.user_id, "count": len(outcomes)})
-    return outcomes
 
 
 lambda_handler = queue_worker(

@@ -1,0 +1,81 @@
+"""cdk-nag (AwsSolutions) and cfn-lint on the synthesized app."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from cfnlint.api import lint_all
+
+from infra.nag import MIN_REASON
+
+pytestmark = pytest.mark.infra
+
+ACKNOWLEDGED = "aws:cdk:acknowledged-rules"
+
+# cfn-lint warnings accepted, with why. Anything else (and every error) fails the suite.
+ACCEPTED_WARNINGS = {
+    # CDK's Function emits DependsOn on its role (and the role's policy) although `Role` already
+    # references it with GetAtt; the redundant dependency is harmless and not ours to remove.
+    "W3005",
+}
+
+
+def _report(synth) -> dict:
+    return json.loads((synth.outdir / "validation-report.json").read_text())
+
+
+def _acknowledgments(synth) -> dict[tuple[str, str], str]:
+    """(construct path, acknowledged id) -> reason, for every acknowledgment in the app."""
+    found: dict[tuple[str, str], str] = {}
+    for construct in synth.app.node.find_all():
+        for entry in construct.node.metadata:
+            if entry.type == ACKNOWLEDGED:
+                for rule, reason in entry.data.items():
+                    found[(construct.node.path, rule)] = reason
+    return found
+
+
+def test_cdk_nag_reports_no_unacknowledged_finding(synth) -> None:
+    report = _report(synth)
+
+    assert [plugin["pluginName"] for plugin in report["pluginReports"]] == ["AwsSolutions"]
+    for plugin in report["pluginReports"]:
+        assert plugin["conclusion"] == "success"
+        assert plugin["violations"] == []
+
+
+def test_every_acknowledgment_gives_a_reason_and_suppresses_a_real_finding(synth) -> None:
+    acknowledged = _acknowledgments(synth)
+    used = {
+        (suppressed["acknowledgedAt"], suppressed["acknowledgedId"])
+        for plugin in _report(synth)["pluginReports"]
+        for suppressed in plugin.get("suppressedViolations", [])
+    }
+
+    assert acknowledged
+    for (path, rule), reason in acknowledged.items():
+        assert rule.startswith("AwsSolutions::AwsSolutions-"), (path, rule)
+        assert len(reason) >= MIN_REASON, (path, rule)
+    assert set(acknowledged) == used
+
+
+def test_acknowledgments_are_scoped_to_single_resources_or_one_api(synth) -> None:
+    stack_path = synth.stack.node.path
+    for path, rule in _acknowledgments(synth):
+        assert path.count("/") >= 2, f"{rule} acknowledged too broadly at {path}"
+        assert path != stack_path
+
+
+def test_cfn_lint_finds_nothing_but_accepted_warnings(synth) -> None:
+    # Every rule (informational and experimental included) in every region.
+    matches = lint_all(json.dumps(synth.template))
+    findings = sorted({f"{m.rule.id} {m.message}" for m in matches if m.rule.id not in ACCEPTED_WARNINGS})
+
+    assert findings == []
+    assert all(m.rule.id.startswith("W") for m in matches)
+
+
+def test_the_synth_is_timed(synth) -> None:
+    # Reported in the terminal summary; this bound only catches a synth gone pathological.
+    assert synth.seconds < 180

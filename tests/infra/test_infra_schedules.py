@@ -1,0 +1,89 @@
+"""Schedules: built generically for `kind="schedule"` functions (the catalog has none yet)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from aws_cdk import App, Stack
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk.assertions import Match, Template
+from earnloop.platform.catalog import FunctionSpec, all_functions
+
+from infra import nag
+from infra.config import StageConfig
+from infra.functions import ARCHITECTURE, RUNTIME
+from infra.schedules import Schedules
+
+pytestmark = pytest.mark.infra
+
+EXPIRE = FunctionSpec("points_expire", "schedule", schedule="cron(5 0 * * ? *)", description="Expires points")
+
+
+@pytest.fixture(scope="module")
+def scheduled(tmp_path_factory) -> tuple[Template, dict]:
+    """A stack holding only a scheduled function and its schedule, checked by cdk-nag."""
+    outdir = tmp_path_factory.mktemp("schedules.out")
+    app = App(outdir=str(outdir))
+    stack = Stack(app, "schedules")
+    role = iam.Role(stack, "Role", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+    expire = lambda_.Function(
+        stack,
+        "Expire",
+        runtime=RUNTIME,
+        architecture=ARCHITECTURE,
+        handler="index.handler",
+        code=lambda_.Code.from_inline("def handler(event, context):\n    return None\n"),
+        role=role,
+    )
+    Schedules(
+        stack,
+        "Schedules",
+        config=StageConfig("prod", outdir),
+        specs=[EXPIRE, *all_functions()],
+        functions={"points_expire": expire},
+    )
+    nag.enable(app)
+    app.synth()
+    report = json.loads((outdir / "validation-report.json").read_text())
+    return Template.from_json(json.loads((outdir / "schedules.template.json").read_text())), report
+
+
+def test_a_scheduled_function_runs_on_shanghai_business_time(scheduled) -> None:
+    template, _ = scheduled
+
+    template.resource_count_is("AWS::Scheduler::Schedule", 1)
+    template.has_resource_properties(
+        "AWS::Scheduler::Schedule",
+        {
+            "Name": "earnloop-prod-points_expire",
+            "ScheduleExpression": "cron(5 0 * * ? *)",
+            "ScheduleExpressionTimezone": "Asia/Shanghai",
+            "Target": {
+                "RetryPolicy": {"MaximumRetryAttempts": Match.any_value()},
+                "DeadLetterConfig": {"Arn": Match.any_value()},
+            },
+        },
+    )
+
+
+def test_a_scheduled_run_that_keeps_failing_lands_in_the_schedules_dlq(scheduled) -> None:
+    template, _ = scheduled
+
+    template.has_resource_properties("AWS::SQS::Queue", {"QueueName": "earnloop-prod-schedules-dlq"})
+    template.has_resource_properties(
+        "AWS::Lambda::EventInvokeConfig",
+        {"DestinationConfig": {"OnFailure": {"Destination": Match.any_value()}}},
+    )
+
+
+def test_the_schedules_raise_no_unacknowledged_cdk_nag_finding(scheduled) -> None:
+    _, report = scheduled
+
+    assert [v for plugin in report["pluginReports"] for v in plugin["violations"]] == []
+
+
+def test_the_app_has_no_schedule_while_the_catalog_has_none(synth) -> None:
+    assert not [spec for spec in all_functions() if spec.kind == "schedule"]
+    assert synth.of_type("AWS::Scheduler::Schedule") == {}

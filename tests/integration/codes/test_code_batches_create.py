@@ -1,0 +1,79 @@
+"""POST /v1/admin/code-batches: one conditional PutItem, no per-code items."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import timedelta
+
+from earnloop.local.samples import load
+from earnloop.platform.clock import iso, utcnow
+
+
+def test_an_admin_creates_a_batch_as_one_item(codes, dynamo_calls):
+    valid_until = iso(utcnow() + timedelta(days=365))
+    batch = codes.create_batch(count=1_000_000, valid_until=valid_until, tags=[" yogurt ", "fan", "yogurt"])
+
+    assert re.fullmatch(r"[A-Z2-7]{8}", batch["batch_id"])
+    assert batch == {
+        "batch_id": batch["batch_id"],
+        "sku": "YOG-OAT-PEACH-250",
+        "product_name": "Oat & peach yogurt",
+        "points": 50,
+        "count": 1_000_000,
+        "tags": ["yogurt", "fan"],
+        "campaign": "autumn-2026",
+        "valid_from": None,
+        "valid_until": valid_until,
+        "revoked": False,
+        "created_at": batch["created_at"],
+        "codes_url": f"/v1/admin/code-batches/{batch['batch_id']}/codes",
+    }
+    assert dynamo_calls.writes == ["PutItem"]
+    [item] = codes.items()
+    assert item["pk"] == f"BATCH#{batch['batch_id']}" and item["sk"] == "BATCH"
+    assert item["entity"] == "Batch" and item["key_version"] == "A" and item["created_by"] == "admin-1"
+    assert item["revoked"] is False
+
+
+def test_the_sample_event_creates_a_batch_with_its_window_normalised_to_utc(codes):
+    body = {**json.loads(load("apigw/code_batches_create.json")["body"]), "valid_from": "2026-11-01T08:00:00+08:00"}
+    body["valid_until"] = iso(utcnow() + timedelta(days=30))
+    response = codes.admin("code_batches_create", body=body)
+    assert response["statusCode"] == 201, response["body"]
+    assert response["json"]["valid_from"] == "2026-11-01T00:00:00.000Z"
+
+
+def test_only_admins_create_batches(codes, problem):
+    body = {"sku": "S", "product_name": "P", "points": 1, "count": 1}
+    problem(codes.as_user("u1", "code_batches_create", body=body), 403, "forbidden")
+    problem(codes.http("code_batches_create", body=body), 401, "unauthenticated")
+    assert codes.items() == []
+
+
+def test_bad_batches_are_422_problem_json(codes, problem):
+    good = {"sku": "S", "product_name": "P", "points": 10, "count": 10}
+    past = iso(utcnow() - timedelta(minutes=1))
+    bad = [
+        {**good, "points": "10"},
+        {**good, "points": 10.0},
+        {**good, "points": True},
+        {**good, "points": 0},
+        {**good, "points": 100_001},
+        {**good, "count": 0},
+        {**good, "count": 1_000_001},
+        {**good, "tags": ["t"] * 21},
+        {**good, "tags": ["x" * 33]},
+        {**good, "tags": [""]},
+        {**good, "tags": "yogurt"},
+        {**good, "sku": ""},
+        {**good, "valid_from": "2027-01-02T00:00:00Z", "valid_until": "2027-01-01T00:00:00Z"},
+        {**good, "valid_from": "2027-01-01T00:00:00"},
+        {**good, "valid_until": past},
+        {**good, "colour": "red"},
+        {"sku": "S"},
+        "nonsense",
+    ]
+    for body in bad:
+        problem(codes.admin("code_batches_create", body=body), 422, "validation_error")
+    assert codes.items() == []

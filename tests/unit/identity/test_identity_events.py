@@ -1,0 +1,33 @@
+"""What the identity table's changes mean to other contexts."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from earnloop.identity.events import UserRegistered, derive
+from earnloop.identity.models import WeChatIdentity
+from earnloop.identity.rules import new_user
+from earnloop.platform.events import Change
+
+
+def user_image(**extra: object) -> dict[str, object]:
+    user = new_user(
+        "U1", WeChatIdentity(openid="o1"), datetime(2026, 11, 23, tzinfo=UTC), referral_token="ref-1"
+    )
+    return {"pk": "USER#U1", "sk": "PROFILE", "entity": "User", **user.model_dump(), **extra}
+
+
+def test_a_new_user_is_registered_with_the_referral_token_it_arrived_with():
+    [event] = derive(Change("identity", "INSERT", None, user_image()))
+    assert event == UserRegistered(
+        user_id="U1", created_at="2026-11-23T00:00:00.000Z", referral_token="ref-1"
+    )
+    assert "wx_openid" not in event.model_dump()
+
+
+def test_profile_edits_links_and_tags_mean_nothing_to_others():
+    assert derive(Change("identity", "MODIFY", user_image(), user_image(nickname="Li"))) == []
+    link = {"pk": "IDENT#wx_openid#o1", "sk": "IDENT", "entity": "Identity", "user_id": "U1"}
+    assert derive(Change("identity", "INSERT", None, link)) == []
+    tag = {"pk": "USER#U1", "sk": "TAG#yogurt", "entity": "Tag", "count": 1}
+    assert derive(Change("identity", "INSERT", None, tag)) == []
