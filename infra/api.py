@@ -71,14 +71,13 @@ def route_table(routes: Sequence[APIRoute], specs: Mapping[str, FunctionSpec]) -
     """(method, path, function name) per route method; raises when routes and catalog disagree."""
     table: list[tuple[str, str, str]] = []
     for route in routes:
+        methods = sorted(route.methods or ())
         spec = specs.get(route.name)
         if spec is None or spec.kind != "http":
-            raise LookupError(
-                f"route {sorted(route.methods)} {route.path} names no HTTP function {route.name!r}"
-            )
+            raise LookupError(f"route {methods} {route.path} names no HTTP function {route.name!r}")
         if _CONVERTER.search(route.path):
             raise ValueError(f"route {route.path}: path converters cannot be deployed on HTTP API")
-        table.extend((method, route.path, route.name) for method in sorted(route.methods))
+        table.extend((method, route.path, route.name) for method in methods)
     routed = {name for _, _, name in table}
     unrouted = sorted(name for name, spec in specs.items() if spec.kind == "http" and name not in routed)
     if unrouted:

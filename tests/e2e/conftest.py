@@ -6,13 +6,16 @@ boto3 at the emulators; the moto-backed tests elsewhere need the environment bac
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pytest
+from earnloop.local.cloud import LocalCloud
 from fastapi.testclient import TestClient
 
-from earnloop.local.cloud import LocalCloud
 from tests.e2e.harness import Batch, Buyers, User, create_batch
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 # Low enough that the rate limit is reached in a test, high enough for every other test's scans.
 SCANS_PER_HOUR = 5

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-
 from earnloop.local.dynamodb_local import free_port
 from earnloop.local.invoke import ENDPOINTS_FILE
 
@@ -63,3 +62,7 @@ def test_earnloop_dev_serves_the_quick_start_and_stops_cleanly_on_ctrl_c() -> No
     assert process.returncode == 0, stderr
     assert "stopped." in stdout
     assert not ENDPOINTS_FILE.exists()
+    # Nothing it started is left listening: not moto, not the DynamoDB Local JVM.
+    for endpoint in (running["moto"], running["dynamodb"]):
+        with pytest.raises(httpx.ConnectError):
+            httpx.get(endpoint, timeout=2)

@@ -7,16 +7,16 @@ import json
 from typing import TYPE_CHECKING, Any
 
 import pytest
-
 from earnloop.platform import aws
+
 from tests.e2e.harness import assert_problem, history_of, points_of, scan
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
+    from earnloop.local.cloud import LocalCloud
     from fastapi.testclient import TestClient
 
-    from earnloop.local.cloud import LocalCloud
     from tests.e2e.harness import Batch, Buyers
 
 pytestmark = pytest.mark.e2e
@@ -44,14 +44,20 @@ def claimed_to_queues(cloud: LocalCloud) -> None:
 
 
 def test_the_same_scan_claimed_message_delivered_twice_credits_once(
-    cloud: LocalCloud, api: TestClient, buyers: Buyers, batch: Batch, deliveries: list[tuple[str, dict[str, Any]]]
+    cloud: LocalCloud,
+    api: TestClient,
+    buyers: Buyers,
+    batch: Batch,
+    deliveries: list[tuple[str, dict[str, Any]]],
 ) -> None:
     user = buyers.login()
     assert scan(api, user, batch.codes[0]).status_code == 202
     claimed_to_queues(cloud)
     # SQS (and EventBridge) may deliver one event twice: put an exact copy next to the original.
     sqs = aws.client("sqs")
-    [original] = sqs.receive_message(QueueUrl=cloud.queues.queues["points"].url, VisibilityTimeout=0)["Messages"]
+    [original] = sqs.receive_message(QueueUrl=cloud.queues.queues["points"].url, VisibilityTimeout=0)[
+        "Messages"
+    ]
     cloud.queues.send("points", original["Body"])
 
     cloud.pump_until_idle()
@@ -64,7 +70,11 @@ def test_the_same_scan_claimed_message_delivered_twice_credits_once(
 
 
 def test_a_worker_dying_after_its_ledger_write_is_redelivered_and_credits_once(
-    cloud: LocalCloud, api: TestClient, buyers: Buyers, batch: Batch, deliveries: list[tuple[str, dict[str, Any]]]
+    cloud: LocalCloud,
+    api: TestClient,
+    buyers: Buyers,
+    batch: Batch,
+    deliveries: list[tuple[str, dict[str, Any]]],
 ) -> None:
     user = buyers.login()
     assert scan(api, user, batch.codes[0]).status_code == 202
@@ -79,7 +89,10 @@ def test_a_worker_dying_after_its_ledger_write_is_redelivered_and_credits_once(
 
     first, second = [record for name, record in deliveries if name == "points_earn"]
     assert first["messageId"] == second["messageId"]
-    assert (first["attributes"]["ApproximateReceiveCount"], second["attributes"]["ApproximateReceiveCount"]) == (
+    assert (
+        first["attributes"]["ApproximateReceiveCount"],
+        second["attributes"]["ApproximateReceiveCount"],
+    ) == (
         "1",
         "2",
     )

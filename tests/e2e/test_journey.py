@@ -11,12 +11,19 @@ from tests.e2e.conftest import SCANS_PER_HOUR
 from tests.e2e.harness import assert_problem, create_batch, history_of, points_of, scan
 
 if TYPE_CHECKING:
+    from earnloop.local.cloud import LocalCloud
     from fastapi.testclient import TestClient
 
-    from earnloop.local.cloud import LocalCloud
     from tests.e2e.harness import Batch, Buyers, User
 
 pytestmark = pytest.mark.e2e
+
+
+def test_the_local_cloud_runs_its_tables_on_dynamodb_local(cloud: LocalCloud) -> None:
+    if cloud.fallback_reason:
+        pytest.skip(cloud.fallback_reason)
+    assert cloud.endpoints is not None and cloud.endpoints.dynamodb_backend == "dynamodb-local"
+    assert cloud.ddb is not None and cloud.ddb.running
 
 
 def test_a_scan_is_accepted_then_credited_once_and_a_second_scan_is_refused(
@@ -43,7 +50,12 @@ def test_a_scan_is_accepted_then_credited_once_and_a_second_scan_is_refused(
     assert (points["balance"], points["lifetime_earned"]) == (50, 50)
     [entry] = history_of(api, li)
     assert entry["txn_id"] == f"scan#{code}"
-    assert (entry["type"], entry["delta"], entry["balance_after"], entry["reason"]) == ("earn", 50, 50, "scan")
+    assert (entry["type"], entry["delta"], entry["balance_after"], entry["reason"]) == (
+        "earn",
+        50,
+        50,
+        "scan",
+    )
     status = api.get(f"/v1/scans/{scan_id}", headers=li.headers).json()
     assert status["status"] == "credited" and status["points"] == 50
     me = api.get("/v1/me", headers=li.headers).json()

@@ -5,16 +5,17 @@ from __future__ import annotations
 import base64
 import importlib
 import json
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
-
 from earnloop.codes.codec import QrKeys, sign
 from earnloop.local.samples import http_event, load
 from earnloop.platform import aws
 from earnloop.platform.dynamo import unmarshal
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
 
 Response = dict[str, Any]
 BATCH_BODY = load("apigw/code_batches_create.json")["body"]
@@ -35,7 +36,11 @@ class DynamoCalls:
 
     @property
     def writes(self) -> list[str]:
-        return [op for op in self.operations if op in {"PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems"}]
+        return [
+            op
+            for op in self.operations
+            if op in {"PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems"}
+        ]
 
 
 @dataclass
@@ -84,7 +89,9 @@ class Codes:
 
     def item(self, pk: str, sk: str) -> dict[str, Any] | None:
         found = aws.dynamodb().get_item(
-            TableName=self.cloud.settings.codes_table, Key={"pk": {"S": pk}, "sk": {"S": sk}}, ConsistentRead=True
+            TableName=self.cloud.settings.codes_table,
+            Key={"pk": {"S": pk}, "sk": {"S": sk}},
+            ConsistentRead=True,
         )
         return unmarshal(found["Item"]) if "Item" in found else None
 

@@ -38,7 +38,7 @@ def test_the_csv_lists_every_code_with_its_printable_url_and_every_code_verifies
 def test_an_exported_code_scans_and_a_repeated_export_is_identical(codes):
     batch = codes.create_batch(count=5)
     first = export(codes, batch["batch_id"])
-    _, code, url = rows(first)[2]
+    _, _code, url = rows(first)[2]
     assert codes.scan("u1", url)["statusCode"] == 202
     # Exports are derived from the batch, so printing again gives the same codes.
     assert export(codes, batch["batch_id"])["body"] == first["body"]

@@ -37,7 +37,10 @@ def test_an_admin_creates_a_batch_as_one_item(codes, dynamo_calls):
 
 
 def test_the_sample_event_creates_a_batch_with_its_window_normalised_to_utc(codes):
-    body = {**json.loads(load("apigw/code_batches_create.json")["body"]), "valid_from": "2026-11-01T08:00:00+08:00"}
+    body = {
+        **json.loads(load("apigw/code_batches_create.json")["body"]),
+        "valid_from": "2026-11-01T08:00:00+08:00",
+    }
     body["valid_until"] = iso(utcnow() + timedelta(days=30))
     response = codes.admin("code_batches_create", body=body)
     assert response["statusCode"] == 201, response["body"]

@@ -36,11 +36,15 @@ def test_an_accepted_scan_stores_the_claim_and_counts_the_scan(codes):
     assert claim["code"] == code and claim["serial"] == 47 and claim["campaign"] == "autumn-2026"
     assert claim["pending_pk"].startswith("PENDING#") and claim["pending_sk"] == claim["claimed_at"]
     [counter] = [item for item in codes.items() if item["pk"].startswith("RATE#u1#")]
-    assert counter["n"] == 1 and counter["entity"] == "ScanRate" and counter["expires_at"] > utcnow().timestamp()
+    assert (
+        counter["n"] == 1 and counter["entity"] == "ScanRate" and counter["expires_at"] > utcnow().timestamp()
+    )
     # What the stream publisher will derive from this insert carries everything the consumers need.
     [event] = derive(Change("codes", "INSERT", None, claim))
     assert isinstance(event, ScanClaimed)
-    assert event.scan_id == scan_id and event.points == 50 and event.tags == ["oat-peach flavour fan", "yogurt"]
+    assert (
+        event.scan_id == scan_id and event.points == 50 and event.tags == ["oat-peach flavour fan", "yogurt"]
+    )
 
 
 def test_the_printed_url_is_accepted_in_any_case(codes):
@@ -68,7 +72,11 @@ def test_a_forged_code_is_400_without_any_dynamodb_call(codes, problem, dynamo_c
     genuine = codes.code(batch["batch_id"], 5)
     dynamo_calls.operations.clear()
 
-    for forged in (genuine[:-1] + ("A" if genuine[-1] != "A" else "B"), "A" + batch["batch_id"] + ".F.AAAA", "hello"):
+    for forged in (
+        genuine[:-1] + ("A" if genuine[-1] != "A" else "B"),
+        "A" + batch["batch_id"] + ".F.AAAA",
+        "hello",
+    ):
         problem(codes.scan("u1", forged), 400, "invalid_code")
 
     assert dynamo_calls.operations == []
@@ -77,7 +85,10 @@ def test_a_forged_code_is_400_without_any_dynamodb_call(codes, problem, dynamo_c
 def test_a_revoked_batch_is_400_even_when_this_container_cached_it_before(codes, problem):
     batch = codes.create_batch()
     assert codes.scan("u1", codes.code(batch["batch_id"], 1))["statusCode"] == 202  # now cached
-    assert codes.admin("code_batches_revoke", path_parameters={"batch_id": batch["batch_id"]})["statusCode"] == 200
+    assert (
+        codes.admin("code_batches_revoke", path_parameters={"batch_id": batch["batch_id"]})["statusCode"]
+        == 200
+    )
 
     body = problem(codes.scan("u2", codes.code(batch["batch_id"], 2)), 400, "invalid_code")
 
@@ -140,7 +151,9 @@ def test_a_frozen_account_is_423(codes, problem, moto_cloud):
 
 def test_scanning_needs_a_session(codes, problem):
     batch = codes.create_batch()
-    problem(codes.http("scans_create", body={"code": codes.code(batch["batch_id"], 1)}), 401, "unauthenticated")
+    problem(
+        codes.http("scans_create", body={"code": codes.code(batch["batch_id"], 1)}), 401, "unauthenticated"
+    )
 
 
 BAD_BODIES = [

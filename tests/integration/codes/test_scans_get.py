@@ -21,7 +21,12 @@ def test_anyone_else_or_an_unknown_or_malformed_id_gets_404(codes, problem):
     batch = codes.create_batch()
     scan_id = codes.scan("u1", codes.code(batch["batch_id"], 8))["json"]["scan_id"]
 
-    for user, wanted in (("u2", scan_id), ("u1", f"{batch['batch_id']}-9"), ("u1", "nope"), ("u1", "AAAAAAAA-0")):
+    for user, wanted in (
+        ("u2", scan_id),
+        ("u1", f"{batch['batch_id']}-9"),
+        ("u1", "nope"),
+        ("u1", "AAAAAAAA-0"),
+    ):
         problem(get(codes, user, wanted), 404, "not_found")
 
 

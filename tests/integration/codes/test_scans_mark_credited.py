@@ -34,7 +34,12 @@ def test_a_credited_scan_is_marked_once_and_a_redelivery_changes_nothing(codes):
     assert codes.sqs("scans_mark_credited", message) == {"batchItemFailures": []}
     assert codes.item(f"CODE#{batch['batch_id']}#11", "CLAIM") == claim
     shown = codes.as_user("u1", "scans_get", path_parameters={"scan_id": scan_id})["json"]
-    assert shown == {"scan_id": scan_id, "status": "credited", "points": 50, "credited_at": "2026-11-23T09:00:01.250Z"}
+    assert shown == {
+        "scan_id": scan_id,
+        "status": "credited",
+        "points": 50,
+        "credited_at": "2026-11-23T09:00:01.250Z",
+    }
 
 
 def test_a_credit_without_a_matching_claim_is_reported_failed_and_others_in_the_batch_succeed(codes):

@@ -88,9 +88,11 @@ def test_wechat_rate_limiting_is_429_with_retry_after(invoke, wechat):
     assert response["headers"]["retry-after"] == "60"
 
 
-@pytest.mark.parametrize("code", ["err:-1", "slow:30:o1", "http:502", "garbage:", "err:40226"])
-def test_a_failing_wechat_is_503_wechat_unavailable(invoke, wechat, code):
-    assert_problem(login(invoke, code), 503, "wechat_unavailable")
+def test_a_failing_wechat_is_503_wechat_unavailable(invoke, wechat):
+    for code in ("err:-1", "slow:30:o1", "http:502", "garbage:", "err:40226"):
+        response = login(invoke, code)
+        assert response["statusCode"] == 503, code
+        assert_problem(response, 503, "wechat_unavailable")
     assert all_items() == []
 
 
@@ -113,24 +115,23 @@ def test_a_referral_token_is_kept_on_the_new_user_only(invoke, wechat):
     assert user is not None and user["referral_token"] == "ref-1"
 
 
-@pytest.mark.parametrize(
-    "body",
-    [
-        {},
-        {"code": ""},
-        {"code": "x" * 129},
-        {"code": "a b"},
-        {"code": 42},
-        {"code": "ok", "referral_token": "r" * 129},
-    ],
-)
-def test_a_bad_body_is_422_and_never_reaches_wechat(invoke, wechat, body):
-    assert_problem(invoke("auth_login", body=body), 422, "validation_error")
+BAD_BODIES = [
+    {},
+    {"code": ""},
+    {"code": "x" * 129},
+    {"code": "a b"},
+    {"code": 42},
+    {"code": "ok", "referral_token": "r" * 129},
+    "{not json",
+]
+
+
+def test_a_bad_body_is_422_and_never_reaches_wechat(invoke, wechat):
+    for body in BAD_BODIES:
+        response = invoke("auth_login", body=body)
+        assert response["statusCode"] == 422, body
+        assert_problem(response, 422, "validation_error")
     assert wechat.requests == []
-
-
-def test_a_body_that_is_not_json_is_422(invoke, wechat):
-    assert_problem(invoke("auth_login", body="{not json"), 422, "validation_error")
 
 
 # The local stage's development login.
@@ -168,10 +169,10 @@ def test_a_malformed_dev_code_is_401_locally(invoke, wechat):
 
 
 @pytest.mark.parametrize("stage", ["prod", "staging"])
-@pytest.mark.parametrize("code", ["dev:alice", "dev:admin"])
-def test_dev_codes_are_refused_in_every_other_stage(invoke, wechat, set_stage, stage, code):
+def test_dev_codes_are_refused_in_every_other_stage(invoke, wechat, set_stage, stage):
     set_stage(stage)
-    assert_problem(login(invoke, code), 401, "unauthenticated")
+    for code in ("dev:alice", "dev:admin", "dev:bad.name"):
+        assert_problem(login(invoke, code), 401, "unauthenticated")
     assert all_items() == [] and wechat.requests == []
 
 

@@ -67,24 +67,26 @@ def test_fields_not_sent_stay_as_they_are(invoke, alice):
     assert invoke("me_update", token=token, body={})["json"] == response["json"]
 
 
-@pytest.mark.parametrize(
-    "body",
-    [
-        {"nickname": ""},
-        {"nickname": "   "},
-        {"nickname": "x" * 33},
-        {"nickname": None, "tier": "gold"},
-        {"roles": ["admin"]},
-        {"avatar_url": "http://img.example.com/a.png"},
-        {"avatar_url": "https://img.example.com/" + "a" * 500},
-        {"avatar_url": 5},
-        [],
-        "{not json",
-    ],
-)
-def test_a_bad_update_is_422_and_changes_nothing(invoke, alice, body):
+BAD_UPDATES = [
+    {"nickname": ""},
+    {"nickname": "   "},
+    {"nickname": "x" * 33},
+    {"nickname": None, "tier": "gold"},
+    {"roles": ["admin"]},
+    {"avatar_url": "http://img.example.com/a.png"},
+    {"avatar_url": "https://img.example.com/" + "a" * 500},
+    {"avatar_url": 5},
+    [],
+    "{not json",
+]
+
+
+def test_a_bad_update_is_422_and_changes_nothing(invoke, alice):
     user_id, token = alice
-    assert_problem(invoke("me_update", token=token, body=body), 422, "validation_error")
+    for body in BAD_UPDATES:
+        response = invoke("me_update", token=token, body=body)
+        assert response["statusCode"] == 422, body
+        assert_problem(response, 422, "validation_error")
     user = stored(f"USER#{user_id}", "PROFILE")
     assert user is not None and user["nickname"] == "alice" and user["roles"] == []
 

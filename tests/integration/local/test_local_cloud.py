@@ -1,5 +1,5 @@
-"""The local cloud on moto alone (no JVM): provisioning, and the publisher and pumps carrying a committed
-claim to every consumer, the fallback warning, and the environment put back afterwards."""
+"""The local cloud on moto alone (no JVM): provisioning, and the publisher and pumps carrying a
+committed claim to every consumer."""
 
 from __future__ import annotations
 
@@ -92,7 +92,8 @@ def test_a_bus_rejection_is_retried_from_the_reported_stream_record(cloud: Local
     def reject_first_put(parsed: dict[str, Any], **_: Any) -> None:
         if not rejected:
             rejected.append(len(parsed["Entries"]))
-            parsed["Entries"] = [{"ErrorCode": "InternalFailure", "ErrorMessage": "injected"} for _ in parsed["Entries"]]
+            failure = {"ErrorCode": "InternalFailure", "ErrorMessage": "injected"}
+            parsed["Entries"] = [failure for _ in parsed["Entries"]]
             parsed["FailedEntryCount"] = len(parsed["Entries"])
 
     events.meta.events.register("after-call.events.PutEvents", reject_first_put)

@@ -21,7 +21,8 @@ def test_the_process_environment_is_put_back_when_the_cloud_stops() -> None:
 
 
 def test_without_dynamodb_local_it_falls_back_to_moto_with_a_warning(tmp_path: Path) -> None:
-    with pytest.warns(RuntimeWarning, match="falling back to moto"), LocalCloud(dynamodb_lib=tmp_path) as cloud:
+    fallback = pytest.warns(RuntimeWarning, match="falling back to moto")
+    with fallback, LocalCloud(dynamodb_lib=tmp_path) as cloud:
         assert cloud.endpoints is not None and cloud.endpoints.dynamodb_backend == "moto"
         assert cloud.fallback_reason and "make ddb-local" in cloud.fallback_reason
 

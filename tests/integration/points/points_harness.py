@@ -30,8 +30,8 @@ def handler(name: str) -> Any:
 
 
 def http_call(name: str, event: dict[str, Any], context: Any) -> tuple[int, dict[str, str], Any]:
-    """Status, headers and decoded JSON body of an HTTP function's answer. Mangum base64-encodes
-    media types it does not know as text (problem+json); API Gateway decodes them for the client."""
+    """Status, headers and JSON body of an HTTP function's answer (a base64 body decoded, as API
+    Gateway does for the client)."""
     response = handler(name)(event, context)
     raw = response.get("body") or ""
     if response.get("isBase64Encoded"):

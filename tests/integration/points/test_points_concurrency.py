@@ -15,7 +15,7 @@ from earnloop.points.store import PointsStore
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 THREADS = 4
-EARNS_PER_THREAD = 15
+EARNS_PER_THREAD = 10
 
 
 class AtomicRequests:

@@ -68,6 +68,8 @@ def test_the_largest_range_fits_one_lambda_answer_with_the_longest_url_base():
     longest_base = "https://" + "q" * 53 + "/q/"
     assert len(longest_base) == 64
     last = 1_000_000
-    body = "".join(csv_chunks(Signer(KEYS, "Z", "77777777").code, last - MAX_EXPORT_ROWS + 1, last, longest_base))
+    body = "".join(
+        csv_chunks(Signer(KEYS, "Z", "77777777").code, last - MAX_EXPORT_ROWS + 1, last, longest_base)
+    )
     # Lambda's synchronous answer (the JSON envelope around the body) is capped at 6 MB.
     assert len(json.dumps({"statusCode": 200, "body": body}).encode()) < 6 * 1024 * 1024 * 0.8

@@ -6,7 +6,6 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-
 from earnloop.codes.rules import (
     MAX_EXPORT_ROWS,
     PENDING_SHARDS,

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-
 from earnloop.codes import service
 from earnloop.codes.codec import QrKeys, sign
 from earnloop.codes.models import Batch, BatchCreate, Claim, ScanCreate
@@ -88,7 +87,9 @@ class FakeStore:
             return None, False
         if claim.user_id != user_id or claim.status == "credited":
             return claim, False
-        self.claims[(batch_id, serial)] = claim.model_copy(update={"status": "credited", "credited_at": credited_at})
+        self.claims[(batch_id, serial)] = claim.model_copy(
+            update={"status": "credited", "credited_at": credited_at}
+        )
         return self.claims[(batch_id, serial)], True
 
 
@@ -98,7 +99,9 @@ def store() -> FakeStore:
 
 
 def new_batch(store: FakeStore, **overrides: object) -> Batch:
-    body = BatchCreate.model_validate({"sku": "YOG-1", "product_name": "Yogurt", "points": 50, "count": 100, **overrides})
+    body = BatchCreate.model_validate(
+        {"sku": "YOG-1", "product_name": "Yogurt", "points": 50, "count": 100, **overrides}
+    )
     batch = service.create_batch(store, KEYS, body, "admin", NOW - timedelta(days=1))
     store.calls.clear()
     return batch
@@ -142,7 +145,10 @@ def test_a_code_of_an_unknown_batch_is_invalid(store):
 
 @pytest.mark.parametrize(
     ("window", "reason"),
-    [({"valid_from": "2026-11-23T10:00:00.000Z"}, "not_yet_valid"), ({"valid_until": "2026-11-23T09:14:59.000Z"}, "expired")],
+    [
+        ({"valid_from": "2026-11-23T10:00:00.000Z"}, "not_yet_valid"),
+        ({"valid_until": "2026-11-23T09:14:59.000Z"}, "expired"),
+    ],
 )
 def test_a_code_outside_its_window_is_rejected_from_the_cached_batch_without_a_write(store, window, reason):
     batch = new_batch(store)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import pytest
-
 from earnloop.local.cli import parser, quick_start
 from earnloop.local.cloud import Endpoints
 from earnloop.local.demo import Demo, DemoCode
@@ -14,7 +13,16 @@ from earnloop.local.invoke import Caller
 
 def test_invoke_takes_a_function_an_event_a_caller_and_path_parameters() -> None:
     args = parser().parse_args(
-        ["invoke", "scans_get", "--event", "events/apigw/scans_get.json", "--as", "u1:admin", "--param", "scan_id=X-1"]
+        [
+            "invoke",
+            "scans_get",
+            "--event",
+            "events/apigw/scans_get.json",
+            "--as",
+            "u1:admin",
+            "--param",
+            "scan_id=X-1",
+        ]
     )
 
     assert (args.command, args.function, args.event, args.caller, args.param) == (
@@ -44,8 +52,10 @@ def test_other_callers_are_refused(text: str) -> None:
 
 def test_the_quick_start_shows_a_login_a_scan_with_a_demo_code_and_a_balance_check() -> None:
     codes = [DemoCode(n, f"ABATCH.{n}.MAC", f"https://example.com/q/ABATCH.{n}.MAC") for n in range(1, 21)]
-    demo = Demo("01ADMIN", "token", "BATCH", codes)
-    cloud = SimpleNamespace(endpoints=Endpoints("http://127.0.0.1:1", "http://127.0.0.1:2", "dynamodb-local", "ap-east-1"))
+    demo = Demo("01ADMIN", "token", "BATCH", "DEMO-YOGURT-OAT-PEACH", "Oat & peach yogurt", 50, codes)
+    cloud = SimpleNamespace(
+        endpoints=Endpoints("http://127.0.0.1:1", "http://127.0.0.1:2", "dynamodb-local", "ap-east-1")
+    )
 
     text = quick_start(demo, cloud, "http://127.0.0.1:8000", 9.5)  # type: ignore[arg-type]
 

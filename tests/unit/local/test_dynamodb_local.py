@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
-
 from earnloop.local.dynamodb_local import DynamoDBLocal, DynamoDBLocalUnavailableError, find_lib
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 def test_missing_jars_are_named_with_the_command_that_fetches_them(tmp_path: Path) -> None:

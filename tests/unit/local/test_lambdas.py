@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from earnloop.local import lambdas
 from earnloop.local.samples import load
 

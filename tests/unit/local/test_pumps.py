@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
-
 from earnloop.local.pumps import QueueEndpoints, QueuePump, StreamPump
 from earnloop.platform.catalog import FunctionSpec
 from earnloop.platform.resources import Queue
@@ -82,7 +81,12 @@ class Consumer:
 
 def stream_pump(streams: FakeStreams, consumer: Consumer, max_attempts: int = 3) -> StreamPump:
     return StreamPump(
-        {"codes": ARN}, "ap-east-1", (CONSUMER,), consumer, max_attempts=max_attempts, client=lambda _: streams
+        {"codes": ARN},
+        "ap-east-1",
+        (CONSUMER,),
+        consumer,
+        max_attempts=max_attempts,
+        client=lambda _: streams,
     )
 
 
@@ -152,7 +156,11 @@ class FakeSqs:
 
     def send_message(self, QueueUrl: str, MessageBody: str) -> dict[str, Any]:
         self.next_id += 1
-        message = {"MessageId": f"m{self.next_id}", "Body": MessageBody, "Attributes": {"ApproximateReceiveCount": "0"}}
+        message = {
+            "MessageId": f"m{self.next_id}",
+            "Body": MessageBody,
+            "Attributes": {"ApproximateReceiveCount": "0"},
+        }
         self.visible.setdefault(QueueUrl, []).append(message)
         return {"MessageId": message["MessageId"]}
 
@@ -188,13 +196,21 @@ class Worker:
         self.bodies.extend(r["body"] for r in event["Records"])
         if self.crash:
             raise RuntimeError("the worker crashed")
-        return {"batchItemFailures": [{"itemIdentifier": r["messageId"]} for r in event["Records"] if r["body"] in self.fail]}
+        return {
+            "batchItemFailures": [
+                {"itemIdentifier": r["messageId"]} for r in event["Records"] if r["body"] in self.fail
+            ]
+        }
 
 
 def queue_pump(sqs: FakeSqs, worker: Worker) -> QueuePump:
-    endpoints = {"points": QueueEndpoints("url-points", "arn:aws:sqs:ap-east-1:123456789012:points", "url-dlq")}
+    endpoints = {
+        "points": QueueEndpoints("url-points", "arn:aws:sqs:ap-east-1:123456789012:points", "url-dlq")
+    }
     # `health` stands in for the consumer: the pump only checks that its function folder exists.
-    return QueuePump(endpoints, "ap-east-1", worker, (Queue("points", consumer="health"),), client=lambda _: sqs)
+    return QueuePump(
+        endpoints, "ap-east-1", worker, (Queue("points", consumer="health"),), client=lambda _: sqs
+    )
 
 
 def test_successes_are_deleted_and_failures_stay_in_flight_until_released() -> None:
@@ -249,7 +265,9 @@ def test_records_carry_the_normalised_body_and_the_queue_arn() -> None:
 def test_queues_whose_consumer_is_not_written_yet_are_skipped() -> None:
     sqs, worker = FakeSqs(), Worker()
     endpoints = {"later": QueueEndpoints("url-later", "arn", "url-dlq")}
-    pump = QueuePump(endpoints, "ap-east-1", worker, (Queue("later", consumer="no_such_function"),), client=lambda _: sqs)
+    pump = QueuePump(
+        endpoints, "ap-east-1", worker, (Queue("later", consumer="no_such_function"),), client=lambda _: sqs
+    )
     pump.send("later", "x")
 
     assert pump.consumable() == []
@@ -260,7 +278,13 @@ def test_queues_whose_consumer_is_not_written_yet_are_skipped() -> None:
 def test_a_worker_answer_that_is_not_a_partial_batch_response_means_all_succeeded(response: Any) -> None:
     sqs = FakeSqs()
     endpoints = {"points": QueueEndpoints("url-points", "arn", "url-dlq")}
-    pump = QueuePump(endpoints, "ap-east-1", lambda n, e: response, (Queue("points", consumer="health"),), client=lambda _: sqs)
+    pump = QueuePump(
+        endpoints,
+        "ap-east-1",
+        lambda n, e: response,
+        (Queue("points", consumer="health"),),
+        client=lambda _: sqs,
+    )
     pump.send("points", "x")
 
     pump.step()

@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-
 from earnloop.local.scheduler import Cron, Rate, Scheduler, parse_schedule
 from earnloop.platform.catalog import FunctionSpec, http
 
@@ -90,7 +89,9 @@ def test_a_schedule_function_fires_when_due_with_the_scheduled_event_shape() -> 
     assert name == "nightly_reconcile"
     assert event["detail-type"] == "Scheduled Event" and event["source"] == "aws.events"
     assert event["time"] == "2026-11-23T18:30:00Z"
-    assert event["resources"] == ["arn:aws:events:ap-east-1:123456789012:rule/earnloop-local-nightly_reconcile"]
+    assert event["resources"] == [
+        "arn:aws:events:ap-east-1:123456789012:rule/earnloop-local-nightly_reconcile"
+    ]
     assert scheduler.next_fire("nightly_reconcile") == at("2026-11-24T18:30:00")
 
 
@@ -108,8 +109,28 @@ def test_missed_periods_fire_once_not_once_each() -> None:
 
 def test_a_schedule_function_can_be_fired_by_hand() -> None:
     invoke = Recorder()
-    scheduler = Scheduler([FunctionSpec("sweep", "schedule", schedule="rate(1 day)")], invoke, "ap-east-1", at("2026-11-23T09:00:00"))
+    scheduler = Scheduler(
+        [FunctionSpec("sweep", "schedule", schedule="rate(1 day)")],
+        invoke,
+        "ap-east-1",
+        at("2026-11-23T09:00:00"),
+    )
 
     scheduler.fire("sweep", at("2026-11-23T09:30:00"))
 
     assert invoke.calls[0][1]["time"] == "2026-11-23T09:30:00Z"
+
+
+def test_a_failing_run_is_logged_and_the_schedule_keeps_its_rhythm() -> None:
+    def broken(name: str, event: dict[str, Any]) -> None:
+        raise RuntimeError("the job failed")
+
+    scheduler = Scheduler(
+        [FunctionSpec("sweep", "schedule", schedule="rate(5 minutes)")],
+        broken,
+        "ap-east-1",
+        at("2026-11-23T09:00:00"),
+    )
+
+    assert scheduler.tick(at("2026-11-23T09:05:00")) == ["sweep"]
+    assert scheduler.next_fire("sweep") == at("2026-11-23T09:10:00")

@@ -8,9 +8,8 @@ from pathlib import Path
 
 import pytest
 from aws_lambda_powertools.utilities.parser.models import DynamoDBStreamModel, EventBridgeModel, SqsModel
-from pydantic import ValidationError
-
 from earnloop.local import shapes
+from pydantic import ValidationError
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -72,7 +71,8 @@ AWS_STREAM_RECORD_SAMPLE = {
     },
     "awsRegion": "us-west-2",
     "eventName": "INSERT",
-    "eventSourceARN": "arn:aws:dynamodb:us-west-2:111122223333:table/TestTable/stream/2015-05-11T21:21:33.291",
+    "eventSourceARN": "arn:aws:dynamodb:us-west-2:111122223333:table/TestTable/stream/"
+    "2015-05-11T21:21:33.291",
     "eventSource": "aws:dynamodb",
 }
 
@@ -215,7 +215,9 @@ def test_a_stream_record_gets_epoch_seconds_its_source_arn_and_lambdas_event_ver
 
 
 def test_a_scheduled_event_has_the_shape_of_aws_scheduled_event() -> None:
-    event = shapes.scheduled_event("earnloop-local-reconcile", datetime(2026, 11, 23, 18, 30, 5, tzinfo=UTC), "ap-east-1")
+    event = shapes.scheduled_event(
+        "earnloop-local-reconcile", datetime(2026, 11, 23, 18, 30, 5, tzinfo=UTC), "ap-east-1"
+    )
 
     assert list(event) == list(AWS_SCHEDULED_SAMPLE)
     assert (event["detail-type"], event["source"], event["detail"]) == ("Scheduled Event", "aws.events", {})

@@ -20,7 +20,9 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         description="Exports a batch's codes as CSV",
         timeout_s=29,
     ),
-    http("code_batches_revoke", table("codes", "readwrite"), secret("session"), description="Revokes a batch"),
+    http(
+        "code_batches_revoke", table("codes", "readwrite"), secret("session"), description="Revokes a batch"
+    ),
     http(
         "scans_create",
         table("codes", "readwrite"),

@@ -24,7 +24,9 @@ class BatchCreate(BaseModel):
     points: Annotated[int, Field(ge=1, le=100_000)]
     count: Annotated[int, Field(ge=1, le=1_000_000)]
     tags: Annotated[list[Tag], Field(max_length=20)] = []
-    campaign: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)] | None = None
+    campaign: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)] | None = (
+        None
+    )
     valid_from: Moment | None = None
     valid_until: Moment | None = None
 

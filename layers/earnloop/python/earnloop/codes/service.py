@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
-from earnloop.codes.codec import QrKeys, Signer, is_batch_id, new_batch_id, parse_scan_id, parse_unverified, verify
+from earnloop.codes.codec import (
+    QrKeys,
+    Signer,
+    is_batch_id,
+    new_batch_id,
+    parse_scan_id,
+    parse_unverified,
+    verify,
+)
 from earnloop.codes.csv_export import csv_chunks
 from earnloop.codes.models import (
     Batch,
@@ -27,6 +34,7 @@ from earnloop.platform.errors import EarnloopError, InvalidCodeError, NotFoundEr
 from earnloop.platform.observability import logger, mask, metrics
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
     from datetime import datetime
 
     from earnloop.points.events import PointsChanged
@@ -86,7 +94,9 @@ def create_batch(store: Store, keys: QrKeys, body: BatchCreate, by: str, now: da
             store.put_batch(batch)
         except BatchIdTakenError:
             continue
-        logger.info("batch created", extra={"batch_id": batch.batch_id, "count": batch.count, "sku": batch.sku})
+        logger.info(
+            "batch created", extra={"batch_id": batch.batch_id, "count": batch.count, "sku": batch.sku}
+        )
         return batch
     raise RuntimeError("could not find a free batch id")
 
@@ -135,7 +145,9 @@ def export_codes(
         raise NotFoundError("no such batch")
     wanted = export_range(batch.count, start, count, whole_batch_allowed=whole_batch_allowed)
     signer = Signer(keys, batch.key_version, batch.batch_id)
-    logger.info("codes exported", extra={"batch_id": batch.batch_id, "first": wanted.first, "last": wanted.last})
+    logger.info(
+        "codes exported", extra={"batch_id": batch.batch_id, "first": wanted.first, "last": wanted.last}
+    )
     return Export(batch, wanted, csv_chunks(signer.code, wanted.first, wanted.last, url_base))
 
 
@@ -171,7 +183,9 @@ def _claim(
     batch = batches.get(ref.batch_id, store.get_batch)
     # Only the key holder can sign these; they mean a leaked key or a bug, so they are logged apart.
     if batch is None or batch.key_version != ref.key_version or ref.serial > batch.count:
-        logger.warning("signed code outside any batch", extra={"batch_id": ref.batch_id, "serial": ref.serial})
+        logger.warning(
+            "signed code outside any batch", extra={"batch_id": ref.batch_id, "serial": ref.serial}
+        )
         raise InvalidCodeError("this code is not genuine", reason="forged")
     # The cached batch answers most dead codes without a write; the transaction re-checks it.
     rejection = batch_rejection(batch.model_dump(), now)
@@ -227,7 +241,9 @@ def get_scan(store: Store, scan_id: str, user_id: str) -> ScanPublic:
     claim = store.get_claim(*parsed) if parsed else None
     if claim is None or claim.user_id != user_id:
         raise NotFoundError("no such scan")
-    return ScanPublic(scan_id=claim.scan_id, status=claim.status, points=claim.points, credited_at=claim.credited_at)
+    return ScanPublic(
+        scan_id=claim.scan_id, status=claim.status, points=claim.points, credited_at=claim.credited_at
+    )
 
 
 def mark_credited(store: Store, event: PointsChanged) -> None:
@@ -244,7 +260,9 @@ def mark_credited(store: Store, event: PointsChanged) -> None:
     claim, changed = store.mark_credited(ref.batch_id, ref.serial, ref.code, event.user_id, event.created_at)
     if claim is None or claim.user_id != event.user_id or claim.status != "credited":
         raise ClaimMismatchError(f"no claim of {ref.scan_id} by {mask(event.user_id)}")
-    logger.info("claim credited" if changed else "claim was credited already", extra={"scan_id": claim.scan_id})
+    logger.info(
+        "claim credited" if changed else "claim was credited already", extra={"scan_id": claim.scan_id}
+    )
 
 
 def _batch_id(text: str) -> str:

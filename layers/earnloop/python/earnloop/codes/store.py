@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from botocore.exceptions import ClientError
 
@@ -30,6 +29,7 @@ from earnloop.platform.settings import get_settings
 from earnloop.points.store import account_not_frozen_check
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
     from datetime import datetime
 
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -92,7 +92,9 @@ class CodesStore:
             raise
 
     def get_batch(self, batch_id: str) -> Batch | None:
-        response = self._ddb.get_item(TableName=self._table, Key=marshal(batch_key(batch_id)), ConsistentRead=True)
+        response = self._ddb.get_item(
+            TableName=self._table, Key=marshal(batch_key(batch_id)), ConsistentRead=True
+        )
         item = response.get("Item")
         return Batch.model_validate(unmarshal(item)) if item else None
 
@@ -238,7 +240,8 @@ class CodesStore:
         except ClientError as error:
             if not is_condition_failure(error):
                 raise
-            old = error.response.get("Item")
+            # ReturnValuesOnConditionCheckFailure puts the claim as it was beside the error.
+            old = cast("dict[str, Any] | None", error.response.get("Item"))
             current = Claim.model_validate(unmarshal(old)) if old else None
             return (current if current is not None and current.code == code else None), False
         return Claim.model_validate(unmarshal(response["Attributes"])), True
@@ -265,7 +268,9 @@ class BatchCache:
     """Batches by id, kept for `ttl_s` per container: a promotional spike reads each batch once a
     minute, not once a scan. Staleness is safe: the scan transaction re-checks revocation and window."""
 
-    def __init__(self, ttl_s: float = 60.0, max_entries: int = 1024, clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self, ttl_s: float = 60.0, max_entries: int = 1024, clock: Callable[[], float] = time.monotonic
+    ):
         self._ttl_s = ttl_s
         self._max = max_entries
         self._clock = clock

@@ -16,8 +16,6 @@ import threading
 import time
 import warnings
 from dataclasses import asdict, dataclass
-from pathlib import Path
-from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from earnloop.local import lambdas
@@ -34,6 +32,8 @@ from earnloop.platform.observability import logger
 from earnloop.platform.settings import Settings, get_settings
 
 if TYPE_CHECKING:
+    from datetime import datetime
+    from pathlib import Path
     from types import TracebackType
 
 DynamoBackend = Literal["dynamodb-local", "moto"]
@@ -170,7 +170,11 @@ class LocalCloud:
             self.stream_pump = StreamPump(self.streams, self.region)
             self.queue_pump = QueuePump.create({n: (q.main, q.dlq) for n, q in queues.items()}, self.region)
             self.scheduler = Scheduler(
-                all_functions(), self._invoke, self.region, utcnow(), rule_prefix=f"earnloop-{self.settings.stage}"
+                all_functions(),
+                self._invoke,
+                self.region,
+                utcnow(),
+                rule_prefix=f"earnloop-{self.settings.stage}",
             )
         except BaseException:
             self.stop()

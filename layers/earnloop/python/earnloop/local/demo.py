@@ -41,6 +41,9 @@ class Demo:
     admin_id: str
     admin_token: str
     batch_id: str
+    sku: str
+    product_name: str
+    points: int
     codes: list[DemoCode]
 
 
@@ -69,4 +72,6 @@ def seed(now: datetime, batch: BatchCreate = DEMO_BATCH) -> Demo:
     rows = "".join(export.chunks).splitlines()[1:]
     demo_codes = [DemoCode(int(serial), code, url) for serial, code, url in (row.split(",") for row in rows)]
     logger.info("demo data seeded", extra={"batch_id": created.batch_id, "codes": len(demo_codes)})
-    return Demo(admin_id, admin_token, created.batch_id, demo_codes)
+    return Demo(
+        admin_id, admin_token, created.batch_id, created.sku, created.product_name, created.points, demo_codes
+    )

@@ -15,11 +15,13 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from earnloop.local.samples import REPO_ROOT
 from earnloop.platform.observability import logger
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 LIB_DIR = REPO_ROOT / ".local" / "dynamodb-local" / "lib"
 MAIN_CLASS = "software.amazon.dynamodb.services.local.main.ServerRunner"
@@ -48,7 +50,9 @@ def find_lib(lib_dir: Path = LIB_DIR) -> Path:
     if not any(lib_dir.glob("DynamoDBLocal*.jar")):
         raise DynamoDBLocalUnavailableError(f"no DynamoDBLocal jar in {lib_dir} (run `make ddb-local`)")
     if not any(lib_dir.glob("libsqlite4java-*")):
-        raise DynamoDBLocalUnavailableError(f"no sqlite4java native library in {lib_dir} (run `make ddb-local`)")
+        raise DynamoDBLocalUnavailableError(
+            f"no sqlite4java native library in {lib_dir} (run `make ddb-local`)"
+        )
     return lib_dir
 
 
@@ -114,7 +118,7 @@ class DynamoDBLocal:
             stderr=subprocess.STDOUT,
             # Its own process group: Ctrl-C reaches only us, and we stop it after the pumps.
             start_new_session=True,
-            preexec_fn=_die_with_parent if sys.platform == "linux" else None,  # noqa: PLW1509
+            preexec_fn=_die_with_parent if sys.platform == "linux" else None,
         )
         try:
             self._wait_until_answering(began + timeout_s)
@@ -122,7 +126,9 @@ class DynamoDBLocal:
             self.stop()
             raise
         self.started_in_s = time.monotonic() - began
-        logger.info("dynamodb local started", extra={"port": self.port, "seconds": round(self.started_in_s, 2)})
+        logger.info(
+            "dynamodb local started", extra={"port": self.port, "seconds": round(self.started_in_s, 2)}
+        )
 
     def _wait_until_answering(self, deadline: float) -> None:
         assert self._process is not None
@@ -132,7 +138,7 @@ class DynamoDBLocal:
                 raise DynamoDBLocalUnavailableError(f"DynamoDB Local exited at start: {error.strip()[-500:]}")
             try:
                 # Any HTTP answer (it replies 400 to a bare GET) means the server is accepting requests.
-                urllib.request.urlopen(self.endpoint, timeout=0.5).close()  # noqa: S310 - loopback only
+                urllib.request.urlopen(self.endpoint, timeout=0.5).close()
                 return
             except urllib.error.HTTPError:
                 return

@@ -11,10 +11,8 @@ import contextlib
 import json
 import os
 import socket
-from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from earnloop.local import lambdas, samples
@@ -29,6 +27,10 @@ from earnloop.local.cloud import (
 from earnloop.local.samples import REPO_ROOT
 from earnloop.platform.auth import Principal, issue_token
 from earnloop.platform.clock import utcnow
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
 
 ENDPOINTS_FILE = REPO_ROOT / ".local" / "endpoints.json"
 

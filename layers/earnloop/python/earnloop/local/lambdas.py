@@ -10,12 +10,14 @@ import importlib.util
 import threading
 import uuid
 from dataclasses import dataclass, field
-from pathlib import Path
 from time import monotonic
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from earnloop.local.samples import REPO_ROOT
 from earnloop.platform.catalog import function
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 FUNCTIONS_DIR = REPO_ROOT / "functions"
 
@@ -81,7 +83,9 @@ def load_handler(name: str) -> Handler:
 def context_for(name: str, region: str) -> LocalLambdaContext:
     try:
         spec = function(name)
-        return LocalLambdaContext(name, timeout_s=spec.timeout_s, memory_limit_in_mb=spec.memory_mb, region=region)
+        return LocalLambdaContext(
+            name, timeout_s=spec.timeout_s, memory_limit_in_mb=spec.memory_mb, region=region
+        )
     except KeyError:
         return LocalLambdaContext(name, region=region)
 

@@ -35,7 +35,7 @@ class MotoServer:
         self.port = server.get_host_and_port()[1]
         # moto's backends are process-wide: a second cloud in one process must not inherit the first's.
         reset = urllib.request.Request(f"{self.endpoint}/moto-api/reset", method="POST")
-        urllib.request.urlopen(reset, timeout=10).close()  # noqa: S310 - loopback only
+        urllib.request.urlopen(reset, timeout=10).close()
         logger.info("moto server started", extra={"port": self.port})
 
     def stop(self) -> None:

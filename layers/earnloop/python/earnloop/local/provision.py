@@ -9,11 +9,13 @@ from __future__ import annotations
 import json
 import secrets as random
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from earnloop.platform import aws
 from earnloop.platform.resources import QUEUES, RULES, SECRETS, TABLES, Index, Table
-from earnloop.platform.settings import Settings
+
+if TYPE_CHECKING:
+    from earnloop.platform.settings import Settings
 
 
 def _key_schema(pk: str, sk: str | None) -> list[dict[str, str]]:
@@ -83,7 +85,9 @@ def create_secrets(settings: Settings, values: dict[str, dict[str, str]] | None 
     sm = aws.client("secretsmanager")
     values = values or local_secret_values()
     for secret in SECRETS:
-        sm.create_secret(Name=getattr(settings, secret.settings_field), SecretString=json.dumps(values[secret.name]))
+        sm.create_secret(
+            Name=getattr(settings, secret.settings_field), SecretString=json.dumps(values[secret.name])
+        )
 
 
 @dataclass(frozen=True)
@@ -106,7 +110,9 @@ def create_messaging(settings: Settings, visibility_timeout_s: int = 30) -> dict
     for queue in QUEUES:
         base = queue_name(settings, queue.name)
         dlq_url = sqs.create_queue(QueueName=f"{base}-dlq")["QueueUrl"]
-        dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"][
+            "QueueArn"
+        ]
         redrive = {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": str(queue.max_receive_count)}
         url = sqs.create_queue(
             QueueName=base,
@@ -117,7 +123,9 @@ def create_messaging(settings: Settings, visibility_timeout_s: int = 30) -> dict
         ]
         urls[queue.name] = QueueUrls(url, dlq_url)
     for rule in RULES:
-        events.put_rule(Name=rule.name, EventBusName=settings.event_bus, EventPattern=json.dumps(rule.pattern()))
+        events.put_rule(
+            Name=rule.name, EventBusName=settings.event_bus, EventPattern=json.dumps(rule.pattern())
+        )
         events.put_targets(
             Rule=rule.name,
             EventBusName=settings.event_bus,

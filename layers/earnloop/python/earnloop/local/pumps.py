@@ -149,7 +149,12 @@ class StreamPump:
         if position.attempts >= self.max_attempts:
             logger.error(
                 "stream batch dropped after retries",
-                extra={"consumer": consumer, "table": table, "sequence": failed_at, "attempts": position.attempts},
+                extra={
+                    "consumer": consumer,
+                    "table": table,
+                    "sequence": failed_at,
+                    "attempts": position.attempts,
+                },
             )
             self.dropped.append(DroppedBatch(consumer, table, failed_at, len(records)))
             position.iterator, position.retry_from, position.attempts = next_iterator, None, 0
@@ -208,13 +213,19 @@ class QueuePump:
         sqs = client("sqs")
         endpoints = {}
         for name, (url, dlq_url) in urls.items():
-            arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+            arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+                "QueueArn"
+            ]
             endpoints[name] = QueueEndpoints(url, arn, dlq_url)
         return cls(endpoints, region, invoker or _default_invoker(region), client=client)
 
     def consumable(self) -> list[Queue]:
         """The queues whose consumer function exists (a context still being written is skipped)."""
-        return [q for q in self.definitions if q.name in self.queues and lambdas.handler_path(q.consumer).is_file()]
+        return [
+            q
+            for q in self.definitions
+            if q.name in self.queues and lambdas.handler_path(q.consumer).is_file()
+        ]
 
     def step(self, only: str | None = None, delete: bool = True) -> int:
         """One receive per queue (or just `only`); returns how many messages were delivered.
@@ -286,7 +297,9 @@ class QueuePump:
     def send(self, name: str, body: str | Mapping[str, Any]) -> str:
         """Puts a message on a queue directly (tests: a duplicate delivery, a poison message)."""
         text = body if isinstance(body, str) else json.dumps(body)
-        return str(self.client("sqs").send_message(QueueUrl=self.queues[name].url, MessageBody=text)["MessageId"])
+        return str(
+            self.client("sqs").send_message(QueueUrl=self.queues[name].url, MessageBody=text)["MessageId"]
+        )
 
     def dead_letters(self, name: str) -> list[dict[str, Any]]:
         """The messages now in a queue's DLQ (received with a zero visibility timeout, so they stay)."""
@@ -294,7 +307,10 @@ class QueuePump:
         found: dict[str, dict[str, Any]] = {}
         for _ in range(10):
             messages = sqs.receive_message(
-                QueueUrl=self.queues[name].dlq_url, MaxNumberOfMessages=10, VisibilityTimeout=0, AttributeNames=["All"]
+                QueueUrl=self.queues[name].dlq_url,
+                MaxNumberOfMessages=10,
+                VisibilityTimeout=0,
+                AttributeNames=["All"],
             ).get("Messages", [])
             if not messages or all(m["MessageId"] in found for m in messages):
                 break

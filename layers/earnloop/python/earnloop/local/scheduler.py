@@ -9,21 +9,27 @@ Understands EventBridge schedule expressions, in UTC as EventBridge evaluates th
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from earnloop.local import shapes
-from earnloop.platform.catalog import FunctionSpec
 from earnloop.platform.observability import logger
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+
+    from earnloop.platform.catalog import FunctionSpec
 
 _RATE = re.compile(r"^rate\((\d+)\s+(minute|minutes|hour|hours|day|days)\)$")
 _CRON = re.compile(r"^cron\((.+)\)$")
 _UNIT_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
-_MONTHS = {m: i for i, m in enumerate("JAN FEB MAR APR MAY JUN JUL AUG SEP OCT NOV DEC".split(), start=1)}
+_MONTH_NAMES = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
+_MONTHS = {name: number for number, name in enumerate(_MONTH_NAMES, start=1)}
 # EventBridge numbers days of the week 1 (SUN) to 7 (SAT).
-_DAYS = {d: i for i, d in enumerate("SUN MON TUE WED THU FRI SAT".split(), start=1)}
+_DAYS = {
+    name: number for number, name in enumerate(("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"), start=1)
+}
 _SEARCH_DAYS = 366 * 5
 
 
@@ -177,7 +183,10 @@ class Scheduler:
             due = self._next[name]
             if due is None or due > now:
                 continue
-            self.fire(name, due)
+            try:
+                self.fire(name, due)
+            except Exception:  # a failed run must not stop the other schedules (or the pumps)
+                logger.exception("schedule run failed", extra={"function": name})
             fired.append(name)
             upcoming = schedule.next_after(due)
             while upcoming is not None and upcoming <= now:

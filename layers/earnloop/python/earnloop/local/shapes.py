@@ -12,15 +12,27 @@ import hashlib
 import json
 import uuid
 from base64 import b64encode
-from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 ACCOUNT = "123456789012"
 """The account id the local cloud pretends to be (moto's default account)."""
 
 # AWS's field order in an EventBridge event delivered to a target (the documented sample event).
-EVENTBRIDGE_FIELDS = ("version", "id", "detail-type", "source", "account", "time", "region", "resources", "detail")
+EVENTBRIDGE_FIELDS = (
+    "version",
+    "id",
+    "detail-type",
+    "source",
+    "account",
+    "time",
+    "region",
+    "resources",
+    "detail",
+)
 _STREAM_DATA_FIELDS = (
     "ApproximateCreationDateTime",
     "Keys",
@@ -58,7 +70,9 @@ def stream_record(record: Mapping[str, Any], stream_arn: str, region: str) -> di
         if name in data:
             shaped_data[name] = data[name]
     if "ApproximateCreationDateTime" in shaped_data:
-        shaped_data["ApproximateCreationDateTime"] = _epoch_seconds(shaped_data["ApproximateCreationDateTime"])
+        shaped_data["ApproximateCreationDateTime"] = _epoch_seconds(
+            shaped_data["ApproximateCreationDateTime"]
+        )
     shaped: dict[str, Any] = {
         "eventID": record["eventID"],
         "eventName": record["eventName"],
@@ -91,7 +105,9 @@ def _message_attribute(value: Mapping[str, Any]) -> dict[str, Any]:
     return shaped
 
 
-def sqs_record(message: Mapping[str, Any], queue_arn: str, region: str, body: str | None = None) -> dict[str, Any]:
+def sqs_record(
+    message: Mapping[str, Any], queue_arn: str, region: str, body: str | None = None
+) -> dict[str, Any]:
     """One record of a Lambda SQS event, from one message of `ReceiveMessage` (AttributeNames=All).
 
     `body` replaces the message body (the pump normalises EventBridge bodies); `md5OfBody` is then
@@ -106,7 +122,7 @@ def sqs_record(message: Mapping[str, Any], queue_arn: str, region: str, body: st
         "messageAttributes": {
             name: _message_attribute(value) for name, value in message.get("MessageAttributes", {}).items()
         },
-        "md5OfBody": hashlib.md5(delivered.encode()).hexdigest(),  # noqa: S324 - SQS's own checksum
+        "md5OfBody": hashlib.md5(delivered.encode()).hexdigest(),
         "eventSource": "aws:sqs",
         "eventSourceARN": queue_arn,
         "awsRegion": region,
@@ -127,7 +143,9 @@ def _event_time(value: Any, fallback: datetime) -> str:
     return _iso_seconds(fallback)
 
 
-def eventbridge_event(event: Mapping[str, Any], region: str, account: str = ACCOUNT, now: datetime | None = None) -> dict[str, Any]:
+def eventbridge_event(
+    event: Mapping[str, Any], region: str, account: str = ACCOUNT, now: datetime | None = None
+) -> dict[str, Any]:
     """An EventBridge event in the shape AWS delivers to a target: every documented field, in
     AWS's order, and nothing an emulator added."""
     moment = now or datetime.now(UTC)

@@ -13,7 +13,13 @@ from earnloop.platform.observability import logger, metrics, tracer
 
 def function_handler(name: str) -> Any:
     """The `lambda_handler` of the HTTP function serving the route named `name`."""
-    asgi = Mangum(create_app(only={name}), lifespan="off", api_gateway_base_path="/")
+    asgi = Mangum(
+        create_app(only={name}),
+        lifespan="off",
+        api_gateway_base_path="/",
+        # Mangum base64-encodes any type it does not know as text; problem+json and CSV are text.
+        text_mime_types=["application/json", "application/problem+json", "text/"],
+    )
 
     @metrics.log_metrics
     @tracer.capture_lambda_handler(capture_response=False)

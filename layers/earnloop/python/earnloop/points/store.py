@@ -15,10 +15,18 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from earnloop.platform import aws
-from earnloop.platform.dynamo import TxAction, decode_cursor, encode_cursor, marshal, transact, unmarshal
+from earnloop.platform.dynamo import (
+    OnFail,
+    TxAction,
+    decode_cursor,
+    encode_cursor,
+    marshal,
+    transact,
+    unmarshal,
+)
 from earnloop.platform.errors import ConcurrencyError, LimitReachedError, ValidationFailedError
 from earnloop.platform.settings import get_settings
-from earnloop.points.models import ACTIVE, Account, Hold, LedgerEntry, Posting
+from earnloop.points.models import ACTIVE, FROZEN, Account, Hold, LedgerEntry, Posting
 from earnloop.points.rules import expiry_shard
 
 if TYPE_CHECKING:
@@ -26,7 +34,6 @@ if TYPE_CHECKING:
 
     from mypy_boto3_dynamodb import DynamoDBClient
 
-FROZEN = "frozen"
 ACCOUNT_SK = "ACCOUNT"
 BUCKET_PREFIX = "bkt#"
 HISTORY_INDEX = "by_time"
@@ -98,24 +105,15 @@ def account_from_item(user_id: str, item: Mapping[str, Any] | None) -> Account:
     )
 
 
-def _already_applied(reason: Mapping[str, Any]) -> Exception:
-    return AlreadyAppliedError()
-
-
 class _AlreadyHeldError(Exception):
     pass
 
 
-def _already_held(reason: Mapping[str, Any]) -> Exception:
-    return _AlreadyHeldError()
-
-
-def _stale(reason: Mapping[str, Any]) -> Exception:
-    return StaleAccountError("the account changed while it was being updated")
-
-
-def _cap_reached(reason: Mapping[str, Any]) -> Exception:
-    return LimitReachedError("daily cap reached")
+# What a failed condition of each kind of transaction item means (see `platform.dynamo.transact`).
+_ALREADY_APPLIED: OnFail = lambda reason: AlreadyAppliedError()  # noqa: E731
+_ALREADY_HELD: OnFail = lambda reason: _AlreadyHeldError()  # noqa: E731
+_STALE: OnFail = lambda reason: StaleAccountError("the account changed while it was being updated")  # noqa: E731
+_CAP_REACHED: OnFail = lambda reason: LimitReachedError("daily cap reached")  # noqa: E731
 
 
 class PointsStore:
@@ -128,10 +126,6 @@ class PointsStore:
     @classmethod
     def default(cls) -> PointsStore:
         return cls(aws.dynamodb(), get_settings().points_table)
-
-    @property
-    def table_name(self) -> str:
-        return self._table
 
     def account(self, user_id: str, *, consistent: bool = True) -> Account:
         """The account (version None when it does not exist yet)."""
@@ -165,12 +159,12 @@ class PointsStore:
                         "ConditionExpression": "attribute_not_exists(pk)",
                     }
                 },
-                on_condition_failed=_already_applied,
+                on_condition_failed=_ALREADY_APPLIED,
             ),
-            TxAction({"Update": self._account_update(posting)}, on_condition_failed=_stale),
+            TxAction({"Update": self._account_update(posting)}, on_condition_failed=_STALE),
         ]
         if posting.cap is not None:
-            actions.append(TxAction({"Update": self._cap_update(posting)}, on_condition_failed=_cap_reached))
+            actions.append(TxAction({"Update": self._cap_update(posting)}, on_condition_failed=_CAP_REACHED))
         if posting.release_hold:
             key = hold_key(posting.entry.user_id, posting.entry.txn_id)
             actions.append(TxAction({"Delete": {"TableName": self._table, "Key": marshal(key)}}))
@@ -288,8 +282,13 @@ class PointsStore:
             AlreadyAppliedError: its txn id is in the ledger already.
         """
         command = hold.command
-        check = account_not_frozen_check(self._table, command.user_id)["ConditionCheck"]
-        check["ConditionExpression"] = "#status = :frozen"
+        frozen = {
+            "TableName": self._table,
+            "Key": marshal(account_key(command.user_id)),
+            "ConditionExpression": "#status = :frozen",
+            "ExpressionAttributeNames": {"#status": "status"},
+            "ExpressionAttributeValues": marshal({":frozen": FROZEN}),
+        }
         not_applied = {
             "TableName": self._table,
             "Key": marshal(entry_key(command.user_id, command.txn_id)),
@@ -305,8 +304,8 @@ class PointsStore:
             transact(
                 self._ddb,
                 [
-                    TxAction({"ConditionCheck": not_applied}, on_condition_failed=_already_applied),
-                    TxAction({"ConditionCheck": check}, on_condition_failed=_stale),
+                    TxAction({"ConditionCheck": not_applied}, on_condition_failed=_ALREADY_APPLIED),
+                    TxAction({"ConditionCheck": frozen}, on_condition_failed=_STALE),
                     TxAction(
                         {
                             "Put": {
@@ -315,7 +314,7 @@ class PointsStore:
                                 "ConditionExpression": "attribute_not_exists(pk)",
                             }
                         },
-                        on_condition_failed=_already_held,
+                        on_condition_failed=_ALREADY_HELD,
                     ),
                 ],
             )
@@ -335,13 +334,15 @@ class PointsStore:
         return [LedgerEntry.model_validate(item) for item in self._partition(user_id, "TXN#")]
 
     def _partition(self, user_id: str, prefix: str) -> list[dict[str, Any]]:
+        return self._query_all(
+            TableName=self._table,
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
+            ExpressionAttributeValues=marshal({":pk": f"ACCT#{user_id}", ":prefix": prefix}),
+            ConsistentRead=True,
+        )
+
+    def _query_all(self, **kwargs: Any) -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = []
-        kwargs: dict[str, Any] = {
-            "TableName": self._table,
-            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
-            "ExpressionAttributeValues": marshal({":pk": f"ACCT#{user_id}", ":prefix": prefix}),
-            "ConsistentRead": True,
-        }
         while True:
             response = self._ddb.query(**kwargs)
             items += [unmarshal(item) for item in response.get("Items", [])]
@@ -386,16 +387,10 @@ class PointsStore:
 
     def accounts_due(self, day: date, shard: int) -> list[str]:
         """User ids whose earliest bucket expires on `day`, in one shard of the expiry index."""
-        users: list[str] = []
-        kwargs: dict[str, Any] = {
-            "TableName": self._table,
-            "IndexName": EXPIRY_INDEX,
-            "KeyConditionExpression": "exp_pk = :exp_pk",
-            "ExpressionAttributeValues": marshal({":exp_pk": expiry_partition(day, shard)}),
-        }
-        while True:
-            response = self._ddb.query(**kwargs)
-            users += [unmarshal(item)["exp_sk"] for item in response.get("Items", [])]
-            if "LastEvaluatedKey" not in response:
-                return users
-            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        items = self._query_all(
+            TableName=self._table,
+            IndexName=EXPIRY_INDEX,
+            KeyConditionExpression="exp_pk = :exp_pk",
+            ExpressionAttributeValues=marshal({":exp_pk": expiry_partition(day, shard)}),
+        )
+        return [item["exp_sk"] for item in items]
