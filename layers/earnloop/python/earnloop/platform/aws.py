@@ -6,7 +6,7 @@ Endpoints come from botocore's own environment variables (`AWS_ENDPOINT_URL`,
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 import boto3
@@ -20,9 +20,10 @@ if TYPE_CHECKING:
 _CONFIG = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=2, read_timeout=5)
 
 
-@lru_cache(maxsize=None)
+@cache
 def client(service: str) -> Any:
-    return boto3.session.Session().client(service, region_name=get_settings().region, config=_CONFIG)
+    session = boto3.session.Session()
+    return session.client(service, region_name=get_settings().region, config=_CONFIG)  # type: ignore[call-overload]
 
 
 def dynamodb() -> DynamoDBClient:

@@ -31,7 +31,7 @@ def marshal(values: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def marshal_value(value: Any) -> dict[str, Any]:
-    return _serializer.serialize(value)
+    return dict(_serializer.serialize(value))
 
 
 def _plain(value: Any) -> Any:

@@ -41,7 +41,9 @@ class Settings(BaseSettings):
     scans_per_hour: PositiveInt = 20
     # Printed QR symbols hold `<qr_url_base><code>` (a WeChat plain-URL QR rule opens the mini-program);
     # at most 64 characters without commas or quotes, so a CSV export range fits one Lambda answer.
-    qr_url_base: str = Field(default="https://example.com/q/", max_length=64, pattern=r"^https?://[^\s,\"']+$")
+    qr_url_base: str = Field(
+        default="https://example.com/q/", max_length=64, pattern=r"^https?://[^\s,\"']+$"
+    )
     expiry_months: PositiveInt = 12
     expiry_shards: PositiveInt = 8
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"

@@ -32,8 +32,9 @@ def handle_record(record: SQSRecord, routes: Mapping[str, Route]) -> None:
     if route is None:
         raise UnroutableEventError(envelope.detail_type)
     model, handler = route
-    event = model.model_validate(envelope.detail)
-    logger.append_keys(event_id=envelope.detail.get("event_id"), detail_type=envelope.detail_type)
+    detail = envelope.detail if isinstance(envelope.detail, dict) else {}
+    event = model.model_validate(detail)
+    logger.append_keys(event_id=detail.get("event_id"), detail_type=envelope.detail_type)
     handler(event)
 
 
@@ -47,8 +48,10 @@ def queue_worker(routes: Mapping[str, Route]) -> Callable[[dict[str, Any], Any],
     @tracer.capture_lambda_handler(capture_response=False)
     @logger.inject_lambda_context
     def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-        return process_partial_response(
-            event=event, record_handler=record_handler, processor=processor, context=context
+        return dict(
+            process_partial_response(
+                event=event, record_handler=record_handler, processor=processor, context=context
+            )
         )
 
     return lambda_handler
