@@ -9,6 +9,8 @@ from datetime import timedelta
 from earnloop.local.samples import load
 from earnloop.platform.clock import iso, utcnow
 
+from tests.support.lambdas import assert_problem, call_http
+
 
 def test_an_admin_creates_a_batch_as_one_item(codes, dynamo_calls):
     valid_until = iso(utcnow() + timedelta(days=365))
@@ -43,18 +45,18 @@ def test_the_sample_event_creates_a_batch_with_its_window_normalised_to_utc(code
     }
     body["valid_until"] = iso(utcnow() + timedelta(days=30))
     response = codes.admin("code_batches_create", body=body)
-    assert response["statusCode"] == 201, response["body"]
-    assert response["json"]["valid_from"] == "2026-11-01T00:00:00.000Z"
+    assert response.status == 201, response.body
+    assert response.json["valid_from"] == "2026-11-01T00:00:00.000Z"
 
 
-def test_only_admins_create_batches(codes, problem):
+def test_only_admins_create_batches(codes):
     body = {"sku": "S", "product_name": "P", "points": 1, "count": 1}
-    problem(codes.as_user("u1", "code_batches_create", body=body), 403, "forbidden")
-    problem(codes.http("code_batches_create", body=body), 401, "unauthenticated")
+    assert_problem(codes.as_user("u1", "code_batches_create", body=body), 403, "forbidden")
+    assert_problem(call_http("code_batches_create", body=body), 401, "unauthenticated")
     assert codes.items() == []
 
 
-def test_bad_batches_are_422_problem_json(codes, problem):
+def test_bad_batches_are_422_problem_json(codes):
     good = {"sku": "S", "product_name": "P", "points": 10, "count": 10}
     past = iso(utcnow() - timedelta(minutes=1))
     bad = [
@@ -78,5 +80,5 @@ def test_bad_batches_are_422_problem_json(codes, problem):
         "nonsense",
     ]
     for body in bad:
-        problem(codes.admin("code_batches_create", body=body), 422, "validation_error")
+        assert_problem(codes.admin("code_batches_create", body=body), 422, "validation_error")
     assert codes.items() == []

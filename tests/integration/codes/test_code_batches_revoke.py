@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from tests.support.lambdas import assert_problem
+
 
 def revoke(codes, batch_id: str, user: str = "admin"):
     if user == "admin":
@@ -14,22 +16,22 @@ def test_revoking_twice_answers_the_revoked_batch_both_times(codes):
     first = revoke(codes, batch["batch_id"])
     second = revoke(codes, batch["batch_id"])
 
-    assert first["statusCode"] == second["statusCode"] == 200
-    assert first["json"] == second["json"] == {**batch, "revoked": True}
+    assert first.status == second.status == 200
+    assert first.json == second.json == {**batch, "revoked": True}
     item = codes.item(f"BATCH#{batch['batch_id']}", "BATCH")
     assert item["revoked"] is True and item["revoked_by"] == "admin-1"
 
 
-def test_codes_of_a_revoked_batch_stop_earning(codes, problem):
+def test_codes_of_a_revoked_batch_stop_earning(codes):
     batch = codes.create_batch()
     revoke(codes, batch["batch_id"])
-    body = problem(codes.scan("u1", codes.code(batch["batch_id"], 1)), 400, "invalid_code")
+    body = assert_problem(codes.scan("u1", codes.code(batch["batch_id"], 1)), 400, "invalid_code")
     assert body["reason"] == "revoked"
 
 
-def test_an_unknown_batch_is_404_and_non_admins_are_403(codes, problem):
-    problem(revoke(codes, "AAAAAAAA"), 404, "not_found")
-    problem(revoke(codes, "not-an-id"), 404, "not_found")
+def test_an_unknown_batch_is_404_and_non_admins_are_403(codes):
+    assert_problem(revoke(codes, "AAAAAAAA"), 404, "not_found")
+    assert_problem(revoke(codes, "not-an-id"), 404, "not_found")
     batch = codes.create_batch()
-    problem(revoke(codes, batch["batch_id"], user="u1"), 403, "forbidden")
+    assert_problem(revoke(codes, batch["batch_id"], user="u1"), 403, "forbidden")
     assert codes.item(f"BATCH#{batch['batch_id']}", "BATCH")["revoked"] is False

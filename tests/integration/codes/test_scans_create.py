@@ -14,6 +14,8 @@ from earnloop.platform.events import Change
 from earnloop.platform.settings import get_settings
 from earnloop.points.store import FROZEN, account_key
 
+from tests.support.lambdas import assert_problem, call_http
+
 
 def test_an_accepted_scan_stores_the_claim_and_counts_the_scan(codes):
     batch = codes.create_batch(points=50, tags=["oat-peach flavour fan", "yogurt"], campaign="autumn-2026")
@@ -21,15 +23,15 @@ def test_an_accepted_scan_stores_the_claim_and_counts_the_scan(codes):
 
     response = codes.scan("u1", code)
 
-    assert response["statusCode"] == 202, response["body"]
+    assert response.status == 202, response.body
     scan_id = f"{batch['batch_id']}-47"
-    assert response["json"] == {
+    assert response.json == {
         "scan_id": scan_id,
         "status": "accepted",
         "points": 50,
         "product": {"sku": "YOG-OAT-PEACH-250", "name": "Oat & peach yogurt"},
     }
-    assert response["headers"]["location"] == f"/v1/scans/{scan_id}"
+    assert response.headers["location"] == f"/v1/scans/{scan_id}"
     claim = codes.item(f"CODE#{batch['batch_id']}#47", "CLAIM")
     assert claim is not None
     assert claim["entity"] == "Claim" and claim["status"] == "accepted" and claim["user_id"] == "u1"
@@ -51,23 +53,23 @@ def test_the_printed_url_is_accepted_in_any_case(codes):
     batch = codes.create_batch()
     code = codes.code(batch["batch_id"], 2)
     response = codes.scan("u1", f"  HTTPS://EXAMPLE.COM/Q/{code}?from=qr  ".lower())
-    assert response["statusCode"] == 202, response["body"]
+    assert response.status == 202, response.body
 
 
-def test_a_second_scan_of_the_same_code_by_anyone_is_409(codes, problem):
+def test_a_second_scan_of_the_same_code_by_anyone_is_409(codes):
     batch = codes.create_batch()
     code = codes.code(batch["batch_id"], 5)
-    assert codes.scan("u1", code)["statusCode"] == 202
+    assert codes.scan("u1", code).status == 202
 
     for user in ("u2", "u1"):
-        body = problem(codes.scan(user, code), 409, "code_already_claimed")
+        body = assert_problem(codes.scan(user, code), 409, "code_already_claimed")
         assert body["scan_id"] == f"{batch['batch_id']}-5"
     # The loser's scans were not counted.
     assert not [item for item in codes.items() if item["pk"].startswith("RATE#u2#")]
     assert codes.item(f"CODE#{batch['batch_id']}#5", "CLAIM")["user_id"] == "u1"
 
 
-def test_a_forged_code_is_400_without_any_dynamodb_call(codes, problem, dynamo_calls):
+def test_a_forged_code_is_400_without_any_dynamodb_call(codes, dynamo_calls):
     batch = codes.create_batch()
     genuine = codes.code(batch["batch_id"], 5)
     dynamo_calls.operations.clear()
@@ -77,32 +79,29 @@ def test_a_forged_code_is_400_without_any_dynamodb_call(codes, problem, dynamo_c
         "A" + batch["batch_id"] + ".F.AAAA",
         "hello",
     ):
-        problem(codes.scan("u1", forged), 400, "invalid_code")
+        assert_problem(codes.scan("u1", forged), 400, "invalid_code")
 
     assert dynamo_calls.operations == []
 
 
-def test_a_revoked_batch_is_400_even_when_this_container_cached_it_before(codes, problem):
+def test_a_revoked_batch_is_400_even_when_this_container_cached_it_before(codes):
     batch = codes.create_batch()
-    assert codes.scan("u1", codes.code(batch["batch_id"], 1))["statusCode"] == 202  # now cached
-    assert (
-        codes.admin("code_batches_revoke", path_parameters={"batch_id": batch["batch_id"]})["statusCode"]
-        == 200
-    )
+    assert codes.scan("u1", codes.code(batch["batch_id"], 1)).status == 202  # now cached
+    assert codes.admin("code_batches_revoke", path_parameters={"batch_id": batch["batch_id"]}).status == 200
 
-    body = problem(codes.scan("u2", codes.code(batch["batch_id"], 2)), 400, "invalid_code")
+    body = assert_problem(codes.scan("u2", codes.code(batch["batch_id"], 2)), 400, "invalid_code")
 
     assert body["reason"] == "revoked"
     assert codes.item(f"CODE#{batch['batch_id']}#2", "CLAIM") is None
 
 
-def test_a_code_before_its_window_opens_is_400(codes, problem):
+def test_a_code_before_its_window_opens_is_400(codes):
     batch = codes.create_batch(valid_from=iso(utcnow() + timedelta(days=1)))
-    body = problem(codes.scan("u1", codes.code(batch["batch_id"], 1)), 400, "invalid_code")
+    body = assert_problem(codes.scan("u1", codes.code(batch["batch_id"], 1)), 400, "invalid_code")
     assert body["reason"] == "not_yet_valid"
 
 
-def test_a_code_after_its_window_closed_is_400(codes, problem, moto_cloud):
+def test_a_code_after_its_window_closed_is_400(codes, moto_cloud):
     now = utcnow()
     expired = Batch(
         batch_id="EXPIRED2",
@@ -118,41 +117,41 @@ def test_a_code_after_its_window_closed_is_400(codes, problem, moto_cloud):
         created_by="admin-1",
     )
     codes_store().put_batch(expired)
-    body = problem(codes.scan("u1", codes.code("EXPIRED2", 1)), 400, "invalid_code")
+    body = assert_problem(codes.scan("u1", codes.code("EXPIRED2", 1)), 400, "invalid_code")
     assert body["reason"] == "expired"
 
 
-def test_more_scans_than_the_hourly_limit_are_429_with_retry_after(codes, problem, monkeypatch):
+def test_more_scans_than_the_hourly_limit_are_429_with_retry_after(codes, monkeypatch):
     monkeypatch.setenv("EARNLOOP_SCANS_PER_HOUR", "2")
     get_settings.cache_clear()
     batch = codes.create_batch()
     for serial in (1, 2):
-        assert codes.scan("u1", codes.code(batch["batch_id"], serial))["statusCode"] == 202
+        assert codes.scan("u1", codes.code(batch["batch_id"], serial)).status == 202
 
     response = codes.scan("u1", codes.code(batch["batch_id"], 3))
 
-    problem(response, 429, "rate_limited")
-    assert 1 <= int(response["headers"]["retry-after"]) <= 3600
+    assert_problem(response, 429, "rate_limited")
+    assert 1 <= int(response.headers["retry-after"]) <= 3600
     assert codes.item(f"CODE#{batch['batch_id']}#3", "CLAIM") is None
     # Another user has their own allowance.
-    assert codes.scan("u2", codes.code(batch["batch_id"], 3))["statusCode"] == 202
+    assert codes.scan("u2", codes.code(batch["batch_id"], 3)).status == 202
 
 
-def test_a_frozen_account_is_423(codes, problem, moto_cloud):
+def test_a_frozen_account_is_423(codes, moto_cloud):
     # The points context's own key; the account as its freeze leaves it (only `status` matters here).
     frozen = {**account_key("u1"), "entity": "Account", "status": FROZEN, "balance": 0}
     aws.dynamodb().put_item(TableName=moto_cloud.settings.points_table, Item=marshal(frozen))
     batch = codes.create_batch()
 
-    problem(codes.scan("u1", codes.code(batch["batch_id"], 1)), 423, "account_frozen")
+    assert_problem(codes.scan("u1", codes.code(batch["batch_id"], 1)), 423, "account_frozen")
 
     assert codes.item(f"CODE#{batch['batch_id']}#1", "CLAIM") is None
 
 
-def test_scanning_needs_a_session(codes, problem):
+def test_scanning_needs_a_session(codes):
     batch = codes.create_batch()
-    problem(
-        codes.http("scans_create", body={"code": codes.code(batch["batch_id"], 1)}), 401, "unauthenticated"
+    assert_problem(
+        call_http("scans_create", body={"code": codes.code(batch["batch_id"], 1)}), 401, "unauthenticated"
     )
 
 
@@ -169,8 +168,8 @@ BAD_BODIES = [
 ]
 
 
-def test_a_bad_body_is_422_problem_json(codes, problem):
+def test_a_bad_body_is_422_problem_json(codes):
     # One cloud for every body: moto's setup, not the call, is what costs time here.
     for body in BAD_BODIES:
-        result = problem(codes.as_user("u1", "scans_create", body=body), 422, "validation_error")
+        result = assert_problem(codes.as_user("u1", "scans_create", body=body), 422, "validation_error")
         assert result["errors"], body

@@ -23,7 +23,7 @@ def credit_message(code: str, user: str, scan_id: str, message_id: str = "m-1") 
 def test_a_credited_scan_is_marked_once_and_a_redelivery_changes_nothing(codes):
     batch = codes.create_batch(points=50)
     code = codes.code(batch["batch_id"], 11)
-    scan_id = codes.scan("u1", code)["json"]["scan_id"]
+    scan_id = codes.scan("u1", code).json["scan_id"]
     message = credit_message(code, "u1", scan_id)
 
     assert codes.sqs("scans_mark_credited", message) == {"batchItemFailures": []}
@@ -33,7 +33,7 @@ def test_a_credited_scan_is_marked_once_and_a_redelivery_changes_nothing(codes):
 
     assert codes.sqs("scans_mark_credited", message) == {"batchItemFailures": []}
     assert codes.item(f"CODE#{batch['batch_id']}#11", "CLAIM") == claim
-    shown = codes.as_user("u1", "scans_get", path_parameters={"scan_id": scan_id})["json"]
+    shown = codes.as_user("u1", "scans_get", path_parameters={"scan_id": scan_id}).json
     assert shown == {
         "scan_id": scan_id,
         "status": "credited",

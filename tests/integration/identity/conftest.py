@@ -1,14 +1,10 @@
-"""Identity integration fixtures: handlers called on their sample events, WeChat faked on loopback."""
+"""Identity integration fixtures: WeChat faked on loopback, the stage switched."""
 
 from __future__ import annotations
 
-import base64
-import importlib
-import json
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from earnloop.local.samples import http_event
 from earnloop.platform.settings import get_settings
 
 from tests.fakes.wechat_server import FakeWeChat
@@ -38,24 +34,3 @@ def set_stage(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str], None]
 
     yield set_to
     get_settings.cache_clear()
-
-
-Response = dict[str, Any]
-
-
-@pytest.fixture
-def invoke(moto_cloud: Any, lambda_context: Any) -> Callable[..., Response]:
-    """Calls `functions/<name>/handler.py` on `events/apigw/<name>.json`; the body comes back parsed."""
-
-    def call(name: str, **event: Any) -> Response:
-        handler = importlib.import_module(f"functions.{name}.handler").lambda_handler
-        response: Response = handler(http_event(f"apigw/{name}.json", **event), lambda_context)
-        body = response.get("body") or ""
-        if response.get("isBase64Encoded"):
-            # Mangum base64-encodes media types it does not know as text (application/problem+json).
-            body = base64.b64decode(body).decode()
-        response["body"] = body
-        response["json"] = json.loads(body) if body else None
-        return response
-
-    return call

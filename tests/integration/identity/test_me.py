@@ -8,21 +8,22 @@ import jwt
 import pytest
 from earnloop.platform.clock import utcnow
 
-from tests.integration.identity.checks import assert_problem, stored
+from tests.integration.identity.checks import stored
+from tests.support.lambdas import assert_problem, call_http
 
 
 @pytest.fixture
-def alice(invoke, moto_cloud) -> tuple[str, str]:
+def alice(moto_cloud) -> tuple[str, str]:
     """A registered user (through the local development login): her id and token."""
-    body = invoke("auth_login", body={"code": "dev:alice"})["json"]
+    body = call_http("auth_login", body={"code": "dev:alice"}).json
     return body["user"]["id"], body["token"]
 
 
-def test_me_shows_the_profile_with_no_tags_and_no_points_yet(invoke, alice):
+def test_me_shows_the_profile_with_no_tags_and_no_points_yet(alice):
     user_id, token = alice
-    response = invoke("me_get", token=token)
-    assert response["statusCode"] == 200
-    assert response["json"] == {
+    response = call_http("me_get", token=token)
+    assert response.status == 200
+    assert response.json == {
         "id": user_id,
         "nickname": "alice",
         "avatar_url": None,
@@ -32,39 +33,39 @@ def test_me_shows_the_profile_with_no_tags_and_no_points_yet(invoke, alice):
     }
 
 
-def test_a_profile_update_is_stored_and_returned(invoke, alice):
+def test_a_profile_update_is_stored_and_returned(alice):
     user_id, token = alice
-    response = invoke(
+    response = call_http(
         "me_update",
         token=token,
         body={"nickname": "  Xiao Li ", "avatar_url": "https://img.example.com/li.png"},
     )
-    assert response["statusCode"] == 200
+    assert response.status == 200
     expected = {
         "id": user_id,
         "nickname": "Xiao Li",
         "avatar_url": "https://img.example.com/li.png",
         "tier": "bronze",
     }
-    assert response["json"] == expected
+    assert response.json == expected
     user = stored(f"USER#{user_id}", "PROFILE")
     assert user is not None and user["nickname"] == "Xiao Li" and user["updated_at"].endswith("Z")
     assert user["roles"] == [] and user["entity"] == "User"
-    assert invoke("me_get", token=token)["json"]["nickname"] == "Xiao Li"
+    assert call_http("me_get", token=token).json["nickname"] == "Xiao Li"
 
 
-def test_the_sample_update_event_changes_the_profile(invoke, alice):
+def test_the_sample_update_event_changes_the_profile(alice):
     _, token = alice
-    response = invoke("me_update", token=token)
-    assert response["statusCode"] == 200 and response["json"]["nickname"] == "Xiao Li"
+    response = call_http("me_update", token=token)
+    assert response.status == 200 and response.json["nickname"] == "Xiao Li"
 
 
-def test_fields_not_sent_stay_as_they_are(invoke, alice):
+def test_fields_not_sent_stay_as_they_are(alice):
     _, token = alice
-    invoke("me_update", token=token, body={"avatar_url": "https://img.example.com/a.png"})
-    response = invoke("me_update", token=token, body={"nickname": "Li"})
-    assert response["json"]["avatar_url"] == "https://img.example.com/a.png"
-    assert invoke("me_update", token=token, body={})["json"] == response["json"]
+    call_http("me_update", token=token, body={"avatar_url": "https://img.example.com/a.png"})
+    response = call_http("me_update", token=token, body={"nickname": "Li"})
+    assert response.json["avatar_url"] == "https://img.example.com/a.png"
+    assert call_http("me_update", token=token, body={}).json == response.json
 
 
 BAD_UPDATES = [
@@ -81,23 +82,23 @@ BAD_UPDATES = [
 ]
 
 
-def test_a_bad_update_is_422_and_changes_nothing(invoke, alice):
+def test_a_bad_update_is_422_and_changes_nothing(alice):
     user_id, token = alice
     for body in BAD_UPDATES:
-        response = invoke("me_update", token=token, body=body)
-        assert response["statusCode"] == 422, body
+        response = call_http("me_update", token=token, body=body)
+        assert response.status == 422, body
         assert_problem(response, 422, "validation_error")
     user = stored(f"USER#{user_id}", "PROFILE")
     assert user is not None and user["nickname"] == "alice" and user["roles"] == []
 
 
 @pytest.mark.parametrize("name", ["me_get", "me_update"])
-def test_a_missing_token_is_401(invoke, moto_cloud, name):
-    assert_problem(invoke(name), 401, "unauthenticated")
+def test_a_missing_token_is_401(moto_cloud, name):
+    assert_problem(call_http(name), 401, "unauthenticated")
 
 
 @pytest.mark.parametrize("name", ["me_get", "me_update"])
-def test_a_garbage_forged_or_expired_token_is_401(invoke, alice, moto_cloud, name):
+def test_a_garbage_forged_or_expired_token_is_401(alice, moto_cloud, name):
     user_id, _ = alice
     now = int(utcnow().timestamp())
     forged = jwt.encode(
@@ -107,9 +108,11 @@ def test_a_garbage_forged_or_expired_token_is_401(invoke, alice, moto_cloud, nam
     )
     expired = moto_cloud.token(user_id, now=utcnow() - timedelta(seconds=moto_cloud.settings.token_ttl_s + 1))
     for token in ("garbage", forged, expired):
-        assert_problem(invoke(name, token=token, body={"nickname": "x"}), 401, "unauthenticated")
+        assert_problem(call_http(name, token=token, body={"nickname": "x"}), 401, "unauthenticated")
 
 
 @pytest.mark.parametrize("name", ["me_get", "me_update"])
-def test_a_valid_token_of_an_unknown_user_is_404(invoke, moto_cloud, name):
-    assert_problem(invoke(name, token=moto_cloud.token("nobody"), body={"nickname": "x"}), 404, "not_found")
+def test_a_valid_token_of_an_unknown_user_is_404(moto_cloud, name):
+    assert_problem(
+        call_http(name, token=moto_cloud.token("nobody"), body={"nickname": "x"}), 404, "not_found"
+    )

@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 import copy
-import importlib
 import json
 from typing import Any
 
 from earnloop.local.samples import load
 
 from tests.integration.identity.checks import all_items, stored
+from tests.support.lambdas import call_http, invoke
 
 SAMPLE_USER = "01JDQ3Z8V7X6M5N4B3C2A1Z0YX"
 SAMPLE_CODE = "AK7Q2M3X.7.MFRGGZDFMZTWQ2LKNNWG23TPOA"
-
-
-def worker(name: str = "profile_tags") -> Any:
-    return importlib.import_module(f"functions.{name}.handler").lambda_handler
 
 
 def scan_event(
@@ -40,8 +36,8 @@ def tag_counts(user_id: str = SAMPLE_USER) -> dict[str, int]:
     }
 
 
-def test_a_claimed_scan_counts_its_product_tags_on_the_scanner(moto_cloud, lambda_context):
-    assert worker()(load("sqs/profile_tags.json"), lambda_context) == {"batchItemFailures": []}
+def test_a_claimed_scan_counts_its_product_tags_on_the_scanner(moto_cloud):
+    assert invoke("profile_tags", load("sqs/profile_tags.json")) == {"batchItemFailures": []}
 
     assert tag_counts() == {"oat-peach flavour fan": 1, "yogurt": 1}
     tag = stored(f"USER#{SAMPLE_USER}", "TAG#yogurt")
@@ -51,46 +47,44 @@ def test_a_claimed_scan_counts_its_product_tags_on_the_scanner(moto_cloud, lambd
     assert guard is not None and guard["entity"] == "ScanSeen" and guard["expires_at"] > 1795424400
 
 
-def test_a_redelivered_scan_is_not_counted_twice(moto_cloud, lambda_context):
-    handler = worker()
+def test_a_redelivered_scan_is_not_counted_twice(moto_cloud):
     for message_id in ("m1", "m1", "m2"):
-        assert handler(scan_event(message_id), lambda_context) == {"batchItemFailures": []}
+        assert invoke("profile_tags", scan_event(message_id)) == {"batchItemFailures": []}
     assert tag_counts() == {"oat-peach flavour fan": 1, "yogurt": 1}
 
 
-def test_each_new_scan_adds_to_the_counts(moto_cloud, lambda_context):
-    handler = worker()
-    handler(load("sqs/profile_tags.json"), lambda_context)
-    handler(
+def test_each_new_scan_adds_to_the_counts(moto_cloud):
+    invoke("profile_tags", load("sqs/profile_tags.json"))
+    invoke(
+        "profile_tags",
         scan_event(code="AK7Q2M3X.8.OTHER", tags=["yogurt"], claimed_at="2026-11-24T09:00:00.000Z"),
-        lambda_context,
     )
     assert tag_counts() == {"oat-peach flavour fan": 1, "yogurt": 2}
     tag = stored(f"USER#{SAMPLE_USER}", "TAG#yogurt")
     assert tag is not None and tag["last_seen"] == "2026-11-24T09:00:00.000Z"
 
 
-def test_duplicate_and_blank_tags_on_a_batch_are_counted_once(moto_cloud, lambda_context):
-    assert worker()(scan_event(tags=["yogurt", "yogurt", " "]), lambda_context) == {"batchItemFailures": []}
+def test_duplicate_and_blank_tags_on_a_batch_are_counted_once(moto_cloud):
+    assert invoke("profile_tags", scan_event(tags=["yogurt", "yogurt", " "])) == {"batchItemFailures": []}
     assert tag_counts() == {"yogurt": 1}
 
 
-def test_a_scan_without_tags_writes_nothing(moto_cloud, lambda_context):
-    assert worker()(scan_event(tags=[]), lambda_context) == {"batchItemFailures": []}
+def test_a_scan_without_tags_writes_nothing(moto_cloud):
+    assert invoke("profile_tags", scan_event(tags=[])) == {"batchItemFailures": []}
     assert all_items() == []
 
 
-def test_only_the_malformed_message_of_a_batch_is_reported(moto_cloud, lambda_context):
+def test_only_the_malformed_message_of_a_batch_is_reported(moto_cloud):
     good = scan_event("good")
     bad = scan_event("bad", user_id=None)
     batch = {"Records": [*bad["Records"], *good["Records"]]}
-    assert worker()(batch, lambda_context) == {"batchItemFailures": [{"itemIdentifier": "bad"}]}
+    assert invoke("profile_tags", batch) == {"batchItemFailures": [{"itemIdentifier": "bad"}]}
     assert tag_counts() == {"oat-peach flavour fan": 1, "yogurt": 1}
 
 
-def test_me_shows_the_tags_and_points_a_users_scans_earned(invoke, moto_cloud, lambda_context):
+def test_me_shows_the_tags_and_points_a_users_scans_earned(moto_cloud):
     scans = 3
-    body = invoke("auth_login", body={"code": "dev:xiaoli"})["json"]
+    body = call_http("auth_login", body={"code": "dev:xiaoli"}).json
     user_id, token = body["user"]["id"], body["token"]
     for serial in range(scans):
         detail = {
@@ -100,10 +94,10 @@ def test_me_shows_the_tags_and_points_a_users_scans_earned(invoke, moto_cloud, l
             "serial": serial,
             "tags": ["yogurt"] if serial else ["yogurt", "oat-peach flavour fan"],
         }
-        assert worker()(scan_event(f"t{serial}", **detail), lambda_context) == {"batchItemFailures": []}
+        assert invoke("profile_tags", scan_event(f"t{serial}", **detail)) == {"batchItemFailures": []}
         points = scan_event(f"p{serial}", sample="sqs/points_earn.json", **detail)
-        assert worker("points_earn")(points, lambda_context) == {"batchItemFailures": []}
+        assert invoke("points_earn", points) == {"batchItemFailures": []}
 
-    me = invoke("me_get", token=token)["json"]
+    me = call_http("me_get", token=token).json
     assert me["tags"] == ["yogurt", "oat-peach flavour fan"]
     assert me["points"]["balance"] == 50 * scans

@@ -2,41 +2,17 @@
 
 from __future__ import annotations
 
-import importlib.util
-import json
-from pathlib import Path
 from typing import Any
 
 import pytest
-
 from earnloop.local.samples import load
 from earnloop.platform import aws
 
-ROOT = Path(__file__).resolve().parents[3]
+from tests.support.lambdas import drain, invoke
 
 
-def publisher_handler() -> Any:
-    spec = importlib.util.spec_from_file_location("stream_publisher_handler", ROOT / "functions/stream_publisher/handler.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.lambda_handler
-
-
-def drain(url: str) -> list[dict[str, Any]]:
-    sqs = aws.client("sqs")
-    bodies: list[dict[str, Any]] = []
-    while True:
-        messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
-        if not messages:
-            return bodies
-        for message in messages:
-            bodies.append(json.loads(message["Body"]))
-            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-
-
-def test_a_claim_insert_becomes_one_scan_claimed_event_on_the_points_and_tags_queues(moto_cloud, lambda_context):
-    response = publisher_handler()(load("dynamodb/stream_publisher.json"), lambda_context)
+def test_a_claim_insert_becomes_one_scan_claimed_event_on_the_points_and_tags_queues(moto_cloud):
+    response = invoke("stream_publisher", load("dynamodb/stream_publisher.json"))
 
     assert response == {"batchItemFailures": []}
     for queue in ("points", "tags"):
@@ -53,12 +29,15 @@ def test_a_claim_insert_becomes_one_scan_claimed_event_on_the_points_and_tags_qu
     assert drain(moto_cloud.queues["claims"].main) == []
 
 
-def test_a_failed_put_is_reported_at_its_record_so_lambda_retries_from_there(moto_cloud, lambda_context):
+def test_a_failed_put_is_reported_at_its_record_so_lambda_retries_from_there(moto_cloud):
     event = load("dynamodb/stream_publisher.json")
     # The second record is made a claim too, so both records yield an event; the bus rejects the second.
     second = event["Records"][1]
     second["eventName"] = "INSERT"
-    second["dynamodb"]["NewImage"] = {**event["Records"][0]["dynamodb"]["NewImage"], "scan_id": {"S": "AK7Q2M3X-32"}}
+    second["dynamodb"]["NewImage"] = {
+        **event["Records"][0]["dynamodb"]["NewImage"],
+        "scan_id": {"S": "AK7Q2M3X-32"},
+    }
     second["dynamodb"].pop("OldImage")
 
     def reject_second(parsed: dict[str, Any], **_: Any) -> None:
@@ -70,24 +49,26 @@ def test_a_failed_put_is_reported_at_its_record_so_lambda_retries_from_there(mot
     events_client = aws.client("events")
     events_client.meta.events.register("after-call.events.PutEvents", reject_second)
     try:
-        response = publisher_handler()(event, lambda_context)
+        response = invoke("stream_publisher", event)
     finally:
         events_client.meta.events.unregister("after-call.events.PutEvents", reject_second)
 
     assert response == {"batchItemFailures": [{"itemIdentifier": second["dynamodb"]["SequenceNumber"]}]}
 
 
-def test_records_from_a_table_it_does_not_know_are_skipped(moto_cloud, lambda_context):
+def test_records_from_a_table_it_does_not_know_are_skipped(moto_cloud):
     event = load("dynamodb/stream_publisher.json")
     for record in event["Records"]:
-        record["eventSourceARN"] = record["eventSourceARN"].replace("earnloop-local-codes", "someone-elses-table")
+        record["eventSourceARN"] = record["eventSourceARN"].replace(
+            "earnloop-local-codes", "someone-elses-table"
+        )
 
-    assert publisher_handler()(event, lambda_context) == {"batchItemFailures": []}
+    assert invoke("stream_publisher", event) == {"batchItemFailures": []}
     assert drain(moto_cloud.queues["points"].main) == []
 
 
 @pytest.mark.parametrize("entity", ["LedgerEntry", "User"])
-def test_other_contexts_items_are_derived_by_their_own_context(moto_cloud, lambda_context, entity):
+def test_other_contexts_items_are_derived_by_their_own_context(moto_cloud, entity):
     from earnloop.platform.events import Change
     from earnloop.platform.publisher import derivers
 

@@ -9,17 +9,19 @@ from earnloop.points.models import EarnCommand
 from earnloop.points.service import Ledger
 from earnloop.points.store import PointsStore, account_key
 
-from tests.integration.points.points_harness import admin_call, stored
+from tests.integration.points.points_harness import admin_call
+from tests.support.lambdas import assert_problem, stored
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
 
-def test_an_admin_freezes_an_account_with_a_ledger_entry(moto_cloud, lambda_context):
+def test_an_admin_freezes_an_account_with_a_ledger_entry(moto_cloud):
     Ledger.default().earn(EarnCommand(txn_id="scan#a", user_id="u1", points=50, reason="scan"), NOW)
 
-    status, _, body = admin_call("admin_users_freeze", lambda_context, moto_cloud.auth("boss", "admin"))
+    answer = admin_call("admin_users_freeze", moto_cloud.token("boss", "admin"))
 
-    assert status == 200
+    assert answer.status == 200
+    body = answer.json
     assert body["user_id"] == "u1" and body["status"] == "frozen" and body["balance"] == 50
     assert body["txn_id"].startswith("freeze#")
     account = stored(moto_cloud.settings.points_table, account_key("u1"))
@@ -29,29 +31,24 @@ def test_an_admin_freezes_an_account_with_a_ledger_entry(moto_cloud, lambda_cont
     assert (entry.reason, entry.actor) == ("suspected code farming", "admin:boss")
 
 
-def test_freezing_an_unknown_user_creates_a_frozen_empty_account(moto_cloud, lambda_context):
-    status, _, body = admin_call(
-        "admin_users_freeze", lambda_context, moto_cloud.auth("boss", "admin"), user_id="u-new"
-    )
-    assert (status, body["status"], body["balance"]) == (200, "frozen", 0)
+def test_freezing_an_unknown_user_creates_a_frozen_empty_account(moto_cloud):
+    answer = admin_call("admin_users_freeze", moto_cloud.token("boss", "admin"), user_id="u-new")
+    assert (answer.status, answer.json["status"], answer.json["balance"]) == (200, "frozen", 0)
     assert stored(moto_cloud.settings.points_table, account_key("u-new"))["entity"] == "Account"
 
 
-def test_freezing_twice_is_harmless_and_writes_one_entry(moto_cloud, lambda_context):
-    admin = moto_cloud.auth("boss", "admin")
-    admin_call("admin_users_freeze", lambda_context, admin)
-    status, _, body = admin_call("admin_users_freeze", lambda_context, admin)
-    assert (status, body) == (200, {"user_id": "u1", "status": "frozen", "balance": 0})
+def test_freezing_twice_is_harmless_and_writes_one_entry(moto_cloud):
+    admin = moto_cloud.token("boss", "admin")
+    admin_call("admin_users_freeze", admin)
+    answer = admin_call("admin_users_freeze", admin)
+    assert (answer.status, answer.json) == (200, {"user_id": "u1", "status": "frozen", "balance": 0})
     assert [e.entry_type for e in PointsStore.default().entries("u1")] == ["freeze"]
 
 
 @pytest.mark.parametrize("name", ["admin_users_freeze", "admin_users_unfreeze"])
-def test_a_non_admin_gets_403_and_nobody_without_a_token_gets_in(moto_cloud, lambda_context, name):
-    status, headers, body = admin_call(name, lambda_context, moto_cloud.auth("u1"))
-    assert (status, body["code"]) == (403, "forbidden")
-    assert headers["content-type"] == "application/problem+json"
-    status, _, body = admin_call(name, lambda_context, None)
-    assert (status, body["code"]) == (401, "unauthenticated")
+def test_a_non_admin_gets_403_and_nobody_without_a_token_gets_in(moto_cloud, name):
+    assert_problem(admin_call(name, moto_cloud.token("u1")), 403, "forbidden")
+    assert_problem(admin_call(name, None), 401, "unauthenticated")
     assert PointsStore.default().entries("u1") == []
 
 
@@ -66,11 +63,10 @@ BAD_INPUT = {
 }
 
 
-def test_bad_freeze_input_is_a_422_problem(moto_cloud, lambda_context):
-    admin = moto_cloud.auth("boss", "admin")
+def test_bad_freeze_input_is_a_422_problem(moto_cloud):
+    admin = moto_cloud.token("boss", "admin")
     for name, (user_id, body) in BAD_INPUT.items():
-        status, headers, problem = admin_call("admin_users_freeze", lambda_context, admin, user_id, body)
-        assert status == 422, (name, problem)
-        assert headers["content-type"] == "application/problem+json", name
-        assert problem["code"] == "validation_error", name
+        answer = admin_call("admin_users_freeze", admin, user_id, body)
+        assert answer.status == 422, (name, answer.body)
+        assert_problem(answer, 422, "validation_error")
     assert PointsStore.default().entries("u1") == []

@@ -6,25 +6,23 @@ from __future__ import annotations
 from earnloop.local.samples import http_event
 from earnloop.points.store import PointsStore, account_key
 
-from tests.integration.points.points_harness import admin_call, http_call, stored
+from tests.integration.points.points_harness import admin_call
+from tests.support.lambdas import http_answer, invoke, stored
 
 
-def test_an_admin_unfreezes_with_or_without_a_reason(moto_cloud, lambda_context):
-    admin = moto_cloud.auth("boss", "admin")
-    admin_call("admin_users_freeze", lambda_context, admin)
-    status, _, body = admin_call("admin_users_unfreeze", lambda_context, admin)
-    assert (status, body["status"]) == (200, "active") and body["txn_id"].startswith("unfreeze#")
+def test_an_admin_unfreezes_with_or_without_a_reason(moto_cloud):
+    admin = moto_cloud.token("boss", "admin")
+    admin_call("admin_users_freeze", admin)
+    answer = admin_call("admin_users_unfreeze", admin)
+    assert (answer.status, answer.json["status"]) == (200, "active")
+    assert answer.json["txn_id"].startswith("unfreeze#")
     assert stored(moto_cloud.settings.points_table, account_key("u1"))["status"] == "active"
 
-    admin_call("admin_users_freeze", lambda_context, admin)
-    event = http_event(
-        "apigw/admin_users_unfreeze.json",
-        token=moto_cloud.token("boss", "admin"),
-        path_parameters={"user_id": "u1"},
-    )
+    admin_call("admin_users_freeze", admin)
+    event = http_event("apigw/admin_users_unfreeze.json", token=admin, path_parameters={"user_id": "u1"})
     event.pop("body")
-    status, _, body = http_call("admin_users_unfreeze", event, lambda_context)
-    assert (status, body["status"]) == (200, "active")
+    answer = http_answer(invoke("admin_users_unfreeze", event))
+    assert (answer.status, answer.json["status"]) == (200, "active")
     reasons = [
         (e.entry_type, e.reason)
         for e in sorted(PointsStore.default().entries("u1"), key=lambda e: e.created_at)
@@ -32,7 +30,7 @@ def test_an_admin_unfreezes_with_or_without_a_reason(moto_cloud, lambda_context)
     assert ("unfreeze", "cleared after review") in reasons and ("unfreeze", "unfrozen by admin") in reasons
 
 
-def test_unfreezing_an_active_account_changes_nothing(moto_cloud, lambda_context):
-    status, _, body = admin_call("admin_users_unfreeze", lambda_context, moto_cloud.auth("boss", "admin"))
-    assert (status, body) == (200, {"user_id": "u1", "status": "active", "balance": 0})
+def test_unfreezing_an_active_account_changes_nothing(moto_cloud):
+    answer = admin_call("admin_users_unfreeze", moto_cloud.token("boss", "admin"))
+    assert (answer.status, answer.json) == (200, {"user_id": "u1", "status": "active", "balance": 0})
     assert PointsStore.default().entries("u1") == []

@@ -6,19 +6,17 @@ import base64
 import json
 from datetime import UTC, datetime, timedelta
 
-from earnloop.local.samples import http_event
 from earnloop.points.models import EarnCommand, SpendCommand
 from earnloop.points.service import Ledger
 
-from tests.integration.points.points_harness import http_call
+from tests.support.lambdas import HttpAnswer, assert_problem, call_http
 
 START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
 
-def history(moto_cloud, lambda_context, user: str | None = "u1", query: dict[str, str] | None = None):
+def history(moto_cloud, user: str | None = "u1", query: dict[str, str] | None = None) -> HttpAnswer:
     token = moto_cloud.token(user) if user else None
-    event = http_event("apigw/points_history.json", token=token, query=query if query is not None else {})
-    return http_call("points_history", event, lambda_context)
+    return call_http("points_history", token=token, query=query if query is not None else {})
 
 
 def seed(count: int, user: str = "u1") -> None:
@@ -30,7 +28,7 @@ def seed(count: int, user: str = "u1") -> None:
         )
 
 
-def test_history_pages_newest_first_and_the_last_page_has_no_cursor(moto_cloud, lambda_context):
+def test_history_pages_newest_first_and_the_last_page_has_no_cursor(moto_cloud):
     seed(5)
     Ledger.default().spend(
         SpendCommand(txn_id="redeem#k1", user_id="u1", points=15, reason="mall", actor="u1"),
@@ -38,8 +36,9 @@ def test_history_pages_newest_first_and_the_last_page_has_no_cursor(moto_cloud, 
     )
     seed(2, user="someone-else")
 
-    status, _, first = history(moto_cloud, lambda_context, query={"limit": "4"})
-    assert status == 200
+    answer = history(moto_cloud, query={"limit": "4"})
+    assert answer.status == 200
+    first = answer.json
     assert [i["txn_id"] for i in first["items"]] == ["redeem#k1", "scan#4", "scan#3", "scan#2"]
     assert first["items"][0] == {
         "txn_id": "redeem#k1",
@@ -49,33 +48,33 @@ def test_history_pages_newest_first_and_the_last_page_has_no_cursor(moto_cloud, 
         "reason": "mall",
         "created_at": "2026-11-23T10:00:00.000Z",
     }
-    _, _, second = history(moto_cloud, lambda_context, query={"limit": "4", "cursor": first["next_cursor"]})
+    second = history(moto_cloud, query={"limit": "4", "cursor": first["next_cursor"]}).json
     assert [i["txn_id"] for i in second["items"]] == ["scan#1", "scan#0"]
     assert "next_cursor" not in second
 
 
-def test_a_page_that_ends_exactly_at_the_last_entry_has_no_cursor(moto_cloud, lambda_context):
+def test_a_page_that_ends_exactly_at_the_last_entry_has_no_cursor(moto_cloud):
     seed(3)
-    _, _, page = history(moto_cloud, lambda_context, query={"limit": "3"})
+    page = history(moto_cloud, query={"limit": "3"}).json
     assert len(page["items"]) == 3 and "next_cursor" not in page
 
 
-def test_the_default_page_is_twenty_entries(moto_cloud, lambda_context):
+def test_the_default_page_is_twenty_entries(moto_cloud):
     seed(21)
-    _, _, page = history(moto_cloud, lambda_context, query={})
+    page = history(moto_cloud, query={}).json
     assert len(page["items"]) == 20 and "next_cursor" in page
 
 
-def test_a_user_without_entries_gets_an_empty_page(moto_cloud, lambda_context):
-    status, _, body = history(moto_cloud, lambda_context, user="u-new")
-    assert (status, body) == (200, {"items": []})
+def test_a_user_without_entries_gets_an_empty_page(moto_cloud):
+    answer = history(moto_cloud, user="u-new")
+    assert (answer.status, answer.json) == (200, {"items": []})
 
 
-def test_a_cursor_cannot_read_another_users_ledger(moto_cloud, lambda_context):
+def test_a_cursor_cannot_read_another_users_ledger(moto_cloud):
     seed(3, user="victim")
-    _, _, page = history(moto_cloud, lambda_context, user="victim", query={"limit": "1"})
-    status, _, mine = history(moto_cloud, lambda_context, user="u1", query={"cursor": page["next_cursor"]})
-    assert status == 200 and mine == {"items": []}
+    page = history(moto_cloud, user="victim", query={"limit": "1"}).json
+    mine = history(moto_cloud, user="u1", query={"cursor": page["next_cursor"]})
+    assert (mine.status, mine.json) == (200, {"items": []})
 
 
 def _cursor(value: object) -> str:
@@ -94,15 +93,13 @@ BAD_QUERIES = {
 }
 
 
-def test_bad_paging_input_is_a_422_problem(moto_cloud, lambda_context):
+def test_bad_paging_input_is_a_422_problem(moto_cloud):
     seed(1)
     for name, query in BAD_QUERIES.items():
-        status, headers, body = history(moto_cloud, lambda_context, query=query)
-        assert status == 422, (name, body)
-        assert headers["content-type"] == "application/problem+json", name
-        assert body["code"] == "validation_error", name
+        answer = history(moto_cloud, query=query)
+        assert answer.status == 422, (name, answer.body)
+        assert_problem(answer, 422, "validation_error")
 
 
-def test_without_a_token_it_is_401(moto_cloud, lambda_context):
-    status, _, body = history(moto_cloud, lambda_context, user=None)
-    assert (status, body["code"]) == (401, "unauthenticated")
+def test_without_a_token_it_is_401(moto_cloud):
+    assert_problem(history(moto_cloud, user=None), 401, "unauthenticated")

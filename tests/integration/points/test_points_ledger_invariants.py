@@ -34,7 +34,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from tests.integration.points.points_harness import stored
+from tests.support.lambdas import stored
 
 USERS = ("alice", "bob")
 START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)

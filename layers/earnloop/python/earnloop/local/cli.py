@@ -179,6 +179,8 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    # Powertools warns on every invocation that publishes no metric; in a terminal that is noise.
+    warnings.filterwarnings("ignore", message="No application metrics to publish", category=UserWarning)
     if args.command == "dev":
         return dev(args.port)
     if args.command == "invoke":

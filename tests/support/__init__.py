@@ -1,0 +1,1 @@
+"""What the integration tests share: functions called as Lambda calls them, and their answers read."""
