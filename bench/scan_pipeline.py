@@ -31,10 +31,9 @@ def main() -> None:
     os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
     os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
 
-    from fastapi.testclient import TestClient
-
     from earnloop.local.cloud import LocalCloud
     from earnloop.platform.app import create_app
+    from fastapi.testclient import TestClient
 
     total = args.buyers * args.scans
     with LocalCloud(

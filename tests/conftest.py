@@ -30,22 +30,14 @@ from datetime import datetime  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
-from moto import mock_aws  # noqa: E402
-
 from earnloop.platform import aws, secrets  # noqa: E402
 from earnloop.platform.auth import Principal, issue_token  # noqa: E402
 from earnloop.platform.clock import utcnow  # noqa: E402
 from earnloop.platform.settings import Settings, get_settings  # noqa: E402
+from moto import mock_aws  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 TESTDATA = ROOT.parent / "shared" / "testdata"
-
-
-def reset_process_caches() -> None:
-    """Forgets settings, clients and cached secrets (each test gets a fresh cloud)."""
-    get_settings.cache_clear()
-    aws.reset_clients()
-    secrets.reset_cache()
 
 
 @dataclass
@@ -80,7 +72,7 @@ def moto_cloud() -> Iterator[MotoCloud]:
 
 
 def forget_settings_and_secrets() -> None:
-    """Like `reset_process_caches`, but keeps the boto3 clients while they aim at AWS's endpoints.
+    """Forgets settings and cached secrets; keeps the boto3 clients while they aim at AWS's endpoints.
 
     A kept client still sees a fresh cloud: moto intercepts every client made after it was imported and
     resets its backends when a mock ends. Making a client costs about 0.2 s of botocore model loading,
@@ -91,19 +83,3 @@ def forget_settings_and_secrets() -> None:
     secrets.reset_cache()
     if not all(aws.client(s).meta.endpoint_url.endswith(".amazonaws.com") for s in ("dynamodb", "sqs")):
         aws.reset_clients()
-
-
-@dataclass
-class FakeLambdaContext:
-    function_name: str = "test-function"
-    memory_limit_in_mb: int = 512
-    invoked_function_arn: str = "arn:aws:lambda:ap-east-1:123456789012:function:test-function"
-    aws_request_id: str = "3e1f5c7a-0000-4000-8000-000000000001"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 10_000
-
-
-@pytest.fixture
-def lambda_context() -> FakeLambdaContext:
-    return FakeLambdaContext()

@@ -6,7 +6,6 @@ from datetime import UTC, datetime, timedelta
 
 import jwt
 import pytest
-
 from earnloop.platform.auth import Principal, issue_token, verify_token
 from earnloop.platform.errors import UnauthenticatedError
 
@@ -22,7 +21,13 @@ def test_a_token_names_its_user_and_roles_until_it_expires(moto_cloud):
 
 
 def test_a_token_signed_with_another_key_or_algorithm_is_refused(moto_cloud):
-    claims = {"sub": "u1", "roles": ["admin"], "iss": "earnloop", "iat": int(NOW.timestamp()), "exp": int(NOW.timestamp()) + 60}
+    claims = {
+        "sub": "u1",
+        "roles": ["admin"],
+        "iss": "earnloop",
+        "iat": int(NOW.timestamp()),
+        "exp": int(NOW.timestamp()) + 60,
+    }
     forged = jwt.encode(claims, "x" * 48, algorithm="HS256")
     with pytest.raises(UnauthenticatedError):
         verify_token(forged, NOW)
@@ -35,6 +40,11 @@ def test_a_token_signed_with_another_key_or_algorithm_is_refused(moto_cloud):
 
 def test_a_token_from_another_issuer_is_refused(moto_cloud):
     key = moto_cloud.secret_values["session"]["key"]
-    claims = {"sub": "u1", "iss": "someone-else", "iat": int(NOW.timestamp()), "exp": int(NOW.timestamp()) + 60}
+    claims = {
+        "sub": "u1",
+        "iss": "someone-else",
+        "iat": int(NOW.timestamp()),
+        "exp": int(NOW.timestamp()) + 60,
+    }
     with pytest.raises(UnauthenticatedError):
         verify_token(jwt.encode(claims, key, algorithm="HS256"), NOW)

@@ -5,9 +5,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from fastapi.testclient import TestClient
-
 from earnloop.platform.app import api_routes, create_app
+from fastapi.testclient import TestClient
 
 ROUTES = [(method, route.path) for route in api_routes() for method in sorted(route.methods - {"HEAD"})]
 
@@ -23,7 +22,14 @@ HOSTILE_BODIES = [
     '{"code": "\u0000\ud800", "reason": "\u202e"}'.encode("utf-8", "surrogatepass"),
 ]
 HOSTILE_SEGMENTS = ["x", "..%2F..%2Fetc", "A" * 600, "%00", "0"]
-HOSTILE_QUERIES = ["limit=0", "limit=101", "limit=abc", "cursor=%%%", "cursor=W10", "start=-1&count=99999999999"]
+HOSTILE_QUERIES = [
+    "limit=0",
+    "limit=101",
+    "limit=abc",
+    "cursor=%%%",
+    "cursor=W10",
+    "start=-1&count=99999999999",
+]
 
 
 def fill(path: str, segment: str) -> str:
@@ -45,12 +51,19 @@ def client(moto_cloud):
 
 @pytest.mark.parametrize(("method", "path"), ROUTES, ids=[f"{m} {p}" for m, p in ROUTES])
 def test_hostile_requests_never_cause_a_500(moto_cloud, client, method, path):
-    for headers in ({}, {"Authorization": "Bearer garbage"}, moto_cloud.auth("u-bad-input"), moto_cloud.auth("u-admin", "admin")):
+    for headers in (
+        {},
+        {"Authorization": "Bearer garbage"},
+        moto_cloud.auth("u-bad-input"),
+        moto_cloud.auth("u-admin", "admin"),
+    ):
         for segment in HOSTILE_SEGMENTS:
             url = fill(path, segment)
             for query in HOSTILE_QUERIES[:2] if method != "GET" else HOSTILE_QUERIES:
                 assert_problem(client.request(method, f"{url}?{query}", headers=headers))
             for body in HOSTILE_BODIES if method in {"POST", "PUT", "PATCH"} else [b""]:
                 assert_problem(
-                    client.request(method, url, content=body, headers={**headers, "content-type": "application/json"})
+                    client.request(
+                        method, url, content=body, headers={**headers, "content-type": "application/json"}
+                    )
                 )

@@ -6,7 +6,6 @@ import re
 from pathlib import Path
 
 import pytest
-
 from earnloop.platform.app import api_routes
 from earnloop.platform.catalog import all_functions
 from earnloop.platform.resources import QUEUES, RULES, TABLES
@@ -62,4 +61,7 @@ def test_every_route_is_in_the_http_contract():
     # API.md abbreviates sibling routes as `.../revoke`; expand them against the previous full path.
     for route in api_routes():
         for method in route.methods - {"HEAD"}:
-            assert (method, route.path) in contract or route.path.endswith(("/revoke", "/unfreeze")), (method, route.path)
+            assert (method, route.path) in contract or route.path.endswith(("/revoke", "/unfreeze")), (
+                method,
+                route.path,
+            )

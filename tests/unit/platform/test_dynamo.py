@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 from botocore.exceptions import ClientError
-
 from earnloop.platform.dynamo import (
     TransactionConflictError,
     TxAction,
@@ -21,7 +20,8 @@ def cancelled(reasons: list[str], with_list: bool = True) -> ClientError:
     response: dict = {
         "Error": {
             "Code": "TransactionCanceledException",
-            "Message": f"Transaction cancelled, please refer cancellation reasons for specific reasons [{', '.join(reasons)}]",
+            "Message": "Transaction cancelled, please refer cancellation reasons for specific reasons "
+            f"[{', '.join(reasons)}]",
         }
     }
     if with_list:
@@ -39,12 +39,16 @@ ACTIONS = [
 def test_the_first_failed_condition_decides_the_error(with_list):
     error = translate_cancellation(cancelled(["None", "ConditionalCheckFailed"], with_list), ACTIONS)
     assert isinstance(error, RateLimitedError)
-    error = translate_cancellation(cancelled(["ConditionalCheckFailed", "ConditionalCheckFailed"], with_list), ACTIONS)
+    error = translate_cancellation(
+        cancelled(["ConditionalCheckFailed", "ConditionalCheckFailed"], with_list), ACTIONS
+    )
     assert isinstance(error, CodeAlreadyClaimedError)
 
 
 def test_a_conflict_with_another_transaction_is_retryable():
-    assert isinstance(translate_cancellation(cancelled(["TransactionConflict", "None"]), ACTIONS), TransactionConflictError)
+    assert isinstance(
+        translate_cancellation(cancelled(["TransactionConflict", "None"]), ACTIONS), TransactionConflictError
+    )
 
 
 def test_an_action_that_may_fail_silently_lets_the_next_reason_decide():
@@ -54,7 +58,9 @@ def test_an_action_that_may_fail_silently_lets_the_next_reason_decide():
 
 
 def test_other_client_errors_pass_through_unchanged():
-    original = ClientError({"Error": {"Code": "ProvisionedThroughputExceededException"}}, "TransactWriteItems")
+    original = ClientError(
+        {"Error": {"Code": "ProvisionedThroughputExceededException"}}, "TransactWriteItems"
+    )
     assert translate_cancellation(original, ACTIONS) is original
 
 
@@ -65,7 +71,9 @@ def test_a_cursor_round_trips_without_the_partition_key():
     assert decode_cursor(cursor, fixed={"pk": {"S": "ACCT#bob"}}) == {**last, "pk": {"S": "ACCT#bob"}}
 
 
-@pytest.mark.parametrize("cursor", ["%%%", "bm90IGpzb24", "W10", "eyJwayI6IDF9", "eyJwayI6eyJCT09MIjp0cnVlfX0"])
+@pytest.mark.parametrize(
+    "cursor", ["%%%", "bm90IGpzb24", "W10", "eyJwayI6IDF9", "eyJwayI6eyJCT09MIjp0cnVlfX0"]
+)
 def test_a_cursor_that_is_not_ours_is_a_validation_error(cursor):
     with pytest.raises(ValidationFailedError):
         decode_cursor(cursor)

@@ -12,7 +12,9 @@ COMMITTED = Path(__file__).resolve().parents[3] / "docs" / "openapi.json"
 
 def test_committed_openapi_document_is_current():
     assert COMMITTED.is_file(), "run `make openapi`"
-    assert json.loads(COMMITTED.read_text()) == json.loads(openapi_json()), "docs/openapi.json is stale: run `make openapi`"
+    assert json.loads(COMMITTED.read_text()) == json.loads(openapi_json()), (
+        "docs/openapi.json is stale: run `make openapi`"
+    )
 
 
 def test_every_operation_documents_its_problem_responses():

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+from earnloop.platform import problems
+from earnloop.platform.errors import RateLimitedError
 from fastapi import APIRouter, FastAPI
 from fastapi.testclient import TestClient
 from pydantic import BaseModel, Field
-
-from earnloop.platform import problems
-from earnloop.platform.errors import RateLimitedError
 
 
 class Body(BaseModel):
@@ -45,7 +44,9 @@ def test_validation_errors_are_422_problems_with_locations():
 
 
 def test_malformed_json_is_a_422_problem():
-    response = TestClient(app()).post("/things", content=b"{not json", headers={"content-type": "application/json"})
+    response = TestClient(app()).post(
+        "/things", content=b"{not json", headers={"content-type": "application/json"}
+    )
     assert response.status_code == 422
     assert response.json()["code"] == "validation_error"
 

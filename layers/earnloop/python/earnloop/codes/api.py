@@ -13,7 +13,7 @@ from earnloop.codes.codec import QrKeys
 from earnloop.codes.models import BatchCreate, BatchPublic, ScanAccepted, ScanCreate, ScanPublic
 from earnloop.codes.rules import MAX_EXPORT_ROWS
 from earnloop.codes.store import BatchCache, CodesStore, codes_store
-from earnloop.platform.auth import AdminUser, CurrentUser  # noqa: TC001 (FastAPI reads them at run time)
+from earnloop.platform.auth import AdminUser, CurrentUser
 from earnloop.platform.clock import utcnow
 from earnloop.platform.secrets import secret_json
 from earnloop.platform.settings import get_settings

@@ -10,7 +10,7 @@ from earnloop.identity import service
 from earnloop.identity.models import LoginRequest, LoginResponse, Me, Profile, ProfileUpdate
 from earnloop.identity.store import IdentityStore
 from earnloop.platform import aws
-from earnloop.platform.auth import CurrentUser  # noqa: TC001 (FastAPI reads it at run time)
+from earnloop.platform.auth import CurrentUser
 from earnloop.platform.clock import utcnow
 from earnloop.platform.settings import get_settings
 from earnloop.platform.wechat import WeChatClient, default_client

@@ -35,13 +35,14 @@ if TYPE_CHECKING:
 ENDPOINTS_FILE = REPO_ROOT / ".local" / "endpoints.json"
 
 
-def write_endpoints(endpoints: Endpoints, path: Path = ENDPOINTS_FILE) -> None:
+def write_endpoints(endpoints: Endpoints, path: Path | None = None) -> None:
+    path = path or ENDPOINTS_FILE
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({**endpoints.as_json(), "pid": os.getpid()}, indent=2) + "\n")
 
 
-def remove_endpoints(path: Path = ENDPOINTS_FILE) -> None:
-    path.unlink(missing_ok=True)
+def remove_endpoints(path: Path | None = None) -> None:
+    (path or ENDPOINTS_FILE).unlink(missing_ok=True)
 
 
 def _answers(url: str) -> bool:
@@ -53,10 +54,10 @@ def _answers(url: str) -> bool:
         return False
 
 
-def running_cloud(path: Path = ENDPOINTS_FILE) -> Endpoints | None:
+def running_cloud(path: Path | None = None) -> Endpoints | None:
     """The endpoints of a running `earnloop dev`, or None (no file, or a stale one left by a crash)."""
     try:
-        data = json.loads(path.read_text())
+        data = json.loads((path or ENDPOINTS_FILE).read_text())
         endpoints = Endpoints(data["moto"], data["dynamodb"], data["dynamodb_backend"], data["region"])
     except (OSError, ValueError, KeyError):
         return None
@@ -66,7 +67,7 @@ def running_cloud(path: Path = ENDPOINTS_FILE) -> Endpoints | None:
 
 
 @contextlib.contextmanager
-def cloud_for_invoke(path: Path = ENDPOINTS_FILE) -> Iterator[str]:
+def cloud_for_invoke(path: Path | None = None) -> Iterator[str]:
     """Points this process at the running local cloud or at a throwaway provisioned moto; yields
     a sentence saying which."""
     environment = ProcessEnvironment()

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Path, Query
 
-from earnloop.platform.auth import AdminUser, CurrentUser  # noqa: TC001 (FastAPI reads them at run time)
+from earnloop.platform.auth import AdminUser, CurrentUser
 from earnloop.platform.clock import utcnow
 from earnloop.platform.observability import logger
 from earnloop.points.models import (

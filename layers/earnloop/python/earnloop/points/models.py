@@ -4,7 +4,7 @@ the HTTP routes return."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime  # noqa: TC003 (pydantic resolves annotations at run time)
+from datetime import date, datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt, StrictStr
