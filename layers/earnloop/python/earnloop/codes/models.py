@@ -6,6 +6,8 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from earnloop.codes.events import ScanClaimed
+
 ScanStatus = Literal["accepted", "credited"]
 
 _Strict = ConfigDict(strict=True, extra="forbid")
@@ -104,19 +106,8 @@ class ScanPublic(BaseModel):
     credited_at: str | None = None
 
 
-class Claim(BaseModel):
-    """A claimed code, as stored: every field of `ScanClaimed` plus its crediting state."""
+class Claim(ScanClaimed):
+    """A claimed code, as stored: the `ScanClaimed` event it becomes, plus its crediting state."""
 
-    scan_id: str
-    code: str
-    batch_id: str
-    serial: int
-    user_id: str
-    points: int
-    sku: str
-    product_name: str
-    tags: list[str]
-    campaign: str | None = None
-    claimed_at: str
     status: ScanStatus = "accepted"
     credited_at: str | None = None
