@@ -6,6 +6,7 @@ Schedules run in Asia/Shanghai, the zone of business days (caps, expiry, reminde
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING
 
 from aws_cdk import Aws, Duration
@@ -90,6 +91,19 @@ class Schedules(Construct):
             target=scheduler.CfnSchedule.TargetProperty(
                 arn=function.function_arn,
                 role_arn=role.role_arn,
+                # Scheduler sends no event of its own; this one has the Scheduled Event shape the
+                # functions (and the local scheduler) use, with the due time, not the delivery time.
+                input=json.dumps(
+                    {
+                        "version": "0",
+                        "detail-type": "Scheduled Event",
+                        "source": "aws.scheduler",
+                        "id": "<aws.scheduler.execution-id>",
+                        "time": "<aws.scheduler.scheduled-time>",
+                        "resources": ["<aws.scheduler.schedule-arn>"],
+                        "detail": {},
+                    }
+                ),
                 retry_policy=scheduler.CfnSchedule.RetryPolicyProperty(
                     maximum_retry_attempts=RETRY_ATTEMPTS,
                     maximum_event_age_in_seconds=int(MAX_EVENT_AGE.to_seconds()),

@@ -1,4 +1,5 @@
-"""Schedules: built generically for `kind="schedule"` functions (the catalog has none yet)."""
+"""Schedules: built generically for `kind="schedule"` functions, checked on a made-up one alone and
+on the app's own (the claims sweep)."""
 
 from __future__ import annotations
 
@@ -41,7 +42,8 @@ def scheduled(tmp_path_factory) -> tuple[Template, dict]:
         stack,
         "Schedules",
         config=StageConfig("prod", outdir),
-        specs=[EXPIRE, *all_functions()],
+        # The catalog's other kinds are ignored; its own schedules are checked on the app below.
+        specs=[EXPIRE, *(spec for spec in all_functions() if spec.kind != "schedule")],
         functions={"points_expire": expire},
     )
     nag.enable(app)
@@ -84,6 +86,21 @@ def test_the_schedules_raise_no_unacknowledged_cdk_nag_finding(scheduled) -> Non
     assert [v for plugin in report["pluginReports"] for v in plugin["violations"]] == []
 
 
-def test_the_app_has_no_schedule_while_the_catalog_has_none(synth) -> None:
-    assert not [spec for spec in all_functions() if spec.kind == "schedule"]
-    assert synth.of_type("AWS::Scheduler::Schedule") == {}
+def test_the_app_schedules_each_catalog_schedule_function(synth) -> None:
+    scheduled = [spec for spec in all_functions() if spec.kind == "schedule"]
+    wanted = {f"earnloop-prod-{spec.name}": spec.schedule for spec in scheduled}
+    schedules = synth.of_type("AWS::Scheduler::Schedule").values()
+
+    assert {s["Properties"]["Name"]: s["Properties"]["ScheduleExpression"] for s in schedules} == wanted
+    assert wanted["earnloop-prod-claims_sweep"] == "rate(15 minutes)"
+    target = synth.props(synth.named("AWS::Scheduler::Schedule", "Name", "claims_sweep"))["Target"]
+    assert target["Arn"] == {"Fn::GetAtt": [synth.function("claims_sweep"), "Arn"]}
+
+
+def test_a_scheduled_function_receives_the_due_time_in_a_scheduled_event(synth) -> None:
+    import json
+
+    target = synth.props(synth.named("AWS::Scheduler::Schedule", "Name", "claims_sweep"))["Target"]
+    sent = json.loads(target["Input"])
+    assert sent["detail-type"] == "Scheduled Event"
+    assert sent["time"] == "<aws.scheduler.scheduled-time>"

@@ -1,5 +1,5 @@
-"""The local scheduler fires schedule functions as EventBridge rules would (UTC), with a made-up spec:
-the catalog has no schedule function yet."""
+"""The local scheduler fires schedule functions as EventBridge would (UTC), tested with made-up specs
+so the expressions it must understand do not depend on what the catalog holds today."""
 
 from __future__ import annotations
 

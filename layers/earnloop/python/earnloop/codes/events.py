@@ -25,6 +25,15 @@ class ScanClaimed(DomainEvent):
 
 
 def derive(change: Change) -> list[DomainEvent]:
-    if change.kind == "INSERT" and change.entity == "Claim" and change.new is not None:
+    """`ScanClaimed` when a claim is accepted, and again when the sweep touches a claim still not
+    credited (its first event was lost): the republish goes through this outbox too."""
+    if change.entity != "Claim" or change.new is None:
+        return []
+    if change.kind == "INSERT" or (change.kind == "MODIFY" and _swept_while_accepted(change)):
         return [ScanClaimed.model_validate(change.new)]
     return []
+
+
+def _swept_while_accepted(change: Change) -> bool:
+    new, old = change.new or {}, change.old or {}
+    return new.get("status") == "accepted" and int(new.get("sweeps", 0)) > int(old.get("sweeps", 0))

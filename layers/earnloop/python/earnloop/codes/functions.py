@@ -34,4 +34,12 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
     ),
     http("scans_get", table("codes"), secret("session"), description="A scan's status"),
     worker("scans_mark_credited", "claims", table("codes", "readwrite"), description="Marks claims credited"),
+    FunctionSpec(
+        "claims_sweep",
+        "schedule",
+        (table("codes", "readwrite"),),
+        description="Republishes ScanClaimed for claims not credited after 15 minutes",
+        schedule="rate(15 minutes)",
+        timeout_s=60,
+    ),
 )

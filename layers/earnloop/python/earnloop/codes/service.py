@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING, Protocol
 
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
@@ -26,7 +27,7 @@ from earnloop.codes.models import (
     ScanCreate,
     ScanPublic,
 )
-from earnloop.codes.rules import ExportRange, batch_rejection, export_range, rate_window
+from earnloop.codes.rules import PENDING_SHARDS, ExportRange, batch_rejection, export_range, rate_window
 from earnloop.codes.store import BatchIdTakenError, ClaimRequest
 from earnloop.platform.clock import iso
 from earnloop.platform.dynamo import TransactionConflictError
@@ -52,6 +53,8 @@ class Store(Protocol):
     def mark_credited(
         self, batch_id: str, serial: int, code: str, user_id: str, credited_at: str
     ) -> tuple[Claim | None, bool]: ...
+    def stale_pending_claims(self, shard: int, older_than_iso: str, limit: int) -> list[tuple[str, int]]: ...
+    def touch_for_sweep(self, batch_id: str, serial: int, now_iso: str) -> bool: ...
 
 
 class Batches(Protocol):
@@ -263,6 +266,36 @@ def mark_credited(store: Store, event: PointsChanged) -> None:
     logger.info(
         "claim credited" if changed else "claim was credited already", extra={"scan_id": claim.scan_id}
     )
+
+
+# Schedule: the safety net for lost `ScanClaimed` events
+
+SWEEP_AFTER = timedelta(minutes=15)
+
+
+def sweep_pending_claims(
+    store: Store, now: datetime, older_than: timedelta = SWEEP_AFTER, per_shard_limit: int = 100
+) -> int:
+    """Touches every claim accepted more than `older_than` before `now` and still not credited, so
+    the stream publisher emits its `ScanClaimed` again (crediting is idempotent on `scan#<code>`).
+    Returns how many claims it touched.
+
+    A claim held back legitimately (a frozen account's earns wait for the unfreeze) is touched on
+    every run until it is credited; each touch costs one no-op delivery.
+    """
+    cutoff, touched_at = iso(now - older_than), iso(now)
+    touched = 0
+    for shard in range(PENDING_SHARDS):
+        stale = store.stale_pending_claims(shard, cutoff, per_shard_limit)
+        touched += sum(store.touch_for_sweep(batch_id, serial, touched_at) for batch_id, serial in stale)
+        if len(stale) == per_shard_limit:
+            logger.warning("pending shard has more stale claims than one sweep takes", extra={"shard": shard})
+    if touched:
+        logger.warning("claims swept", extra={"touched": touched, "older_than": cutoff})
+    else:
+        logger.info("no claims to sweep", extra={"older_than": cutoff})
+    metrics.add_metric(name="ClaimsSwept", unit=MetricUnit.Count, value=touched)
+    return touched
 
 
 def _batch_id(text: str) -> str:

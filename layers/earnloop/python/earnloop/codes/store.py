@@ -246,6 +246,46 @@ class CodesStore:
             return (current if current is not None and current.code == code else None), False
         return Claim.model_validate(unmarshal(response["Attributes"])), True
 
+    # The sweep: accepted claims whose `ScanClaimed` never got through
+
+    def stale_pending_claims(self, shard: int, older_than_iso: str, limit: int) -> list[tuple[str, int]]:
+        """`(batch_id, serial)` of up to `limit` claims of pending shard `shard` accepted before
+        `older_than_iso`, oldest first (one page of the sparse index: the next run takes the rest)."""
+        response = self._ddb.query(
+            TableName=self._table,
+            IndexName="pending_claims",
+            KeyConditionExpression="pending_pk = :shard AND pending_sk < :older_than",
+            ExpressionAttributeValues=marshal({":shard": f"PENDING#{shard}", ":older_than": older_than_iso}),
+            Limit=limit,
+        )
+        return [_claim_ref(unmarshal(item)["pk"]) for item in response.get("Items", [])]
+
+    def touch_for_sweep(self, batch_id: str, serial: int, now_iso: str) -> bool:
+        """Counts a sweep on a still-accepted claim; its stream record republishes `ScanClaimed`.
+
+        Returns False when the claim is no longer accepted (credited meanwhile): nothing to do.
+        """
+        try:
+            self._ddb.update_item(
+                TableName=self._table,
+                Key=marshal(claim_key(batch_id, serial)),
+                UpdateExpression="ADD sweeps :one SET swept_at = :now",
+                ConditionExpression="#status = :accepted",
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues=marshal({":one": 1, ":now": now_iso, ":accepted": "accepted"}),
+            )
+        except ClientError as error:
+            if is_condition_failure(error):
+                return False
+            raise
+        return True
+
+
+def _claim_ref(pk: str) -> tuple[str, int]:
+    """`(batch_id, serial)` of a claim key `CODE#<batch>#<serial>`."""
+    _, batch_id, serial = pk.split("#")
+    return batch_id, int(serial)
+
 
 def codes_store() -> CodesStore:
     """The store on this stage's tables (cheap: the client is created once per container)."""
