@@ -24,7 +24,7 @@ def test_a_claim_insert_becomes_one_scan_claimed_event_on_the_points_and_tags_qu
         assert detail["points"] == 50
         assert detail["tags"] == ["oat-peach flavour fan", "yogurt"]
         assert detail["event_id"] == "7de3041dd709b024af6f29e4fa13d34c:0"
-        assert detail["occurred_at"] == "2026-11-23T09:00:00Z"
+        assert detail["occurred_at"] == "2026-11-23T09:00:00.000Z"
     # The rate counter's MODIFY means nothing to anyone; no PointsChanged was derived either.
     assert drain(moto_cloud.queues["claims"].main) == []
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
-from earnloop.platform.errors import ConcurrencyError, EarnloopError, ValidationFailedError
+from earnloop.platform.errors import ConcurrencyError, ValidationFailedError
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -28,10 +28,6 @@ Item = dict[str, Any]
 def marshal(values: Mapping[str, Any]) -> dict[str, Any]:
     """Python values -> DynamoDB attribute values (None values are dropped, not stored as NULL)."""
     return {k: _serializer.serialize(v) for k, v in values.items() if v is not None}
-
-
-def marshal_value(value: Any) -> dict[str, Any]:
-    return dict(_serializer.serialize(value))
 
 
 def _plain(value: Any) -> Any:
@@ -124,12 +120,6 @@ def cancellation_reasons(error: ClientError) -> list[Mapping[str, Any]]:
     if start < 0 or end < start:
         return []
     return [{"Code": part.strip()} for part in message[start + 1 : end].split(",")]
-
-
-def raise_if_condition_failed(error: ClientError, to_raise: EarnloopError) -> None:
-    """For a single conditional write: turn its failed condition into a domain error."""
-    if is_condition_failure(error):
-        raise to_raise from error
 
 
 def encode_cursor(last_key: Mapping[str, Any] | None, drop: Sequence[str] = ()) -> str | None:

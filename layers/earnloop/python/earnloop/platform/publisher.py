@@ -10,12 +10,15 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from earnloop.platform import aws
+from earnloop.platform.clock import iso, utcnow
 from earnloop.platform.dynamo import unmarshal
 from earnloop.platform.events import Change, Deriver, DomainEvent, envelope_detail
 from earnloop.platform.observability import logger, metrics
+from earnloop.platform.resources import TABLES
 from earnloop.platform.settings import Settings, get_settings
 
 PUT_EVENTS_MAX = 10
@@ -36,9 +39,9 @@ def table_of(stream_arn: str, settings: Settings) -> str | None:
         physical = stream_arn.split(":table/", 1)[1].split("/stream/", 1)[0]
     except IndexError:
         return None
-    for logical in ("identity", "points", "codes"):
-        if getattr(settings, f"{logical}_table") == physical:
-            return logical
+    for table in TABLES:
+        if getattr(settings, table.settings_field) == physical:
+            return table.name
     return None
 
 
@@ -67,11 +70,10 @@ def _changes(records: list[Mapping[str, Any]], settings: Settings) -> Iterable[t
 
 
 def _iso(epoch: Any) -> str:
-    from datetime import UTC, datetime
-
+    """The commit time Lambda gives (epoch seconds), or now when a record lacks it."""
     if isinstance(epoch, int | float):
-        return datetime.fromtimestamp(epoch, tz=UTC).isoformat().replace("+00:00", "Z")
-    return datetime.now(UTC).isoformat().replace("+00:00", "Z")
+        return iso(datetime.fromtimestamp(epoch, tz=UTC))
+    return iso(utcnow())
 
 
 def entries_for(records: list[Mapping[str, Any]], settings: Settings) -> list[_Entry]:
@@ -110,14 +112,12 @@ def publish(records: list[Mapping[str, Any]], settings: Settings | None = None) 
                     extra={"code": result.get("ErrorCode"), "detail_type": sent.entry["DetailType"]},
                 )
                 failed_at = sent.record_index if failed_at is None else min(failed_at, sent.record_index)
-    published = len(entries)
-    if failed_at is not None:
-        published = sum(1 for e in entries if e.record_index < failed_at)
-        sequence = records[failed_at]["dynamodb"]["SequenceNumber"]
-        metrics.add_metric(name="EventsPublished", unit="Count", value=published)
-        return {"batchItemFailures": [{"itemIdentifier": sequence}]}
+    if failed_at is None:
+        metrics.add_metric(name="EventsPublished", unit="Count", value=len(entries))
+        return {"batchItemFailures": []}
+    published = sum(1 for e in entries if e.record_index < failed_at)
     metrics.add_metric(name="EventsPublished", unit="Count", value=published)
-    return {"batchItemFailures": []}
+    return {"batchItemFailures": [{"itemIdentifier": records[failed_at]["dynamodb"]["SequenceNumber"]}]}
 
 
 @metrics.log_metrics
