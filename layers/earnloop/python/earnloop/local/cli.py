@@ -75,10 +75,17 @@ def quick_start(demo: Demo, cloud: LocalCloud, base_url: str, started_in_s: floa
     return "\n".join(lines)
 
 
-def _port_free(port: int) -> bool:
+def port_is_free(port: int, host: str = HOST) -> bool:
+    """True when a server could listen on `host:port` now.
+
+    The probe sets SO_REUSEADDR, as uvicorn does: after a stop, the old server's closed connections
+    linger in TIME_WAIT for about a minute, and a plain bind would call the port busy although the
+    server can bind it. A port someone is still listening on fails the bind either way.
+    """
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
-            probe.bind((HOST, port))
+            probe.bind((host, port))
         except OSError:
             return False
     return True
@@ -86,7 +93,7 @@ def _port_free(port: int) -> bool:
 
 def dev(port: int) -> int:
     """Starts the local cloud, seeds demo data, serves the API until Ctrl-C, then stops it all."""
-    if not _port_free(port):
+    if not port_is_free(port):
         _err(f"error: {HOST}:{port} is already in use (another `make dev`?); pass --port to use another")
         return 1
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
