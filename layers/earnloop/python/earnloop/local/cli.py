@@ -13,7 +13,10 @@ import socket
 import sys
 import time
 import warnings
+from pathlib import Path
 from typing import TYPE_CHECKING
+
+from earnloop.local.samples import REPO_ROOT
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -22,6 +25,8 @@ if TYPE_CHECKING:
     from earnloop.local.demo import Demo
 
 HOST = "127.0.0.1"
+# What `earnloop dev` keeps between runs: DynamoDB Local's data, the secrets, stream positions, metrics.
+DATA_DIR = REPO_ROOT / ".local" / "dev"
 
 
 def _out(text: str = "") -> None:
@@ -34,7 +39,9 @@ def _err(text: str) -> None:
     sys.stderr.flush()
 
 
-def quick_start(demo: Demo, cloud: LocalCloud, base_url: str, started_in_s: float) -> str:
+def quick_start(
+    demo: Demo, cloud: LocalCloud, base_url: str, started_in_s: float, data_dir: Path = DATA_DIR
+) -> str:
     """The text `earnloop dev` prints once everything is up."""
     assert cloud.endpoints is not None
     dynamo = (
@@ -69,6 +76,7 @@ def quick_start(demo: Demo, cloud: LocalCloud, base_url: str, started_in_s: floa
         "  Run one function on a sample event in another terminal:",
         "    .venv/bin/earnloop invoke points_get --event events/apigw/points_get.json --as <user id>",
         "",
+        f"Metrics (CloudWatch EMF) go to {data_dir / 'metrics.log'}, not to this terminal.",
         "Every function's logs: POWERTOOLS_LOG_LEVEL=INFO make dev.  Ctrl-C stops everything.",
         "",
     ]
@@ -91,14 +99,27 @@ def port_is_free(port: int, host: str = HOST) -> bool:
     return True
 
 
-def dev(port: int) -> int:
+def dev(port: int, data_dir: Path = DATA_DIR) -> int:
     """Starts the local cloud, seeds demo data, serves the API until Ctrl-C, then stops it all."""
     if not port_is_free(port):
         _err(f"error: {HOST}:{port} is already in use (another `make dev`?); pass --port to use another")
         return 1
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
+    from earnloop.local.metrics_log import MetricsLog
+
+    terminal = sys.stdout
+    sys.stdout = MetricsLog(terminal, data_dir / "metrics.log")
+    try:
+        return _serve(port, data_dir)
+    finally:
+        routed, sys.stdout = sys.stdout, terminal
+        routed.close()
+
+
+def _serve(port: int, data_dir: Path) -> int:
     import uvicorn
 
+    from earnloop.contexts import routers
     from earnloop.local import demo, invoke
     from earnloop.local.cloud import LocalCloud, LocalCloudError
     from earnloop.platform.app import create_app
@@ -106,7 +127,8 @@ def dev(port: int) -> int:
 
     began = time.monotonic()
     _out("starting the local cloud (DynamoDB Local, moto server) ...")
-    cloud = LocalCloud()
+    # Metrics are on, as in Lambda: MetricsLog keeps them out of the terminal.
+    cloud = LocalCloud(environment={"POWERTOOLS_METRICS_DISABLED": "false"})
     try:
         with warnings.catch_warnings():
             # The fallback is said plainly below; the Python warning would only repeat it.
@@ -128,8 +150,9 @@ def dev(port: int) -> int:
         invoke.write_endpoints(cloud.endpoints)
         cloud.start_pumping(interval_s=0.5)
         base_url = f"http://{HOST}:{port}"
-        server = uvicorn.Server(uvicorn.Config(create_app(), host=HOST, port=port, log_level="warning"))
-        _out(quick_start(seeded, cloud, base_url, time.monotonic() - began))
+        app = create_app(routers())
+        server = uvicorn.Server(uvicorn.Config(app, host=HOST, port=port, log_level="warning"))
+        _out(quick_start(seeded, cloud, base_url, time.monotonic() - began, data_dir))
         # uvicorn turns Ctrl-C (and SIGTERM) into a graceful shutdown and returns.
         server.run()
     except KeyboardInterrupt:
@@ -162,9 +185,10 @@ def run_invoke(function: str, event_file: str, caller_text: str | None, params: 
 
 
 def openapi() -> int:
+    from earnloop.contexts import routers
     from earnloop.platform.app import openapi_json
 
-    sys.stdout.write(openapi_json())
+    sys.stdout.write(openapi_json(routers()))
     return 0
 
 
@@ -173,6 +197,9 @@ def parser() -> argparse.ArgumentParser:
     commands = root.add_subparsers(dest="command", required=True)
     dev_cmd = commands.add_parser("dev", help="run the whole backend locally on http://127.0.0.1:8000")
     dev_cmd.add_argument("--port", type=int, default=8000)
+    dev_cmd.add_argument(
+        "--data-dir", type=Path, default=DATA_DIR, help=f"where local data is kept (default {DATA_DIR})"
+    )
     invoke_cmd = commands.add_parser("invoke", help="run one function on a sample event")
     invoke_cmd.add_argument("function", help="a folder name under functions/, e.g. scans_create")
     invoke_cmd.add_argument("--event", required=True, help="e.g. events/apigw/scans_create.json")
@@ -189,7 +216,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Powertools warns on every invocation that publishes no metric; in a terminal that is noise.
     warnings.filterwarnings("ignore", message="No application metrics to publish", category=UserWarning)
     if args.command == "dev":
-        return dev(args.port)
+        return dev(args.port, args.data_dir)
     if args.command == "invoke":
         return run_invoke(args.function, args.event, args.caller, args.param)
     return openapi()
