@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import re
 
 import pytest
+from earnloop.contexts import routers
 from earnloop.platform.app import api_routes, create_app
 from fastapi.testclient import TestClient
 
-ROUTES = [(method, route.path) for route in api_routes() for method in sorted(route.methods - {"HEAD"})]
+ROUTES = [
+    (method, route.path) for route in api_routes(routers()) for method in sorted(route.methods - {"HEAD"})
+]
 
 HOSTILE_BODIES = [
     b"",
@@ -22,12 +27,24 @@ HOSTILE_BODIES = [
     '{"code": "\u0000\ud800", "reason": "\u202e"}'.encode("utf-8", "surrogatepass"),
 ]
 HOSTILE_SEGMENTS = ["x", "..%2F..%2Fetc", "A" * 600, "%00", "0"]
+
+
+def b64(value: object) -> str:
+    return base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
+
+
 HOSTILE_QUERIES = [
     "limit=0",
     "limit=101",
     "limit=abc",
     "cursor=%%%",
     "cursor=W10",
+    # Tampered history cursors: empty and non-string key values, another partition.
+    "cursor=" + b64({"sk": {"S": ""}, "lsi1sk": {"S": ""}}),
+    "cursor=" + b64({"sk": {"S": 1}, "lsi1sk": {"S": None}}),
+    "cursor=" + b64({"sk": {"N": "x"}, "lsi1sk": {"B": "AA=="}}),
+    "cursor="
+    + b64({"pk": {"S": "ACCT#other"}, "sk": {"S": "TXN#a"}, "lsi1sk": {"S": "2026-01-01T00:00:00.000Z#a"}}),
     "start=-1&count=99999999999",
 ]
 
@@ -46,7 +63,7 @@ def assert_problem(response) -> None:
 
 @pytest.fixture
 def client(moto_cloud):
-    return TestClient(create_app(), raise_server_exceptions=False)
+    return TestClient(create_app(routers()), raise_server_exceptions=False)
 
 
 @pytest.mark.parametrize(("method", "path"), ROUTES, ids=[f"{m} {p}" for m, p in ROUTES])

@@ -77,6 +77,9 @@ def test_a_cursor_cannot_read_another_users_ledger(moto_cloud):
     assert (mine.status, mine.json) == (200, {"items": []})
 
 
+ENTRY_TIME = "2026-11-23T09:00:00.000Z"
+
+
 def _cursor(value: object) -> str:
     return base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
 
@@ -90,6 +93,28 @@ BAD_QUERIES = {
     "foreign-key": {"cursor": _cursor({"x": {"S": "y"}})},
     "not-an-entry": {"cursor": _cursor({"sk": {"S": "ACCOUNT"}, "lsi1sk": {"S": "x"}})},
     "wrong-type": {"cursor": _cursor({"sk": {"N": "1"}, "lsi1sk": {"S": "x"}})},
+    "empty-sort-key": {"cursor": _cursor({"sk": {"S": ""}, "lsi1sk": {"S": ENTRY_TIME + "#scan#0"}})},
+    "empty-index-key": {"cursor": _cursor({"sk": {"S": "TXN#scan#0"}, "lsi1sk": {"S": ""}})},
+    "number-value": {"cursor": _cursor({"sk": {"S": 7}, "lsi1sk": {"S": ENTRY_TIME + "#scan#0"}})},
+    "null-value": {"cursor": _cursor({"sk": {"S": "TXN#scan#0"}, "lsi1sk": {"S": None}})},
+    "list-value": {"cursor": _cursor({"sk": {"S": ["TXN#a"]}, "lsi1sk": {"S": ENTRY_TIME + "#a"}})},
+    "numeric-type": {"cursor": _cursor({"sk": {"S": "TXN#scan#0"}, "lsi1sk": {"N": "NaN"}})},
+    "bare-strings": {"cursor": _cursor({"sk": "TXN#scan#0", "lsi1sk": ENTRY_TIME + "#scan#0"})},
+    "mixed-entries": {
+        "cursor": _cursor({"sk": {"S": "TXN#scan#0"}, "lsi1sk": {"S": ENTRY_TIME + "#scan#9"}})
+    },
+    "not-a-time": {"cursor": _cursor({"sk": {"S": "TXN#scan#0"}, "lsi1sk": {"S": "zzz#scan#0"}})},
+    "control-char": {"cursor": _cursor({"sk": {"S": "TXN#\u0000"}, "lsi1sk": {"S": ENTRY_TIME + "#\u0000"}})},
+    "oversized": {"cursor": _cursor({"sk": {"S": "TXN#" + "x" * 300}, "lsi1sk": {"S": ENTRY_TIME + "#x"}})},
+    "other-partition": {
+        "cursor": _cursor(
+            {"pk": {"S": "ACCT#victim"}, "sk": {"S": "TXN#scan#0"}, "lsi1sk": {"S": ENTRY_TIME + "#scan#0"}}
+        )
+    },
+    "json-garbage": {"cursor": base64.urlsafe_b64encode(b'{"sk": ').decode()},
+    "not-utf8": {"cursor": base64.urlsafe_b64encode(b"\xff\xfe\xfd").decode()},
+    "bad-padding": {"cursor": "eyJzayI6"},
+    "empty": {"cursor": ""},
 }
 
 
@@ -99,6 +124,14 @@ def test_bad_paging_input_is_a_422_problem(moto_cloud):
         answer = history(moto_cloud, query=query)
         assert answer.status == 422, (name, answer.body)
         assert_problem(answer, 422, "validation_error")
+
+
+def test_a_well_formed_cursor_of_our_own_shape_pages_from_that_entry(moto_cloud):
+    seed(3)
+    cursor = _cursor({"sk": {"S": "TXN#scan#1"}, "lsi1sk": {"S": "2026-11-23T09:01:00.000Z#scan#1"}})
+    answer = history(moto_cloud, query={"cursor": cursor})
+    assert answer.status == 200
+    assert [i["txn_id"] for i in answer.json["items"]] == ["scan#0"]
 
 
 def test_without_a_token_it_is_401(moto_cloud):

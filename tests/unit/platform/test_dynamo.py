@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+import json
+import re
+
 import pytest
 from botocore.exceptions import ClientError
 from earnloop.platform.dynamo import (
@@ -64,19 +68,57 @@ def test_other_client_errors_pass_through_unchanged():
     assert translate_cancellation(original, ACTIONS) is original
 
 
+SHAPE = {"sk": re.compile(r"TXN#.+"), "lsi1sk": re.compile(r"\d{4}.+")}
+
+
+def _cursor(value: object) -> str:
+    return base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
+
+
 def test_a_cursor_round_trips_without_the_partition_key():
     last = {"pk": {"S": "ACCT#alice"}, "sk": {"S": "TXN#1"}, "lsi1sk": {"S": "2026-11-23T09:00:00.000Z#1"}}
     cursor = encode_cursor(last, drop=("pk",))
     assert cursor is not None and "alice" not in cursor
-    assert decode_cursor(cursor, fixed={"pk": {"S": "ACCT#bob"}}) == {**last, "pk": {"S": "ACCT#bob"}}
+    assert decode_cursor(cursor, SHAPE, fixed={"pk": {"S": "ACCT#bob"}}) == {**last, "pk": {"S": "ACCT#bob"}}
+
+
+GOOD = {"sk": {"S": "TXN#1"}, "lsi1sk": {"S": "2026#1"}}
 
 
 @pytest.mark.parametrize(
-    "cursor", ["%%%", "bm90IGpzb24", "W10", "eyJwayI6IDF9", "eyJwayI6eyJCT09MIjp0cnVlfX0"]
+    "cursor",
+    [
+        "%%%",
+        "bm90IGpzb24",
+        "W10",
+        "eyJwayI6IDF9",
+        "eyJwayI6eyJCT09MIjp0cnVlfX0",
+        "a",
+        "!!!!",
+        base64.b64encode(b"\xff\xfe").decode(),
+        _cursor("[" * 300 + "]" * 300),
+        _cursor({**GOOD, "sk": {"S": ""}}),
+        _cursor({**GOOD, "sk": {"S": 5}}),
+        _cursor({**GOOD, "sk": {"S": None}}),
+        _cursor({**GOOD, "sk": {"S": ["TXN#1"]}}),
+        _cursor({**GOOD, "sk": {"N": "1"}}),
+        _cursor({**GOOD, "sk": {"S": "TXN#1", "N": "1"}}),
+        _cursor({**GOOD, "sk": {}}),
+        _cursor({**GOOD, "sk": "TXN#1"}),
+        _cursor({**GOOD, "sk": {"S": "ACCOUNT"}}),
+        _cursor({**GOOD, "sk": {"S": "TXN#" + "x" * 1100}}),
+        _cursor({**GOOD, "pk": {"S": "ACCT#victim"}}),
+        _cursor({"sk": GOOD["sk"]}),
+        _cursor({}),
+    ],
 )
 def test_a_cursor_that_is_not_ours_is_a_validation_error(cursor):
     with pytest.raises(ValidationFailedError):
-        decode_cursor(cursor)
+        decode_cursor(cursor, SHAPE)
+
+
+def test_a_well_formed_cursor_is_accepted():
+    assert decode_cursor(_cursor(GOOD), SHAPE) == GOOD
 
 
 def test_marshalling_drops_none_and_returns_ints():

@@ -17,6 +17,8 @@ from botocore.exceptions import ClientError
 from earnloop.platform.errors import ConcurrencyError, ValidationFailedError
 
 if TYPE_CHECKING:
+    import re
+
     from mypy_boto3_dynamodb import DynamoDBClient
 
 _serializer = TypeSerializer()
@@ -122,6 +124,10 @@ def cancellation_reasons(error: ClientError) -> list[Mapping[str, Any]]:
     return [{"Code": part.strip()} for part in message[start + 1 : end].split(",")]
 
 
+# DynamoDB's limit on a sort key value; a cursor value beyond it cannot be one of ours.
+MAX_CURSOR_VALUE_BYTES = 1024
+
+
 def encode_cursor(last_key: Mapping[str, Any] | None, drop: Sequence[str] = ()) -> str | None:
     """An opaque cursor from LastEvaluatedKey, leaving out the attributes the caller fixes itself
     (the partition key), so a cursor can never move a query to another user's partition."""
@@ -132,8 +138,16 @@ def encode_cursor(last_key: Mapping[str, Any] | None, drop: Sequence[str] = ()) 
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str | None, fixed: Mapping[str, Any] | None = None) -> dict[str, Any] | None:
+def decode_cursor(
+    cursor: str | None, shape: Mapping[str, re.Pattern[str]], fixed: Mapping[str, Any] | None = None
+) -> dict[str, Any] | None:
     """The ExclusiveStartKey for a cursor from `encode_cursor`, with the fixed attributes put back.
+
+    A cursor comes back from the client, so it is checked as hostile input: it must hold exactly
+    the attributes of `shape`, each a non-empty string (`{"S": ...}`) that its pattern matches in
+    full. Anything else (empty or non-string values, numbers, extra or missing attributes, bad
+    base64 or JSON) would make DynamoDB refuse the query with a 500, or page from a key we never
+    issued.
 
     Raises:
         ValidationFailedError: the cursor is not one of ours.
@@ -142,11 +156,16 @@ def decode_cursor(cursor: str | None, fixed: Mapping[str, Any] | None = None) ->
         return None
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        decoded = json.loads(base64.urlsafe_b64decode(padded.encode()))
-    except (ValueError, binascii.Error) as error:
+        decoded = json.loads(base64.b64decode(padded.encode(), altchars=b"-_", validate=True))
+    except (ValueError, binascii.Error, RecursionError) as error:
         raise ValidationFailedError("cursor is malformed") from error
-    if not isinstance(decoded, dict) or not all(
-        isinstance(v, dict) and len(v) == 1 and next(iter(v)) in ("S", "N") for v in decoded.values()
-    ):
+    if not isinstance(decoded, dict) or set(decoded) != set(shape):
         raise ValidationFailedError("cursor is malformed")
+    for name, pattern in shape.items():
+        value = decoded[name]
+        if not (isinstance(value, dict) and list(value) == ["S"] and isinstance(value["S"], str)):
+            raise ValidationFailedError("cursor is malformed")
+        text = value["S"]
+        if not text or len(text.encode()) > MAX_CURSOR_VALUE_BYTES or pattern.fullmatch(text) is None:
+            raise ValidationFailedError("cursor is malformed")
     return {**decoded, **(fixed or {})}

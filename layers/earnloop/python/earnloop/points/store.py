@@ -11,6 +11,7 @@ Items on an account's partition `ACCT#<user>`:
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -41,6 +42,11 @@ EXPIRY_INDEX = "by_expiry"
 # Types whose posting must find the account active and, for a spend, funded (checked again in the
 # write, so a stale read can never overdraw or credit a frozen account).
 _NEEDS_ACTIVE = frozenset({"earn", "refund", "spend"})
+# A history cursor names one ledger entry: `sk = TXN#<txn-id>`, `lsi1sk = <created_at>#<txn-id>`.
+_HISTORY_CURSOR = {
+    "sk": re.compile(r"TXN#[^\x00-\x1f\x7f]+"),
+    "lsi1sk": re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z#[^\x00-\x1f\x7f]+"),
+}
 
 
 class StaleAccountError(ConcurrencyError):
@@ -357,13 +363,9 @@ class PointsStore:
             ValidationFailedError: the cursor is not one this query issued.
         """
         partition = f"ACCT#{user_id}"
-        start = decode_cursor(cursor, fixed={"pk": {"S": partition}})
-        if start is not None and (
-            set(start) != {"pk", "sk", "lsi1sk"}
-            or "S" not in start["sk"]
-            or "S" not in start["lsi1sk"]
-            or not start["sk"]["S"].startswith("TXN#")
-        ):
+        start = decode_cursor(cursor, _HISTORY_CURSOR, fixed={"pk": {"S": partition}})
+        # The two keys of one entry name the same txn id; a cursor mixing entries is not ours.
+        if start is not None and not start["lsi1sk"]["S"].endswith("#" + start["sk"]["S"][len("TXN#") :]):
             raise ValidationFailedError("cursor is malformed")
         kwargs: dict[str, Any] = {
             "TableName": self._table,
