@@ -6,20 +6,33 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DDB_DIR := .local/dynamodb-local
+RUNTIME_LOCK := requirements/runtime.lock
+DEV_LOCK := requirements/dev.lock
 DDB_STAMP := $(DDB_DIR)/.fetched
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
 
-.PHONY: dev test test-fast lint openapi layer synth clean ddb-local setup
+.PHONY: dev test test-fast lint openapi layer lock synth clean ddb-local setup
 
 setup: $(STAMP)
 
-$(STAMP): pyproject.toml
+# Everything comes from the locks, each file checked against its hash; only the project itself is
+# installed without one (editable, built by the locked setuptools).
+$(STAMP): pyproject.toml $(DEV_LOCK)
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "earnloop needs Python 3.11 or newer")'
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev,infra]'
+	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes -r $(DEV_LOCK)
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	@touch $@
+
+# Re-resolves both locks after a change to pyproject.toml's dependencies. The runtime lock is resolved
+# for the Lambda runtime (CPython 3.14, Linux arm64); the dev lock for any machine on 3.11+, held to
+# the runtime lock's versions so the layer and .venv run the same code.
+lock: $(STAMP)
+	$(BIN)/uv pip compile --quiet --generate-hashes --python-version 3.14 \
+	  --python-platform aarch64-manylinux2014 pyproject.toml -o $(RUNTIME_LOCK)
+	$(BIN)/uv pip compile --quiet --generate-hashes --universal --python-version 3.11 \
+	  --extra dev --extra infra -c $(RUNTIME_LOCK) pyproject.toml -o $(DEV_LOCK)
 
 ddb-local: $(DDB_STAMP)
 
@@ -46,9 +59,9 @@ lint: $(STAMP)
 	$(BIN)/mypy layers/earnloop/python/earnloop
 
 openapi: $(STAMP)
-	$(BIN)/python -c "from earnloop.platform.app import openapi_json; print(openapi_json(), end='')" > docs/openapi.json
+	$(BIN)/python -c "from earnloop.contexts import routers; from earnloop.platform.app import openapi_json; print(openapi_json(routers()), end='')" > docs/openapi.json
 
-layer: $(STAMP)
+layer: $(STAMP) $(RUNTIME_LOCK)
 	$(BIN)/python -m infra.layer_build
 
 synth: $(STAMP) layer

@@ -31,6 +31,7 @@ def main() -> None:
     os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
     os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
 
+    from earnloop.contexts import routers
     from earnloop.local.cloud import LocalCloud
     from earnloop.platform.app import create_app
     from fastapi.testclient import TestClient
@@ -39,7 +40,7 @@ def main() -> None:
     with LocalCloud(
         dynamodb="dynamodb-local", environment={"EARNLOOP_SCANS_PER_HOUR": str(args.scans + 1)}
     ) as cloud:
-        api = TestClient(create_app())
+        api = TestClient(create_app(routers()))
         admin = api.post("/v1/auth/login", json={"code": "dev:admin"}).json()["token"]
         admin_headers = {"Authorization": f"Bearer {admin}"}
         batch = api.post(

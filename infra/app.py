@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from aws_cdk import App, Tags
+from earnloop.contexts import all_functions, routers
 from earnloop.platform.app import api_routes
-from earnloop.platform.catalog import all_functions
 
 from infra import nag
 from infra.config import StageConfig
@@ -29,7 +29,7 @@ def build(app: App) -> EarnloopStack:
         alarm_email=app.node.try_get_context("alarm_email") or None,
     )
     stack = EarnloopStack(
-        app, f"earnloop-{config.stage}", config=config, specs=all_functions(), routes=api_routes()
+        app, f"earnloop-{config.stage}", config=config, specs=all_functions(), routes=api_routes(routers())
     )
     Tags.of(stack).add("app", "earnloop")
     Tags.of(stack).add("stage", config.stage)

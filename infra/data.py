@@ -1,4 +1,4 @@
-"""The tables, one per context, from `earnloop.platform.resources.TABLES`."""
+"""The tables, one per context, from `earnloop.contexts.tables()`."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ from typing import TYPE_CHECKING
 
 from aws_cdk import aws_dynamodb as dynamodb
 from constructs import Construct
-from earnloop.platform.resources import TABLES, Index, Key, Table
+from earnloop.contexts import tables
+from earnloop.platform.resources import Index, Key, Table
 
 from infra.naming import construct_id, physical
 
@@ -31,7 +32,7 @@ class Data(Construct):
     def __init__(self, scope: Construct, id: str, *, config: StageConfig) -> None:
         super().__init__(scope, id)
         self.tables: dict[str, dynamodb.Table] = {
-            definition.name: self._table(definition, config) for definition in TABLES
+            definition.name: self._table(definition, config) for definition in tables()
         }
 
     def _table(self, definition: Table, config: StageConfig) -> dynamodb.Table:

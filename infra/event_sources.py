@@ -12,7 +12,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as sources
 from constructs import Construct
-from earnloop.platform.resources import queue
+from earnloop.contexts import queue
 
 from infra import nag
 from infra.events import dead_letter_queue

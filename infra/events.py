@@ -1,5 +1,5 @@
 """The event bus, the queues (each with its dead-letter queue) and the rules between them, from
-`earnloop.platform.resources` (`BUS`, `QUEUES`, `RULES`)."""
+the contexts' declarations (`earnloop.contexts`) and `earnloop.platform.resources.BUS`."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
-from earnloop.platform.resources import BUS, QUEUES, RULES, Queue
+from earnloop.contexts import queues, rules
+from earnloop.platform.resources import BUS, Queue
 
 from infra.naming import construct_id, physical
 
@@ -70,9 +71,9 @@ class Events(Construct):
         )
         self.queues: dict[str, sqs.Queue] = {}
         self.dlqs: dict[str, sqs.Queue] = {}
-        for definition in QUEUES:
+        for definition in queues():
             self._queue(definition, consumer_of(definition, functions), config)
-        for rule in RULES:
+        for rule in rules():
             if rule.queue not in self.queues:
                 raise LookupError(f"rule {rule.name!r} targets unknown queue {rule.queue!r}")
             events.Rule(

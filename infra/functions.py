@@ -10,13 +10,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from aws_cdk import Duration
+from aws_cdk import Duration, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
+from earnloop.contexts import secrets, table, tables
 from earnloop.platform.observability import SERVICE, metrics
-from earnloop.platform.resources import SECRETS, TABLES, Index, table
 from earnloop.platform.settings import Settings
 
 from infra import nag
@@ -46,14 +46,14 @@ LIBRARY_EXCLUDE = ["python/earnloop/local", "**/__pycache__", "**/*.pyc", "pytho
 CODE_EXCLUDE = ["**/__pycache__", "**/*.pyc"]
 
 TABLE_READ = ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:BatchGetItem", "dynamodb:ConditionCheckItem"]
-TABLE_WRITE = ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"]
+TABLE_WRITE = ["dynamodb:PutItem", "dynamodb:UpdateItem"]
 
 # HTTP API gives up on an integration after 30 s.
 HTTP_MAX_TIMEOUT_S = 29
 
 
 def settings_variable(field: str) -> str:
-    """`points_table` -> `EARNLOOP_POINTS_TABLE`, refusing a name `Settings` would not read."""
+    """`event_bus` -> `EARNLOOP_EVENT_BUS`, refusing a name `Settings` would not read."""
     if field not in Settings.model_fields:
         raise KeyError(f"Settings has no field {field!r}")
     return f"EARNLOOP_{field.upper()}"
@@ -107,14 +107,14 @@ class Functions(Construct):
             "POWERTOOLS_SERVICE_NAME": SERVICE,
             "POWERTOOLS_METRICS_NAMESPACE": str(metrics.namespace),
         }
-        for definition in TABLES:
-            environment[settings_variable(definition.settings_field)] = self._data.tables[
-                definition.name
-            ].table_name
-        for secret in SECRETS:
-            environment[settings_variable(secret.settings_field)] = self._secrets.secrets[
-                secret.name
-            ].secret_arn
+        # Logical name -> physical name (tables) or ARN (secrets), as JSON objects `Settings` reads.
+        stack = Stack.of(self)
+        environment[settings_variable("tables")] = stack.to_json_string(
+            {definition.name: self._data.tables[definition.name].table_name for definition in tables()}
+        )
+        environment[settings_variable("secrets")] = stack.to_json_string(
+            {secret.name: self._secrets.secrets[secret.name].secret_arn for secret in secrets()}
+        )
         return environment
 
     def _function(self, spec: FunctionSpec) -> lambda_.Function:
@@ -177,14 +177,14 @@ class Functions(Construct):
         for grant in grants:
             if grant.kind == "table":
                 target = self._data.tables[grant.name]
-                # Each index by name rather than `index/*`: an index added later is granted by
-                # its definition, and nothing else is.
-                indexes = [f"{target.table_arn}/index/{index.name}" for index in _indexes(grant.name)]
+                # Only the indexes the function queries, each by name (never `index/*`).
+                indexes = [f"{target.table_arn}/index/{name}" for name in _indexes(grant.name, grant.indexes)]
                 statements.append(
                     iam.PolicyStatement(actions=TABLE_READ, resources=[target.table_arn, *indexes])
                 )
                 if grant.access in ("write", "readwrite"):
-                    statements.append(iam.PolicyStatement(actions=TABLE_WRITE, resources=[target.table_arn]))
+                    actions = [*TABLE_WRITE, *(["dynamodb:DeleteItem"] if grant.delete else [])]
+                    statements.append(iam.PolicyStatement(actions=actions, resources=[target.table_arn]))
             elif grant.kind == "secret":
                 secret = self._secrets.secrets[grant.name]
                 statements.append(
@@ -208,6 +208,11 @@ class Functions(Construct):
         return statements
 
 
-def _indexes(table_name: str) -> tuple[Index, ...]:
+def _indexes(table_name: str, wanted: Iterable[str]) -> list[str]:
+    """`wanted`, each checked to be an index of the table (a typo must not synthesize a dead grant)."""
     definition = table(table_name)
-    return (*definition.gsis, *definition.lsis)
+    known = {index.name for index in (*definition.gsis, *definition.lsis)}
+    unknown = set(wanted) - known
+    if unknown:
+        raise KeyError(f"table {table_name!r} has no index {sorted(unknown)}")
+    return list(wanted)

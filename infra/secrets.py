@@ -1,4 +1,4 @@
-"""The secrets of `earnloop.platform.resources.SECRETS`, named `earnloop/<stage>/<name>`."""
+"""The secrets the contexts declare (`earnloop.contexts.secrets()`), named `earnloop/<stage>/<name>`."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any
 from aws_cdk import SecretValue
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
-from earnloop.platform.resources import SECRETS, Secret
+from earnloop.contexts import secrets
+from earnloop.platform.resources import Secret
 
 from infra import nag
 from infra.naming import construct_id, secret_name
@@ -53,7 +54,7 @@ class Secrets(Construct):
     def __init__(self, scope: Construct, id: str, *, config: StageConfig) -> None:
         super().__init__(scope, id)
         self.secrets: dict[str, secretsmanager.Secret] = {}
-        for definition in SECRETS:
+        for definition in secrets():
             if definition.name not in _NO_ROTATION:
                 raise KeyError(f"say in infra/secrets.py how secret {definition.name!r} is rotated")
             secret = secretsmanager.Secret(

@@ -1,5 +1,6 @@
 """GET /v1/admin/code-batches/{batch_id}/codes"""
 
+from earnloop.codes.api import router
 from earnloop.platform.http import function_handler
 
-lambda_handler = function_handler("code_batches_codes")
+lambda_handler = function_handler(router, "code_batches_codes")

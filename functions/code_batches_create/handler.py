@@ -1,5 +1,6 @@
 """POST /v1/admin/code-batches"""
 
+from earnloop.codes.api import router
 from earnloop.platform.http import function_handler
 
-lambda_handler = function_handler("code_batches_create")
+lambda_handler = function_handler(router, "code_batches_create")

@@ -1,5 +1,6 @@
 """PATCH /v1/me"""
 
+from earnloop.identity.api import router
 from earnloop.platform.http import function_handler
 
-lambda_handler = function_handler("me_update")
+lambda_handler = function_handler(router, "me_update")

@@ -1,5 +1,6 @@
 """Table streams -> domain events -> the bus."""
 
-from earnloop.platform.publisher import lambda_handler
+from earnloop.contexts import derivers
+from earnloop.platform.publisher import stream_handler
 
-__all__ = ["lambda_handler"]
+lambda_handler = stream_handler(derivers())

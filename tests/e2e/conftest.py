@@ -31,10 +31,11 @@ def cloud() -> Iterator[LocalCloud]:
 
 @pytest.fixture(scope="package")
 def api(cloud: LocalCloud) -> Iterator[TestClient]:
+    from earnloop.contexts import routers
     from earnloop.platform.app import create_app
 
     # A 500 is asserted as the client sees it (problem+json), not re-raised into the test.
-    with TestClient(create_app(), raise_server_exceptions=False) as client:
+    with TestClient(create_app(routers()), raise_server_exceptions=False) as client:
         yield client
 
 

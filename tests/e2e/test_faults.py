@@ -132,7 +132,7 @@ def test_a_scan_function_failing_after_its_commit_is_retried_409_and_credited_on
 def test_a_poison_message_lands_in_the_dead_letter_queue_after_max_receives(
     cloud: LocalCloud, deliveries: list[tuple[str, dict[str, Any]]]
 ) -> None:
-    from earnloop.platform.resources import queue
+    from earnloop.contexts import queue
 
     poison = {
         "version": "0",

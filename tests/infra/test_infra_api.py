@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from earnloop.contexts import all_functions, routers
 from earnloop.platform.app import api_routes
-from earnloop.platform.catalog import FunctionSpec, all_functions, http
+from earnloop.platform.catalog import FunctionSpec, http
 from fastapi import APIRouter
 
 from infra.api import route_table
@@ -33,7 +34,7 @@ def _deployed_routes(synth) -> dict[str, str]:
 def test_every_fastapi_route_is_deployed_with_its_method_and_path_to_its_function(synth) -> None:
     expected = {
         f"{method} {route.path}": synth.function(route.name)
-        for route in api_routes()
+        for route in api_routes(routers())
         for method in route.methods
     }
 
@@ -41,7 +42,7 @@ def test_every_fastapi_route_is_deployed_with_its_method_and_path_to_its_functio
 
 
 def test_every_http_function_has_a_route_and_every_route_a_function() -> None:
-    routed = {route.name for route in api_routes()}
+    routed = {route.name for route in api_routes(routers())}
     http_functions = {name for name, spec in SPECS.items() if spec.kind == "http"}
 
     assert routed == http_functions

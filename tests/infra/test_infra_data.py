@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from earnloop.platform.resources import TABLES, Index, Key
+from earnloop.contexts import tables
+from earnloop.platform.resources import Index, Key
 
 from infra.config import StageConfig
 
@@ -28,7 +29,7 @@ def _deployed(props: dict, key: str) -> dict[str, tuple[list[dict[str, str]], st
     }
 
 
-@pytest.mark.parametrize("definition", TABLES, ids=lambda t: t.name)
+@pytest.mark.parametrize("definition", tables(), ids=lambda t: t.name)
 def test_each_table_is_on_demand_with_streams_pitr_and_ttl(synth, definition) -> None:
     props = synth.props(synth.table(definition.name))
 
@@ -43,7 +44,7 @@ def test_each_table_is_on_demand_with_streams_pitr_and_ttl(synth, definition) ->
         }
 
 
-@pytest.mark.parametrize("definition", TABLES, ids=lambda t: t.name)
+@pytest.mark.parametrize("definition", tables(), ids=lambda t: t.name)
 def test_each_table_has_exactly_the_indexes_of_its_definition(synth, definition) -> None:
     props = synth.props(synth.table(definition.name))
 
@@ -52,7 +53,7 @@ def test_each_table_has_exactly_the_indexes_of_its_definition(synth, definition)
 
 
 def test_tables_outside_dev_are_retained_and_deletion_protected(synth) -> None:
-    for definition in TABLES:
+    for definition in tables():
         logical_id = synth.table(definition.name)
         assert synth.resources[logical_id]["DeletionPolicy"] == "Retain"
         assert synth.resources[logical_id]["UpdateReplacePolicy"] == "Retain"

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import ast
+import json
 from typing import TYPE_CHECKING
 
 import pytest
-from earnloop.platform.catalog import all_functions
-from earnloop.platform.resources import SECRETS, TABLES, table
+from earnloop.contexts import all_functions, secrets, table, tables
 from earnloop.platform.settings import Settings
 
 from infra.functions import TABLE_READ, TABLE_WRITE
@@ -37,7 +37,7 @@ CONSUMER_ACTIONS = {
 
 def _table_access(synth, function: str) -> dict[str, set[str]]:
     """Table name -> DynamoDB data actions the function may call on it (table or index)."""
-    ids = {synth.table(definition.name): definition.name for definition in TABLES}
+    ids = {synth.table(definition.name): definition.name for definition in tables()}
     access: dict[str, set[str]] = {}
     for action, resource in synth.permissions(function):
         if action in TABLE_READ or action in TABLE_WRITE:
@@ -94,14 +94,21 @@ def test_every_function_is_told_where_every_resource_is(synth) -> None:
         "EARNLOOP_EVENT_BUS",
         "POWERTOOLS_SERVICE_NAME",
         "POWERTOOLS_METRICS_NAMESPACE",
-        *(f"EARNLOOP_{definition.settings_field.upper()}" for definition in TABLES),
-        *(f"EARNLOOP_{secret.settings_field.upper()}" for secret in SECRETS),
+        "EARNLOOP_TABLES",
+        "EARNLOOP_SECRETS",
     }
     for spec in SPECS:
         variables = synth.props(synth.function(spec.name))["Environment"]["Variables"]
         assert set(variables) == expected
         assert variables["EARNLOOP_STAGE"] == "prod"
-        assert variables["EARNLOOP_POINTS_TABLE"] == {"Ref": synth.table("points")}
+        # JSON objects joined from the resources' references: every table and secret is named.
+        tables_json = json.dumps(variables["EARNLOOP_TABLES"])
+        for definition in tables():
+            assert f'\\"{definition.name}\\":\\"' in tables_json
+            assert json.dumps({"Ref": synth.table(definition.name)}) in tables_json
+        secrets_json = json.dumps(variables["EARNLOOP_SECRETS"])
+        for secret in secrets():
+            assert f'\\"{secret.name}\\":\\"' in secrets_json
         earnloop = {
             name.removeprefix("EARNLOOP_").lower() for name in variables if name.startswith("EARNLOOP_")
         }
@@ -140,7 +147,7 @@ def test_index_queries_reach_only_the_indexes_a_table_defines(synth) -> None:
         for action, resource in synth.permissions(spec.name):
             if "/index/" in resource:
                 logical_id, index = resource.split(".Arn/index/")
-                name = next(d.name for d in TABLES if synth.table(d.name) == logical_id)
+                name = next(d.name for d in tables() if synth.table(d.name) == logical_id)
                 table(name).index(index)
                 assert action in TABLE_READ
 

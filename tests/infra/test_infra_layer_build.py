@@ -1,7 +1,9 @@
-"""The dependency layer build: Linux arm64 wheels for the runtime's Python, rebuilt only on change."""
+"""The locks and the dependency layer build: hashed Linux arm64 wheels for the runtime's Python, rebuilt
+only on change."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -17,6 +19,16 @@ PYPROJECT = """
 [project]
 name = "x"
 dependencies = ["fastapi==0.165.0", "pydantic==2.13.4"]
+"""
+
+LOCK = """\
+fastapi==0.165.0 \\
+    --hash=sha256:aaaa
+pydantic==2.13.4 \\
+    --hash=sha256:bbbb
+starlette==1.10.0 \\
+    --hash=sha256:cccc
+    # via fastapi
 """
 
 
@@ -43,17 +55,69 @@ def pyproject(tmp_path: Path) -> Path:
     return path
 
 
-def test_the_layer_holds_the_runtime_dependencies_of_pyproject() -> None:
-    import tomllib
+@pytest.fixture
+def lock(tmp_path: Path) -> Path:
+    path = tmp_path / "runtime.lock"
+    path.write_text(LOCK)
+    return path
 
-    declared = tomllib.loads(layer_build.PYPROJECT.read_text())["project"]["dependencies"]
 
-    assert layer_build.requirements() == declared
-    assert any(requirement.startswith("fastapi==") for requirement in declared)
+def _hashed_pins(lock: Path) -> dict[str, int]:
+    """Package -> number of `--hash` lines under its pin."""
+    counts: dict[str, int] = {}
+    current = ""
+    for line in lock.read_text().splitlines():
+        pinned = re.match(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==", line)
+        if pinned:
+            current = layer_build.canonical(pinned.group(1))
+            counts[current] = 0
+        elif line.strip().startswith("--hash=sha256:") and current:
+            counts[current] += 1
+    return counts
+
+
+def test_the_committed_runtime_lock_pins_every_runtime_dependency_of_pyproject() -> None:
+    declared = layer_build.declared()
+    locked = layer_build.pins(layer_build.RUNTIME_LOCK)
+
+    assert declared["fastapi"] == locked["fastapi"]
+    assert {name: locked.get(name) for name in declared} == declared
+    layer_build.check_lock()
+
+
+def test_the_runtime_lock_holds_transitive_packages_each_with_hashes() -> None:
+    hashed = _hashed_pins(layer_build.RUNTIME_LOCK)
+
+    # Not declared in pyproject, reached through fastapi, pydantic and boto3.
+    assert {"starlette", "pydantic-core", "botocore", "s3transfer"} <= set(hashed)
+    assert all(count >= 1 for count in hashed.values()), hashed
+
+
+def test_the_dev_lock_runs_the_same_versions_as_the_layer_plus_dev_and_infra_tools() -> None:
+    runtime = layer_build.pins(layer_build.RUNTIME_LOCK)
+    dev = layer_build.pins(layer_build.DEV_LOCK)
+    hashed = _hashed_pins(layer_build.DEV_LOCK)
+
+    tools = layer_build.declared(extras=("dev", "infra"))
+
+    assert {name: dev.get(name) for name in runtime} == runtime
+    assert {name: dev.get(name) for name in tools} == tools
+    assert {"aws-cdk-lib", "moto", "pytest", "uv", "setuptools"} <= set(dev)
+    assert all(count >= 1 for count in hashed.values()), hashed
+
+
+def test_a_lock_that_misses_a_new_dependency_stops_the_build(tmp_path: Path, lock: Path) -> None:
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text(PYPROJECT.replace("]", ', "cryptography==46.0.3"]'))
+    pip = FakePip()
+
+    with pytest.raises(layer_build.StaleLockError, match="make lock"):
+        layer_build.build(tmp_path / "deps-layer", lock=lock, pyproject=pyproject, runner=pip)
+    assert pip.commands == []
 
 
 def test_pip_fetches_only_linux_arm64_wheels_for_the_lambda_python(tmp_path: Path) -> None:
-    command = layer_build.pip_command(["fastapi==0.165.0"], tmp_path / "python")
+    command = layer_build.pip_command(tmp_path / "runtime.lock", tmp_path / "python")
 
     assert command[:4] == [sys.executable, "-m", "pip", "install"]
     assert command[command.index("--platform") + 1] == "manylinux2014_aarch64"
@@ -61,7 +125,8 @@ def test_pip_fetches_only_linux_arm64_wheels_for_the_lambda_python(tmp_path: Pat
     assert command[command.index("--python-version") + 1] == layer_build.PYTHON_VERSION
     assert "--only-binary=:all:" in command
     assert command[command.index("--target") + 1] == str(tmp_path / "python")
-    assert command[-1] == "fastapi==0.165.0"
+    assert "--require-hashes" in command
+    assert command[-2:] == ["-r", str(tmp_path / "runtime.lock")]
 
 
 def test_the_layer_build_and_the_functions_agree_on_runtime_and_architecture() -> None:
@@ -70,46 +135,45 @@ def test_the_layer_build_and_the_functions_agree_on_runtime_and_architecture() -
     assert layer_build.PLATFORM.endswith("aarch64")
 
 
-def test_an_unchanged_dependency_list_is_not_rebuilt(tmp_path: Path, pyproject: Path) -> None:
+def test_an_unchanged_dependency_list_is_not_rebuilt(tmp_path: Path, pyproject: Path, lock: Path) -> None:
     pip = FakePip()
     target = tmp_path / "deps-layer"
 
-    assert layer_build.build(target, pyproject=pyproject, runner=pip) is True
-    assert layer_build.build(target, pyproject=pyproject, runner=pip) is False
+    assert layer_build.build(target, lock=lock, pyproject=pyproject, runner=pip) is True
+    assert layer_build.build(target, lock=lock, pyproject=pyproject, runner=pip) is False
     assert len(pip.commands) == 1
     assert (target / "python" / "fastapi").is_dir()
     assert not (target / layer_build.stamp_path(target).name).exists()
 
 
-def test_a_changed_dependency_list_rebuilds_from_scratch(tmp_path: Path, pyproject: Path) -> None:
+def test_a_changed_lock_rebuilds_from_scratch(tmp_path: Path, pyproject: Path, lock: Path) -> None:
     pip = FakePip()
     target = tmp_path / "deps-layer"
-    layer_build.build(target, pyproject=pyproject, runner=pip)
+    layer_build.build(target, lock=lock, pyproject=pyproject, runner=pip)
     (target / "python" / "stale.py").write_text("")
 
-    pyproject.write_text(PYPROJECT.replace("2.13.4", "2.13.5"))
+    lock.write_text(LOCK.replace("starlette==1.10.0", "starlette==1.10.1"))
 
-    assert layer_build.build(target, pyproject=pyproject, runner=pip) is True
+    assert layer_build.build(target, lock=lock, pyproject=pyproject, runner=pip) is True
     assert len(pip.commands) == 2
-    assert pip.commands[-1][-1] == "pydantic==2.13.5"
     assert not (target / "python" / "stale.py").exists()
 
 
-def test_an_interrupted_build_is_rebuilt_next_time(tmp_path: Path, pyproject: Path) -> None:
+def test_an_interrupted_build_is_rebuilt_next_time(tmp_path: Path, pyproject: Path, lock: Path) -> None:
     target = tmp_path / "deps-layer"
     with pytest.raises(subprocess.CalledProcessError):
-        layer_build.build(target, pyproject=pyproject, runner=FakePip(fail=True))
+        layer_build.build(target, lock=lock, pyproject=pyproject, runner=FakePip(fail=True))
 
     pip = FakePip()
 
-    assert layer_build.build(target, pyproject=pyproject, runner=pip) is True
+    assert layer_build.build(target, lock=lock, pyproject=pyproject, runner=pip) is True
     assert len(pip.commands) == 1
 
 
-def test_force_rebuilds_an_up_to_date_layer(tmp_path: Path, pyproject: Path) -> None:
+def test_force_rebuilds_an_up_to_date_layer(tmp_path: Path, pyproject: Path, lock: Path) -> None:
     pip = FakePip()
     target = tmp_path / "deps-layer"
-    layer_build.build(target, pyproject=pyproject, runner=pip)
+    layer_build.build(target, lock=lock, pyproject=pyproject, runner=pip)
 
-    assert layer_build.build(target, pyproject=pyproject, runner=pip, force=True) is True
+    assert layer_build.build(target, lock=lock, pyproject=pyproject, runner=pip, force=True) is True
     assert len(pip.commands) == 2

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from earnloop.platform.catalog import all_functions, function
-from earnloop.platform.resources import QUEUES, RULES, TABLES
+from earnloop.contexts import all_functions, function, queues, rules, tables
 
 pytestmark = pytest.mark.infra
 
@@ -24,7 +23,7 @@ def _mappings(synth, function_name: str) -> list[dict]:
     ]
 
 
-@pytest.mark.parametrize("definition", QUEUES, ids=lambda q: q.name)
+@pytest.mark.parametrize("definition", queues(), ids=lambda q: q.name)
 def test_each_queue_redrives_to_its_dlq_after_the_defined_receives(synth, definition) -> None:
     queue = synth.queue(definition.name)
     redrive = synth.props(queue)["RedrivePolicy"]
@@ -34,14 +33,14 @@ def test_each_queue_redrives_to_its_dlq_after_the_defined_receives(synth, defini
     assert _dlq_of(synth, queue) == synth.queue(f"{definition.name}-dlq")
 
 
-@pytest.mark.parametrize("definition", QUEUES, ids=lambda q: q.name)
+@pytest.mark.parametrize("definition", queues(), ids=lambda q: q.name)
 def test_queue_visibility_is_six_times_its_consumers_timeout(synth, definition) -> None:
     props = synth.props(synth.queue(definition.name))
 
     assert props["VisibilityTimeout"] >= 6 * function(definition.consumer).timeout_s
 
 
-@pytest.mark.parametrize("definition", QUEUES, ids=lambda q: q.name)
+@pytest.mark.parametrize("definition", queues(), ids=lambda q: q.name)
 def test_a_dead_letter_outlives_the_message_it_came_from(synth, definition) -> None:
     queue = synth.props(synth.queue(definition.name))
     dlq = synth.props(synth.queue(f"{definition.name}-dlq"))
@@ -64,7 +63,7 @@ def test_every_queue_is_encrypted_and_refuses_plain_http(synth) -> None:
         assert any(s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}} for s in denies), queue_id
 
 
-@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.name)
+@pytest.mark.parametrize("rule", rules(), ids=lambda r: r.name)
 def test_each_rule_routes_its_pattern_from_the_bus_to_its_queue(synth, rule) -> None:
     logical_id = synth.named("AWS::Events::Rule", "Name", rule.name)
     props = synth.props(logical_id)
@@ -78,7 +77,7 @@ def test_each_rule_routes_its_pattern_from_the_bus_to_its_queue(synth, rule) -> 
 
 
 def test_workers_report_batch_item_failures_with_their_queues_concurrency(synth) -> None:
-    for definition in QUEUES:
+    for definition in queues():
         (mapping,) = _mappings(synth, definition.consumer)
 
         assert mapping["EventSourceArn"] == {"Fn::GetAtt": [synth.queue(definition.name), "Arn"]}
@@ -92,7 +91,7 @@ def test_the_publisher_reads_every_table_stream_safely(synth) -> None:
     mappings = _mappings(synth, publisher.name)
     dlq = synth.queue("stream-publisher-dlq")
 
-    assert {m["EventSourceArn"]["Fn::GetAtt"][0] for m in mappings} == {synth.table(t.name) for t in TABLES}
+    assert {m["EventSourceArn"]["Fn::GetAtt"][0] for m in mappings} == {synth.table(t.name) for t in tables()}
     for mapping in mappings:
         assert mapping["StartingPosition"] == "TRIM_HORIZON"
         assert mapping["BisectBatchOnFunctionError"] is True
@@ -110,7 +109,7 @@ def test_the_publisher_reads_only_the_streams_not_the_tables(synth) -> None:
     }
 
     assert {resource for _, resource in stream_actions} == {
-        f"{synth.table(t.name)}.StreamArn" for t in TABLES
+        f"{synth.table(t.name)}.StreamArn" for t in tables()
     }
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from earnloop.platform.catalog import all_functions
+from earnloop.contexts import all_functions
 
 pytestmark = pytest.mark.infra
 

@@ -10,7 +10,8 @@ from aws_cdk import App, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk.assertions import Match, Template
-from earnloop.platform.catalog import FunctionSpec, all_functions
+from earnloop.contexts import all_functions
+from earnloop.platform.catalog import FunctionSpec
 
 from infra import nag
 from infra.config import StageConfig

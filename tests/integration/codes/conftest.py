@@ -71,10 +71,10 @@ class Codes:
         return sign(self.keys, batch_id, serial)
 
     def item(self, pk: str, sk: str) -> dict[str, Any] | None:
-        return stored(self.cloud.settings.codes_table, {"pk": pk, "sk": sk})
+        return stored(self.cloud.settings.table_name("codes"), {"pk": pk, "sk": sk})
 
     def items(self) -> list[dict[str, Any]]:
-        return all_items(self.cloud.settings.codes_table)
+        return all_items(self.cloud.settings.table_name("codes"))
 
 
 @pytest.fixture

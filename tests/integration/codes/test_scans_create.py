@@ -140,7 +140,7 @@ def test_more_scans_than_the_hourly_limit_are_429_with_retry_after(codes, monkey
 def test_a_frozen_account_is_423(codes, moto_cloud):
     # The points context's own key; the account as its freeze leaves it (only `status` matters here).
     frozen = {**account_key("u1"), "entity": "Account", "status": FROZEN, "balance": 0}
-    aws.dynamodb().put_item(TableName=moto_cloud.settings.points_table, Item=marshal(frozen))
+    aws.dynamodb().put_item(TableName=moto_cloud.settings.table_name("points"), Item=marshal(frozen))
     batch = codes.create_batch()
 
     assert_problem(codes.scan("u1", codes.code(batch["batch_id"], 1)), 423, "account_frozen")

@@ -10,8 +10,8 @@ from tests.support import lambdas
 
 
 def stored(pk: str, sk: str) -> dict[str, Any] | None:
-    return lambdas.stored(get_settings().identity_table, {"pk": pk, "sk": sk})
+    return lambdas.stored(get_settings().table_name("identity"), {"pk": pk, "sk": sk})
 
 
 def all_items() -> list[dict[str, Any]]:
-    return lambdas.all_items(get_settings().identity_table)
+    return lambdas.all_items(get_settings().table_name("identity"))

@@ -188,7 +188,7 @@ class RacingStore(IdentityStore):
     the transactions through one at a time, as DynamoDB serializes them (moto does not)."""
 
     def __init__(self, racers: int) -> None:
-        super().__init__(aws.dynamodb(), get_settings().identity_table)
+        super().__init__(aws.dynamodb(), get_settings().table_name("identity"))
         self.missed = threading.Barrier(racers, timeout=10)
         self.commit = threading.Lock()
 

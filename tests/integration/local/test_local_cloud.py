@@ -55,29 +55,29 @@ def stored(table: str, key: dict[str, str]) -> dict[str, Any] | None:
 
 
 def test_every_table_queue_rule_and_secret_is_provisioned_from_the_definitions(cloud: LocalCloud) -> None:
-    from earnloop.platform.resources import QUEUES, RULES, TABLES
+    from earnloop import contexts
 
     assert cloud.settings is not None
     tables = aws.dynamodb().list_tables()["TableNames"]
-    assert sorted(tables) == sorted(getattr(cloud.settings, t.settings_field) for t in TABLES)
-    assert set(cloud.queues.queues) == {q.name for q in QUEUES}
+    assert sorted(tables) == sorted(cloud.settings.table_name(t.name) for t in contexts.tables())
+    assert set(cloud.queues.queues) == {q.name for q in contexts.queues()}
     rules = aws.client("events").list_rules(EventBusName=cloud.settings.event_bus)["Rules"]
-    assert {r["Name"] for r in rules} == {r.name for r in RULES}
+    assert {r["Name"] for r in rules} == {r.name for r in contexts.rules()}
     assert len(cloud.token("u1")) > 20
 
 
 def test_a_committed_claim_is_credited_tagged_and_marked_credited_by_pumping(cloud: LocalCloud) -> None:
     settings = cloud.settings
     assert settings is not None
-    aws.dynamodb().put_item(TableName=settings.codes_table, Item=marshal(claim_item(cloud, "u1", 7)))
+    aws.dynamodb().put_item(TableName=settings.table_name("codes"), Item=marshal(claim_item(cloud, "u1", 7)))
 
     moved = cloud.pump_until_idle()
 
     assert moved >= 5  # claim -> ScanClaimed x2 -> ledger entry -> PointsChanged -> claim update
-    account = stored(settings.points_table, account_key("u1"))
+    account = stored(settings.table_name("points"), account_key("u1"))
     assert account is not None and account["balance"] == 50
-    assert stored(settings.points_table, entry_key("u1", f"scan#{code(cloud)}")) is not None
-    claim = stored(settings.codes_table, claim_key(BATCH, 7))
+    assert stored(settings.table_name("points"), entry_key("u1", f"scan#{code(cloud)}")) is not None
+    claim = stored(settings.table_name("codes"), claim_key(BATCH, 7))
     assert claim is not None and claim["status"] == "credited"
     assert cloud.stream.dropped == []
     assert cloud.queues.in_flight == {}
@@ -98,13 +98,15 @@ def test_a_bus_rejection_is_retried_from_the_reported_stream_record(cloud: Local
 
     events.meta.events.register("after-call.events.PutEvents", reject_first_put)
     try:
-        aws.dynamodb().put_item(TableName=settings.codes_table, Item=marshal(claim_item(cloud, "u2", 8)))
+        aws.dynamodb().put_item(
+            TableName=settings.table_name("codes"), Item=marshal(claim_item(cloud, "u2", 8))
+        )
         cloud.pump_until_idle()
     finally:
         events.meta.events.unregister("after-call.events.PutEvents", reject_first_put)
 
     assert rejected == [1]
-    account = stored(settings.points_table, account_key("u2"))
+    account = stored(settings.table_name("points"), account_key("u2"))
     assert account is not None and account["balance"] == 50
 
 

@@ -69,8 +69,8 @@ def test_records_from_a_table_it_does_not_know_are_skipped(moto_cloud):
 
 @pytest.mark.parametrize("entity", ["LedgerEntry", "User"])
 def test_other_contexts_items_are_derived_by_their_own_context(moto_cloud, entity):
+    from earnloop.contexts import derivers
     from earnloop.platform.events import Change
-    from earnloop.platform.publisher import derivers
 
     image = {
         "entity": entity,

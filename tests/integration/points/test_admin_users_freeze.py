@@ -24,7 +24,7 @@ def test_an_admin_freezes_an_account_with_a_ledger_entry(moto_cloud):
     body = answer.json
     assert body["user_id"] == "u1" and body["status"] == "frozen" and body["balance"] == 50
     assert body["txn_id"].startswith("freeze#")
-    account = stored(moto_cloud.settings.points_table, account_key("u1"))
+    account = stored(moto_cloud.settings.table_name("points"), account_key("u1"))
     assert (account["status"], account["balance"], account["version"]) == ("frozen", 50, 2)
     entry = {e.txn_id: e for e in PointsStore.default().entries("u1")}[body["txn_id"]]
     assert (entry.entry_type, entry.delta, entry.balance_after) == ("freeze", 0, 50)
@@ -34,7 +34,7 @@ def test_an_admin_freezes_an_account_with_a_ledger_entry(moto_cloud):
 def test_freezing_an_unknown_user_creates_a_frozen_empty_account(moto_cloud):
     answer = admin_call("admin_users_freeze", moto_cloud.token("boss", "admin"), user_id="u-new")
     assert (answer.status, answer.json["status"], answer.json["balance"]) == (200, "frozen", 0)
-    assert stored(moto_cloud.settings.points_table, account_key("u-new"))["entity"] == "Account"
+    assert stored(moto_cloud.settings.table_name("points"), account_key("u-new"))["entity"] == "Account"
 
 
 def test_freezing_twice_is_harmless_and_writes_one_entry(moto_cloud):

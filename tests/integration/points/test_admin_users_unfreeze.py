@@ -16,7 +16,7 @@ def test_an_admin_unfreezes_with_or_without_a_reason(moto_cloud):
     answer = admin_call("admin_users_unfreeze", admin)
     assert (answer.status, answer.json["status"]) == (200, "active")
     assert answer.json["txn_id"].startswith("unfreeze#")
-    assert stored(moto_cloud.settings.points_table, account_key("u1"))["status"] == "active"
+    assert stored(moto_cloud.settings.table_name("points"), account_key("u1"))["status"] == "active"
 
     admin_call("admin_users_freeze", admin)
     event = http_event("apigw/admin_users_unfreeze.json", token=admin, path_parameters={"user_id": "u1"})

@@ -71,7 +71,7 @@ def run_threads(work: list[Any]) -> None:
 
 
 def test_concurrent_earns_on_one_account_converge_without_losing_or_doubling_a_point(moto_cloud):
-    store = PointsStore(AtomicRequests(aws.dynamodb()), moto_cloud.settings.points_table)  # type: ignore[arg-type]
+    store = PointsStore(AtomicRequests(aws.dynamodb()), moto_cloud.settings.table_name("points"))  # type: ignore[arg-type]
     lost_races: Counter[str] = Counter()
 
     def pause(attempt: int) -> None:
@@ -102,7 +102,7 @@ def test_concurrent_earns_on_one_account_converge_without_losing_or_doubling_a_p
 
 
 def test_concurrent_earns_and_spends_never_overdraw(moto_cloud):
-    store = PointsStore(AtomicRequests(aws.dynamodb()), moto_cloud.settings.points_table)  # type: ignore[arg-type]
+    store = PointsStore(AtomicRequests(aws.dynamodb()), moto_cloud.settings.table_name("points"))  # type: ignore[arg-type]
     ledger = Ledger(store)
     refused = Counter[str]()
 

@@ -21,7 +21,7 @@ def admin(moto_cloud, action: str) -> None:
 
 
 def item(moto_cloud, key: dict[str, str]) -> dict | None:
-    return stored(moto_cloud.settings.points_table, key)
+    return stored(moto_cloud.settings.table_name("points"), key)
 
 
 def test_a_claimed_scan_is_credited_once_with_its_code_as_txn_id(moto_cloud):

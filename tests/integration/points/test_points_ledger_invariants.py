@@ -19,8 +19,8 @@ from earnloop.local.provision import table_request
 from earnloop.platform import aws
 from earnloop.platform.clock import business_day
 from earnloop.platform.errors import AccountFrozenError, InsufficientPointsError
-from earnloop.platform.resources import POINTS
 from earnloop.points import rules
+from earnloop.points.context import CONTEXT as POINTS_CONTEXT
 from earnloop.points.models import EarnCommand, SpendCommand
 from earnloop.points.service import Ledger
 from earnloop.points.store import PointsStore, account_key, expiry_partition
@@ -45,7 +45,7 @@ class LedgerMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.table = f"points-{uuid.uuid4().hex[:8]}"
-        aws.dynamodb().create_table(**table_request(POINTS, self.table))
+        aws.dynamodb().create_table(**table_request(POINTS_CONTEXT.table, self.table))
         self.store = PointsStore(aws.dynamodb(), self.table)
         self.ledger = Ledger(self.store, pause=lambda attempt: None)
         self.now = START

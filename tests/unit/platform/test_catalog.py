@@ -6,9 +6,8 @@ import re
 from pathlib import Path
 
 import pytest
+from earnloop.contexts import all_functions, queues, routers, rules, tables
 from earnloop.platform.app import api_routes
-from earnloop.platform.catalog import all_functions
-from earnloop.platform.resources import QUEUES, RULES, TABLES
 
 ROOT = Path(__file__).resolve().parents[3]
 API_MD = ROOT.parent / "shared" / "API.md"
@@ -36,30 +35,30 @@ def test_every_function_folder_is_in_the_catalog():
 
 
 def test_http_functions_and_routes_match_one_to_one():
-    route_names = {route.name for route in api_routes()}
+    route_names = {route.name for route in api_routes(routers())}
     http_names = {spec.name for spec in SPECS if spec.kind == "http"}
     assert route_names == http_names
 
 
 def test_every_queue_has_its_consumer_and_every_rule_a_queue():
     by_name = {spec.name: spec for spec in SPECS}
-    for queue in QUEUES:
+    for queue in queues():
         assert by_name[queue.consumer].kind == "queue" and by_name[queue.consumer].queue == queue.name
-    assert {rule.queue for rule in RULES} <= {queue.name for queue in QUEUES}
+    assert {rule.queue for rule in rules()} <= {queue.name for queue in queues()}
 
 
 def test_grants_name_real_resources():
-    tables = {table.name for table in TABLES}
+    known = {table.name for table in tables()}
     for spec in SPECS:
         for grant in spec.grants:
             if grant.kind == "table":
-                assert grant.name in tables, (spec.name, grant)
+                assert grant.name in known, (spec.name, grant)
 
 
 def test_every_route_is_in_the_http_contract():
     contract = set(re.findall(r"`(GET|POST|PUT|PATCH|DELETE) (/v1/[^`?\s]*)", API_MD.read_text()))
     # API.md abbreviates sibling routes as `.../revoke`; expand them against the previous full path.
-    for route in api_routes():
+    for route in api_routes(routers()):
         for method in route.methods - {"HEAD"}:
             assert (method, route.path) in contract or route.path.endswith(("/revoke", "/unfreeze")), (
                 method,

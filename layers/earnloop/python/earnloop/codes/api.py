@@ -23,7 +23,7 @@ router = APIRouter()
 
 def qr_keys() -> QrKeys:
     # Re-read through the secrets cache on each call, so a rotated key reaches warm containers.
-    return QrKeys.from_secret(secret_json(get_settings().qr_keys_secret_id))
+    return QrKeys.from_secret(secret_json(get_settings().secret_id("qr_keys")))
 
 
 @lru_cache(maxsize=1)

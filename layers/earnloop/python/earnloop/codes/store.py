@@ -290,7 +290,7 @@ def _claim_ref(pk: str) -> tuple[str, int]:
 def codes_store() -> CodesStore:
     """The store on this stage's tables (cheap: the client is created once per container)."""
     settings = get_settings()
-    return CodesStore(aws.dynamodb(), settings.codes_table, settings.points_table)
+    return CodesStore(aws.dynamodb(), settings.table_name("codes"), settings.table_name("points"))
 
 
 def _batch_closed(now: datetime) -> Callable[[Mapping[str, Any]], Exception]:

@@ -19,7 +19,7 @@ router = APIRouter(tags=["identity"])
 
 
 def identity_store() -> IdentityStore:
-    return IdentityStore(aws.dynamodb(), get_settings().identity_table)
+    return IdentityStore(aws.dynamodb(), get_settings().table_name("identity"))
 
 
 def points_reader() -> service.PointsReader:

@@ -12,7 +12,7 @@ from earnloop.platform.workers import queue_worker
 
 def count_scan_tags(event: ScanClaimed) -> None:
     """`profile_tags`: a claimed scan's product tags count towards its scanner's profile."""
-    service.record_scan_tags(IdentityStore(aws.dynamodb(), get_settings().identity_table), event)
+    service.record_scan_tags(IdentityStore(aws.dynamodb(), get_settings().table_name("identity")), event)
 
 
 lambda_handler = queue_worker({"ScanClaimed": (ScanClaimed, count_scan_tags)})

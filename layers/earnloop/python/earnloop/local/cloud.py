@@ -18,15 +18,16 @@ import warnings
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
+from earnloop.contexts import all_functions
 from earnloop.local import lambdas
 from earnloop.local.dynamodb_local import LIB_DIR, DynamoDBLocal, DynamoDBLocalUnavailableError
 from earnloop.local.moto_server import MotoServer
 from earnloop.local.provision import create_messaging, create_secrets, create_tables, local_secret_values
-from earnloop.local.pumps import QueuePump, StreamPump
+from earnloop.local.pumps import QueuePump
+from earnloop.local.stream_pump import StreamPositions, StreamPump
 from earnloop.local.scheduler import Scheduler
 from earnloop.platform import aws, secrets
 from earnloop.platform.auth import Principal, issue_token
-from earnloop.platform.catalog import all_functions
 from earnloop.platform.clock import utcnow
 from earnloop.platform.observability import logger
 from earnloop.platform.settings import Settings, get_settings

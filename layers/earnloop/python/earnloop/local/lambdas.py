@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from time import monotonic
 from typing import TYPE_CHECKING, Any, Protocol
 
+from earnloop.contexts import function
 from earnloop.local.samples import REPO_ROOT
-from earnloop.platform.catalog import function
 
 if TYPE_CHECKING:
     from pathlib import Path

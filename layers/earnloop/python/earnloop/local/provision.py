@@ -1,4 +1,5 @@
-"""Creates every resource of `platform.resources` on an AWS-compatible endpoint (moto, DynamoDB Local).
+"""Creates every resource the contexts declare (`earnloop.contexts`) on an AWS-compatible endpoint
+(moto, DynamoDB Local).
 
 The same definitions drive the CDK app, so what runs locally has the tables, indexes, streams,
 queues, DLQs, bus and rules that deploy.
@@ -11,8 +12,9 @@ import secrets as random
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from earnloop.contexts import queues, rules, secrets, tables
 from earnloop.platform import aws
-from earnloop.platform.resources import QUEUES, RULES, SECRETS, TABLES, Index, Table
+from earnloop.platform.resources import Index, Table
 
 if TYPE_CHECKING:
     from earnloop.platform.settings import Settings
@@ -58,8 +60,8 @@ def create_tables(settings: Settings) -> dict[str, str]:
     """Creates the tables; returns logical name -> stream ARN."""
     ddb = aws.client("dynamodb")
     streams: dict[str, str] = {}
-    for table in TABLES:
-        name = getattr(settings, table.settings_field)
+    for table in tables():
+        name = settings.table_name(table.name)
         response = ddb.create_table(**table_request(table, name))
         streams[table.name] = response["TableDescription"]["LatestStreamArn"]
         if table.ttl_attribute:
@@ -73,7 +75,7 @@ def create_tables(settings: Settings) -> dict[str, str]:
 def local_secret_values() -> dict[str, dict[str, str]]:
     """Secret values for a local stage: the templates with fresh random values filled in."""
     values: dict[str, dict[str, str]] = {}
-    for secret in SECRETS:
+    for secret in secrets():
         value = dict(secret.template)
         if secret.generate:
             value[secret.generate] = random.token_urlsafe(48)
@@ -84,10 +86,8 @@ def local_secret_values() -> dict[str, dict[str, str]]:
 def create_secrets(settings: Settings, values: dict[str, dict[str, str]] | None = None) -> None:
     sm = aws.client("secretsmanager")
     values = values or local_secret_values()
-    for secret in SECRETS:
-        sm.create_secret(
-            Name=getattr(settings, secret.settings_field), SecretString=json.dumps(values[secret.name])
-        )
+    for secret in secrets():
+        sm.create_secret(Name=settings.secret_id(secret.name), SecretString=json.dumps(values[secret.name]))
 
 
 @dataclass(frozen=True)
@@ -107,7 +107,7 @@ def create_messaging(settings: Settings, visibility_timeout_s: int = 30) -> dict
     events.create_event_bus(Name=settings.event_bus)
     urls: dict[str, QueueUrls] = {}
     arns: dict[str, str] = {}
-    for queue in QUEUES:
+    for queue in queues():
         base = queue_name(settings, queue.name)
         dlq_url = sqs.create_queue(QueueName=f"{base}-dlq")["QueueUrl"]
         dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"][
@@ -122,7 +122,7 @@ def create_messaging(settings: Settings, visibility_timeout_s: int = 30) -> dict
             "QueueArn"
         ]
         urls[queue.name] = QueueUrls(url, dlq_url)
-    for rule in RULES:
+    for rule in rules():
         events.put_rule(
             Name=rule.name, EventBusName=settings.event_bus, EventPattern=json.dumps(rule.pattern())
         )

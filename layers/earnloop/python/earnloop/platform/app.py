@@ -1,12 +1,13 @@
-"""The FastAPI app factory: every context's router, problem+json errors, request correlation.
+"""The FastAPI app factory: the routers it is given, problem+json errors, request correlation.
 
-A deployed function serves one route (`create_app(only={"scans_create"})`); the local cloud and the
-OpenAPI document use all of them.
+A deployed function serves one route of its own context's router
+(`create_app([codes_router], only={"scans_create"})`); the local cloud and the OpenAPI document are
+given every context's router by `earnloop.contexts`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Collection
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from typing import TYPE_CHECKING
 
 from fastapi import APIRouter, FastAPI
@@ -21,22 +22,13 @@ if TYPE_CHECKING:
     from starlette.responses import Response
 
 
-def routers() -> list[APIRouter]:
-    from earnloop.codes.api import router as codes
-    from earnloop.identity.api import router as identity
-    from earnloop.platform.health import router as health
-    from earnloop.points.api import router as points
-
-    return [health, identity, points, codes]
+def api_routes(routers: Sequence[APIRouter]) -> list[APIRoute]:
+    """Every route of `routers`, in order."""
+    return [route for router in routers for route in router.routes if isinstance(route, APIRoute)]
 
 
-def api_routes() -> list[APIRoute]:
-    """Every route of every context, in the order the routers list them."""
-    return [route for router in routers() for route in router.routes if isinstance(route, APIRoute)]
-
-
-def create_app(only: Collection[str] | None = None) -> FastAPI:
-    """The HTTP app. With `only`, just the routes of those names (one Lambda function each)."""
+def create_app(routers: Sequence[APIRouter], only: Collection[str] | None = None) -> FastAPI:
+    """The HTTP app of `routers`. With `only`, just the routes of those names (one Lambda function each)."""
     app = FastAPI(
         title="earnloop",
         version="1",
@@ -48,12 +40,12 @@ def create_app(only: Collection[str] | None = None) -> FastAPI:
         generate_unique_id_function=lambda route: route.name,
     )
     if only is None:
-        for router in routers():
+        for router in routers:
             app.include_router(router)
     else:
         wanted = set(only)
         selected = APIRouter()
-        selected.routes.extend(route for route in api_routes() if route.name in wanted)
+        selected.routes.extend(route for route in api_routes(routers) if route.name in wanted)
         missing = wanted - {route.name for route in selected.routes if isinstance(route, APIRoute)}
         if missing:
             raise LookupError(f"no route named {sorted(missing)}")
@@ -76,8 +68,8 @@ def create_app(only: Collection[str] | None = None) -> FastAPI:
     return app
 
 
-def openapi_json() -> str:
-    """The OpenAPI document of every route, as committed in `docs/openapi.json` (`make openapi`)."""
+def openapi_json(routers: Sequence[APIRouter]) -> str:
+    """The OpenAPI document of `routers`, as committed in `docs/openapi.json` (`make openapi`)."""
     import json
 
-    return json.dumps(create_app().openapi(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return json.dumps(create_app(routers).openapi(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"

@@ -29,7 +29,7 @@ class Principal(BaseModel):
 
 
 def _signing_key() -> str:
-    key = secret_json(get_settings().session_secret_id).get("key")
+    key = secret_json(get_settings().secret_id("session")).get("key")
     if not isinstance(key, str) or len(key) < 32:
         raise RuntimeError("session secret has no key of at least 32 characters")
     return key

@@ -1,6 +1,6 @@
-"""Every Lambda function earnloop deploys, with what it may touch.
+"""How a Lambda function is declared, with what it may touch.
 
-Each context declares its functions in `<context>/functions.py`; this module gathers them. The CDK
+Each context declares its functions in its `context.py`; `earnloop.contexts` gathers them. The CDK
 app builds one function and one least-privilege role per entry, `functions/<name>/handler.py` is its
 entry point, and HTTP routes are matched to entries by the FastAPI route name.
 """
@@ -20,10 +20,17 @@ class Grant:
     kind: Literal["table", "bus", "secret", "queue"]
     name: str
     access: Access = "read"
+    # For tables: the indexes the function queries (only those are granted), and whether it deletes.
+    indexes: tuple[str, ...] = ()
+    delete: bool = False
 
 
-def table(name: str, access: Access = "read") -> Grant:
-    return Grant("table", name, access)
+def table(
+    name: str, access: Access = "read", *, indexes: tuple[str, ...] = (), delete: bool = False
+) -> Grant:
+    if delete and access == "read":
+        raise ValueError(f"table {name}: a delete grant needs write access")
+    return Grant("table", name, access, indexes, delete)
 
 
 def secret(name: str) -> Grant:
@@ -32,6 +39,10 @@ def secret(name: str) -> Grant:
 
 def bus() -> Grant:
     return Grant("bus", "bus", "write")
+
+
+# `streams` of the stream publisher: every context's table, resolved by `earnloop.contexts`.
+EVERY_TABLE: tuple[str, ...] = ("*",)
 
 
 @dataclass(frozen=True)
@@ -55,19 +66,3 @@ def http(name: str, *grants: Grant, description: str = "", timeout_s: int = 10) 
 
 def worker(name: str, queue: str, *grants: Grant, description: str = "") -> FunctionSpec:
     return FunctionSpec(name, "queue", grants, description, queue=queue, timeout_s=30)
-
-
-def all_functions() -> tuple[FunctionSpec, ...]:
-    from earnloop.codes.functions import FUNCTIONS as codes
-    from earnloop.identity.functions import FUNCTIONS as identity
-    from earnloop.platform.functions import FUNCTIONS as platform
-    from earnloop.points.functions import FUNCTIONS as points
-
-    return (*platform, *identity, *points, *codes)
-
-
-def function(name: str) -> FunctionSpec:
-    for spec in all_functions():
-        if spec.name == name:
-            return spec
-    raise KeyError(name)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.logging import correlation_paths
 from mangum import Mangum
@@ -10,11 +10,14 @@ from mangum import Mangum
 from earnloop.platform.app import create_app
 from earnloop.platform.observability import logger, metrics, tracer
 
+if TYPE_CHECKING:
+    from fastapi import APIRouter
 
-def function_handler(name: str) -> Any:
-    """The `lambda_handler` of the HTTP function serving the route named `name`."""
+
+def function_handler(router: APIRouter, name: str) -> Any:
+    """The `lambda_handler` of the HTTP function serving the route of `router` named `name`."""
     asgi = Mangum(
-        create_app(only={name}),
+        create_app([router], only={name}),
         lifespan="off",
         api_gateway_base_path="/",
         # Mangum base64-encodes any type it does not know as text; problem+json and CSV are text.

@@ -8,7 +8,7 @@ records after it are retried too, which is safe because every consumer is idempo
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -18,30 +18,21 @@ from earnloop.platform.clock import iso, utcnow
 from earnloop.platform.dynamo import unmarshal
 from earnloop.platform.events import Change, Deriver, DomainEvent, envelope_detail
 from earnloop.platform.observability import logger, metrics
-from earnloop.platform.resources import TABLES
 from earnloop.platform.settings import Settings, get_settings
 
 PUT_EVENTS_MAX = 10
 
 
-def derivers() -> dict[str, Deriver]:
-    """Each context's meaning of its own table's changes, by logical table name."""
-    from earnloop.codes.events import derive as codes
-    from earnloop.identity.events import derive as identity
-    from earnloop.points.events import derive as points
-
-    return {"identity": identity, "points": points, "codes": codes}
-
-
-def table_of(stream_arn: str, settings: Settings) -> str | None:
-    """Logical table name from a stream ARN (`...:table/<physical>/stream/<label>`)."""
+def table_of(stream_arn: str, tables: Iterable[str], settings: Settings) -> str | None:
+    """The logical name, among `tables`, of the table a stream ARN (`...:table/<physical>/stream/<label>`)
+    belongs to."""
     try:
         physical = stream_arn.split(":table/", 1)[1].split("/stream/", 1)[0]
     except IndexError:
         return None
-    for table in TABLES:
-        if getattr(settings, table.settings_field) == physical:
-            return table.name
+    for table in tables:
+        if settings.table_name(table) == physical:
+            return table
     return None
 
 
@@ -51,9 +42,12 @@ class _Entry:
     entry: dict[str, Any]
 
 
-def _changes(records: list[Mapping[str, Any]], settings: Settings) -> Iterable[tuple[int, Change, str, str]]:
+def _changes(
+    records: list[Mapping[str, Any]], tables: Iterable[str], settings: Settings
+) -> Iterable[tuple[int, Change, str, str]]:
+    tables = tuple(tables)
     for index, record in enumerate(records):
-        table = table_of(record.get("eventSourceARN", ""), settings)
+        table = table_of(record.get("eventSourceARN", ""), tables, settings)
         if table is None:
             logger.warning("stream record from an unknown table", extra={"arn": record.get("eventSourceARN")})
             continue
@@ -76,11 +70,12 @@ def _iso(epoch: Any) -> str:
     return iso(utcnow())
 
 
-def entries_for(records: list[Mapping[str, Any]], settings: Settings) -> list[_Entry]:
-    registry = derivers()
+def entries_for(
+    records: list[Mapping[str, Any]], derivers: Mapping[str, Deriver], settings: Settings
+) -> list[_Entry]:
     entries: list[_Entry] = []
-    for index, change, record_id, occurred_at in _changes(records, settings):
-        events: list[DomainEvent] = registry[change.table](change)
+    for index, change, record_id, occurred_at in _changes(records, derivers, settings):
+        events: list[DomainEvent] = derivers[change.table](change)
         for position, event in enumerate(events):
             detail = envelope_detail(event, f"{record_id}:{position}", occurred_at)
             entries.append(
@@ -97,10 +92,13 @@ def entries_for(records: list[Mapping[str, Any]], settings: Settings) -> list[_E
     return entries
 
 
-def publish(records: list[Mapping[str, Any]], settings: Settings | None = None) -> dict[str, Any]:
-    """Puts the events of `records` on the bus; returns the stream partial-batch response."""
+def publish(
+    records: list[Mapping[str, Any]], derivers: Mapping[str, Deriver], settings: Settings | None = None
+) -> dict[str, Any]:
+    """Puts the events of `records` on the bus, each table's changes read by its context's deriver
+    (logical table name -> deriver); returns the stream partial-batch response."""
     settings = settings or get_settings()
-    entries = entries_for(records, settings)
+    entries = entries_for(records, derivers, settings)
     failed_at: int | None = None
     for start in range(0, len(entries), PUT_EVENTS_MAX):
         chunk = entries[start : start + PUT_EVENTS_MAX]
@@ -120,7 +118,12 @@ def publish(records: list[Mapping[str, Any]], settings: Settings | None = None) 
     return {"batchItemFailures": [{"itemIdentifier": records[failed_at]["dynamodb"]["SequenceNumber"]}]}
 
 
-@metrics.log_metrics
-@logger.inject_lambda_context
-def lambda_handler(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
-    return publish(list(event.get("Records", [])))
+def stream_handler(derivers: Mapping[str, Deriver]) -> Callable[[Mapping[str, Any], Any], dict[str, Any]]:
+    """The publisher's `lambda_handler`, given every table's deriver (`earnloop.contexts.derivers()`)."""
+
+    @metrics.log_metrics
+    @logger.inject_lambda_context
+    def lambda_handler(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
+        return publish(list(event.get("Records", [])), derivers)
+
+    return lambda_handler

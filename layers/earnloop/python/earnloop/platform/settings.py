@@ -14,7 +14,8 @@ class Settings(BaseSettings):
 
     Table, bus and secret names default to the names the local cloud creates, so that
     `make dev`, the tests and `earnloop invoke` need no configuration; the CDK app sets
-    every one of them explicitly on each function.
+    every one of them explicitly on each function (`EARNLOOP_TABLES` and `EARNLOOP_SECRETS` are
+    JSON objects from logical name to physical name or ARN).
     """
 
     model_config = SettingsConfigDict(env_prefix="EARNLOOP_", frozen=True, extra="ignore")
@@ -22,14 +23,9 @@ class Settings(BaseSettings):
     stage: str = "local"
     region: str = Field(default="ap-east-1", validation_alias="AWS_REGION")
 
-    identity_table: str = "earnloop-local-identity"
-    points_table: str = "earnloop-local-points"
-    codes_table: str = "earnloop-local-codes"
+    tables: dict[str, str] = Field(default_factory=dict)
     event_bus: str = "earnloop-local-bus"
-
-    session_secret_id: str = "earnloop/local/session"
-    qr_keys_secret_id: str = "earnloop/local/qr-keys"
-    wechat_secret_id: str = "earnloop/local/wechat"
+    secrets: dict[str, str] = Field(default_factory=dict)
     # Secrets are re-read after this long, so a rotated key reaches warm containers.
     secret_max_age_s: PositiveInt = 300
 
@@ -51,6 +47,14 @@ class Settings(BaseSettings):
     @property
     def is_local(self) -> bool:
         return self.stage == "local"
+
+    def table_name(self, name: str) -> str:
+        """The physical name of the context table `name` ("points", "codes", ...)."""
+        return self.tables.get(name) or f"earnloop-local-{name}"
+
+    def secret_id(self, name: str) -> str:
+        """The name or ARN of the secret `name` ("session", "qr_keys", ...)."""
+        return self.secrets.get(name) or f"earnloop/local/{name.replace('_', '-')}"
 
 
 @lru_cache(maxsize=1)

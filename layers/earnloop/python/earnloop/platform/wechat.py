@@ -209,7 +209,7 @@ def _pool() -> urllib3.PoolManager:
 
 
 def _credentials_from_secret() -> WeChatCredentials:
-    value = secret_json(get_settings().wechat_secret_id)
+    value = secret_json(get_settings().secret_id("wechat"))
     app_id, app_secret = value.get("app_id"), value.get("app_secret")
     if not isinstance(app_id, str) or not isinstance(app_secret, str) or not app_id or not app_secret:
         logger.error("wechat secret lacks app_id or app_secret")

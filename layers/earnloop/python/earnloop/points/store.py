@@ -131,7 +131,7 @@ class PointsStore:
 
     @classmethod
     def default(cls) -> PointsStore:
-        return cls(aws.dynamodb(), get_settings().points_table)
+        return cls(aws.dynamodb(), get_settings().table_name("points"))
 
     def account(self, user_id: str, *, consistent: bool = True) -> Account:
         """The account (version None when it does not exist yet)."""

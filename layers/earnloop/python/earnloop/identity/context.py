@@ -1,0 +1,42 @@
+"""The identity context: users, their WeChat identities, profiles and tags."""
+
+from __future__ import annotations
+
+from earnloop.platform.catalog import http, secret, table, worker
+from earnloop.platform.context import Context
+from earnloop.platform.resources import Queue, Rule, Secret, Table
+
+CONTEXT = Context(
+    name="identity",
+    router="earnloop.identity.api:router",
+    derive="earnloop.identity.events:derive",
+    table=Table(name="identity"),
+    queues=(Queue(name="tags", consumer="profile_tags"),),
+    rules=(Rule("scan-claimed-to-tags", "earnloop.codes", ("ScanClaimed",), queue="tags"),),
+    # The operator puts the mini-program's AppID and AppSecret here (README: deploying).
+    secrets=(Secret("wechat", template={"app_id": "set-me"}, generate="app_secret"),),
+    functions=(
+        http(
+            "auth_login",
+            table("identity", "readwrite"),
+            secret("session"),
+            secret("wechat"),
+            description="Exchanges a wx.login code for a session",
+            timeout_s=15,
+        ),
+        http(
+            "me_get",
+            table("identity"),
+            table("points"),
+            secret("session"),
+            description="The caller's profile",
+        ),
+        http("me_update", table("identity", "readwrite"), secret("session"), description="Edits the profile"),
+        worker(
+            "profile_tags",
+            "tags",
+            table("identity", "readwrite"),
+            description="Adds product tags to profiles",
+        ),
+    ),
+)

@@ -1,0 +1,52 @@
+"""The points context: accounts, the ledger, holds and daily caps."""
+
+from __future__ import annotations
+
+from earnloop.platform.catalog import http, secret, table, worker
+from earnloop.platform.context import Context
+from earnloop.platform.resources import Index, Key, Queue, Rule, Table
+
+CONTEXT = Context(
+    name="points",
+    router="earnloop.points.api:router",
+    derive="earnloop.points.events:derive",
+    table=Table(
+        name="points",
+        # History newest first on the owner's partition, strongly consistent (an LSI, not a GSI).
+        lsis=(Index("by_time", Key("pk"), Key("lsi1sk")),),
+        # Accounts by next expiry date, sharded: the expiry and reminder jobs query only what is due.
+        gsis=(Index("by_expiry", Key("exp_pk"), Key("exp_sk"), projection="KEYS_ONLY"),),
+    ),
+    queues=(Queue(name="points", consumer="points_earn"),),
+    rules=(
+        Rule("scan-claimed-to-points", "earnloop.codes", ("ScanClaimed",), queue="points"),
+        # An unfreeze entry tells the points worker to release the earns held while frozen.
+        Rule(
+            "points-unfrozen-to-points",
+            "earnloop.points",
+            ("PointsChanged",),
+            queue="points",
+            detail={"entry_type": ["unfreeze"]},
+        ),
+    ),
+    functions=(
+        http("points_get", table("points"), secret("session"), description="The caller's balance"),
+        http(
+            "points_history",
+            table("points", indexes=("by_time",)),
+            secret("session"),
+            description="The caller's ledger",
+        ),
+        http("admin_users_freeze", table("points", "readwrite"), secret("session"), description="Freezes"),
+        http(
+            "admin_users_unfreeze", table("points", "readwrite"), secret("session"), description="Unfreezes"
+        ),
+        # Deletes: a held earn's HOLD item goes in the transaction that credits it.
+        worker(
+            "points_earn",
+            "points",
+            table("points", "readwrite", delete=True),
+            description="Credits earned points",
+        ),
+    ),
+)
