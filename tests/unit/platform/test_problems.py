@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
 from earnloop.platform import problems
-from earnloop.platform.errors import RateLimitedError
+from earnloop.platform.errors import RateLimitedError, UnauthenticatedError
 from fastapi import APIRouter, FastAPI
 from fastapi.testclient import TestClient
 from pydantic import BaseModel, Field
@@ -23,6 +24,10 @@ def app() -> FastAPI:
     @router.get("/limited")
     def limited() -> None:
         raise RateLimitedError(42, "slow down")
+
+    @router.get("/private")
+    def private() -> None:
+        raise UnauthenticatedError("missing bearer token")
 
     @router.get("/crash")
     def crash() -> None:
@@ -70,6 +75,32 @@ def test_unknown_paths_and_methods_are_problems():
     response = client.delete("/things")
     assert response.status_code == 405
     assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["code"] == "method_not_allowed"
+
+
+def test_a_405_says_which_methods_are_allowed():
+    response = TestClient(app()).put("/things", json={"n": 1})
+    assert response.status_code == 405
+    assert response.headers["allow"] == "POST"
+
+
+def test_a_401_carries_a_bearer_challenge():
+    client = TestClient(app())
+    bare = client.get("/private")
+    assert bare.status_code == 401
+    assert bare.headers["www-authenticate"] == 'Bearer realm="earnloop"'
+    with_token = client.get("/private", headers={"Authorization": "Bearer forged"})
+    assert with_token.headers["www-authenticate"] == 'Bearer realm="earnloop", error="invalid_token"'
+
+
+@pytest.mark.parametrize("body", [b'{"n": "\xff"}', b"\xff\xfe", b'{"n": 1}\x80'])
+def test_a_body_the_framework_cannot_parse_is_a_listed_422_not_an_unlisted_400(body):
+    response = TestClient(app()).post("/things", content=body, headers={"content-type": "application/json"})
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    problem = response.json()
+    assert problem["code"] == "validation_error" and problem["status"] == 422
+    assert problem["errors"] and problem["errors"][0]["loc"][0] == "body"
 
 
 def test_a_crash_is_a_500_problem_without_internals():
