@@ -1,9 +1,12 @@
 """Builds the dependency layer: `python -m infra.layer_build` (`make layer`).
 
-Installs `[project].dependencies` of `pyproject.toml` as Linux wheels for the Lambda runtime's
-Python and architecture into `build/deps-layer/python`, without Docker: pip picks binary wheels
-for the target platform (`--only-binary=:all:`), so a macOS or x86_64 machine builds an arm64
-layer. The build is skipped while the dependency list, Python version and platform are unchanged.
+Installs `requirements/runtime.lock` (every runtime package, transitive ones included, pinned with
+their hashes; `make lock` writes it from `[project].dependencies` of `pyproject.toml`) as Linux
+wheels for the Lambda runtime's Python and architecture into `build/deps-layer/python`, without
+Docker: pip picks binary wheels for the target platform (`--only-binary=:all:`) and refuses any
+file whose hash is not in the lock (`--require-hashes`), so a macOS or x86_64 machine builds the
+same arm64 layer, byte for byte. The build is skipped while the lock, Python version and platform
+are unchanged.
 
 This module imports nothing from CDK: it runs before a synth, and the CDK app reads its constants.
 """
@@ -14,6 +17,7 @@ import argparse
 import hashlib
 import json
 import logging
+import re
 import shutil
 import subprocess
 import sys
@@ -24,10 +28,12 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 PYPROJECT = ROOT / "pyproject.toml"
+RUNTIME_LOCK = ROOT / "requirements" / "runtime.lock"
+DEV_LOCK = ROOT / "requirements" / "dev.lock"
 DEFAULT_TARGET = ROOT / "build" / "deps-layer"
 
 # The Lambda runtime every function runs on; the CDK app takes its runtime from here, so the
-# wheels and the runtime cannot drift apart.
+# wheels and the runtime cannot drift apart. `make lock` resolves the runtime lock for them too.
 PYTHON_VERSION = "3.14"
 PLATFORM = "manylinux2014_aarch64"
 
@@ -35,21 +41,61 @@ log = logging.getLogger("earnloop.layer_build")
 
 Runner = Callable[..., Any]
 
+# `name==version` at the start of a lock line (uv and pip-compile both write this form).
+_PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?==([^\s;\\]+)", re.MULTILINE)
+_DECLARED = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?\s*==\s*([^\s;]+)$")
 
-def requirements(pyproject: Path = PYPROJECT) -> list[str]:
-    """The runtime dependencies, exactly as pinned in `[project].dependencies`."""
+
+class StaleLockError(RuntimeError):
+    """The lock does not pin what `pyproject.toml` pins: `make lock` must be run."""
+
+
+def canonical(name: str) -> str:
+    """PEP 503 name: `PyJWT` and `pyjwt`, `python_ulid` and `python-ulid` are one package."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def pins(lock: Path) -> dict[str, str]:
+    """Package -> version of every `name==version` line of a lock file."""
+    return {canonical(name): version for name, version in _PIN.findall(lock.read_text())}
+
+
+def declared(pyproject: Path = PYPROJECT, extras: Sequence[str] = ()) -> dict[str, str]:
+    """Package -> version of every exactly pinned requirement of `[project]` (and the extras named)."""
     with pyproject.open("rb") as handle:
         project = tomllib.load(handle)["project"]
-    return [str(requirement) for requirement in project.get("dependencies", [])]
+    requirements = list(project.get("dependencies", []))
+    for extra in extras:
+        requirements += project.get("optional-dependencies", {}).get(extra, [])
+    found: dict[str, str] = {}
+    for requirement in requirements:
+        match = _DECLARED.match(requirement.strip())
+        if match:
+            found[canonical(match.group(1))] = match.group(2)
+    return found
 
 
-def fingerprint(reqs: Sequence[str]) -> str:
+def check_lock(lock: Path = RUNTIME_LOCK, pyproject: Path = PYPROJECT) -> None:
+    """Raises `StaleLockError` unless the lock pins every runtime dependency at its declared version."""
+    if not lock.is_file():
+        raise StaleLockError(f"{lock} is missing: run `make lock`")
+    locked = pins(lock)
+    wrong = {
+        name: (version, locked.get(name))
+        for name, version in declared(pyproject).items()
+        if locked.get(name) != version
+    }
+    if wrong:
+        raise StaleLockError(f"{lock.name} disagrees with pyproject.toml {wrong}: run `make lock`")
+
+
+def fingerprint(lock_text: str) -> str:
     """Changes when anything that decides the layer's content changes."""
-    material = {"requirements": sorted(reqs), "python": PYTHON_VERSION, "platform": PLATFORM}
+    material = {"lock": lock_text, "python": PYTHON_VERSION, "platform": PLATFORM}
     return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
 
 
-def pip_command(reqs: Sequence[str], site_packages: Path) -> list[str]:
+def pip_command(lock: Path, site_packages: Path) -> list[str]:
     return [
         sys.executable,
         "-m",
@@ -59,6 +105,8 @@ def pip_command(reqs: Sequence[str], site_packages: Path) -> list[str]:
         "--disable-pip-version-check",
         # .pyc files compiled by the build machine's Python are useless to the runtime's.
         "--no-compile",
+        # Every file must match a hash of the lock; a package missing from it is an error.
+        "--require-hashes",
         "--platform",
         PLATFORM,
         "--implementation",
@@ -68,7 +116,8 @@ def pip_command(reqs: Sequence[str], site_packages: Path) -> list[str]:
         "--only-binary=:all:",
         "--target",
         str(site_packages),
-        *reqs,
+        "-r",
+        str(lock),
     ]
 
 
@@ -80,13 +129,17 @@ def stamp_path(target: Path) -> Path:
 def build(
     target: Path = DEFAULT_TARGET,
     *,
+    lock: Path = RUNTIME_LOCK,
     pyproject: Path = PYPROJECT,
     force: bool = False,
     runner: Runner = subprocess.run,
 ) -> bool:
-    """Builds the layer into `target/python`; returns False when it was already up to date."""
-    reqs = requirements(pyproject)
-    wanted = fingerprint(reqs)
+    """Builds the layer into `target/python`; returns False when it was already up to date.
+
+    Raises `StaleLockError` when the lock no longer matches `pyproject.toml`.
+    """
+    check_lock(lock, pyproject)
+    wanted = fingerprint(lock.read_text())
     stamp = stamp_path(target)
     site_packages = target / "python"
     if not force and site_packages.is_dir() and stamp.is_file() and stamp.read_text().strip() == wanted:
@@ -95,8 +148,8 @@ def build(
     shutil.rmtree(target, ignore_errors=True)
     stamp.unlink(missing_ok=True)
     site_packages.mkdir(parents=True)
-    log.info("building dependency layer", extra={"target": str(target), "requirements": len(reqs)})
-    runner(pip_command(reqs, site_packages), check=True)
+    log.info("building dependency layer", extra={"target": str(target), "lock": str(lock)})
+    runner(pip_command(lock, site_packages), check=True)
     # Console scripts point at the build machine's interpreter; nothing on Lambda runs them.
     shutil.rmtree(site_packages / "bin", ignore_errors=True)
     # Written last: an interrupted build is rebuilt next time.
@@ -114,7 +167,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    built = build(args.target, force=args.force)
+    try:
+        built = build(args.target, force=args.force)
+    except StaleLockError as error:
+        log.error("%s", error)
+        return 2
     log.info("dependency layer built" if built else "dependency layer unchanged, skipped")
     return 0
 

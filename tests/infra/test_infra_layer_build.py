@@ -108,7 +108,7 @@ def test_the_dev_lock_runs_the_same_versions_as_the_layer_plus_dev_and_infra_too
 
 def test_a_lock_that_misses_a_new_dependency_stops_the_build(tmp_path: Path, lock: Path) -> None:
     pyproject = tmp_path / "pyproject.toml"
-    pyproject.write_text(PYPROJECT.replace("]", ', "cryptography==46.0.3"]'))
+    pyproject.write_text(PYPROJECT.replace('2.13.4"]', '2.13.4", "cryptography==46.0.3"]'))
     pip = FakePip()
 
     with pytest.raises(layer_build.StaleLockError, match="make lock"):
