@@ -31,7 +31,7 @@ def sweep_claims(event: dict[str, Any]) -> dict[str, int]:
 
 @metrics.log_metrics
 @tracer.capture_lambda_handler(capture_response=False)
-@logger.inject_lambda_context
+@logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, int]:
     """`claims_sweep`: every 15 minutes, republishes `ScanClaimed` for claims credited by no one."""
     return sweep_claims(event)

@@ -54,7 +54,12 @@ def create_app(routers: Sequence[APIRouter], only: Collection[str] | None = None
 
     @app.middleware("http")
     async def correlate(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        event = request.scope.get("aws.event") or {}
+        event = request.scope.get("aws.event")
+        if event is None:
+            # Served outside Lambda (the local cloud's uvicorn): no invocation wrapper resets the
+            # logger, so each request starts from its default keys here.
+            logger.clear_state()
+            event = {}
         request_id = (
             event.get("requestContext", {}).get("requestId")
             or request.headers.get("x-request-id")

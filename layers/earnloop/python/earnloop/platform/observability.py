@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
 from aws_lambda_powertools import Logger, Metrics, Tracer
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 SERVICE = "earnloop"
 
@@ -18,3 +24,18 @@ def mask(value: str | None) -> str:
     if len(value) <= 6:
         return "***"
     return f"{value[:3]}***{value[-2:]}"
+
+
+@contextmanager
+def log_keys(**keys: object) -> Iterator[None]:
+    """Labels every log line inside the block with `keys`, and takes them off after it.
+
+    The logger outlives an invocation (a warm container, or the local cloud running every function
+    in one process), so a key appended and left behind would label the next record's or the next
+    function's lines: an HTTP error carrying a worker's `event_id`.
+    """
+    logger.append_keys(**keys)
+    try:
+        yield
+    finally:
+        logger.remove_keys(list(keys))

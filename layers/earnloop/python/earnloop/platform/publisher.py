@@ -122,7 +122,7 @@ def stream_handler(derivers: Mapping[str, Deriver]) -> Callable[[Mapping[str, An
     """The publisher's `lambda_handler`, given every table's deriver (`earnloop.contexts.derivers()`)."""
 
     @metrics.log_metrics
-    @logger.inject_lambda_context
+    @logger.inject_lambda_context(clear_state=True)
     def lambda_handler(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
         return publish(list(event.get("Records", [])), derivers)
 

@@ -17,7 +17,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 
 from earnloop.platform.events import DomainEvent
-from earnloop.platform.observability import logger, metrics, tracer
+from earnloop.platform.observability import log_keys, logger, metrics, tracer
 
 Route = tuple[type[DomainEvent], Callable[[Any], None]]
 
@@ -34,8 +34,8 @@ def handle_record(record: SQSRecord, routes: Mapping[str, Route]) -> None:
     model, handler = route
     detail = envelope.detail if isinstance(envelope.detail, dict) else {}
     event = model.model_validate(detail)
-    logger.append_keys(event_id=detail.get("event_id"), detail_type=envelope.detail_type)
-    handler(event)
+    with log_keys(event_id=detail.get("event_id"), detail_type=envelope.detail_type):
+        handler(event)
 
 
 def queue_worker(routes: Mapping[str, Route]) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
@@ -46,7 +46,8 @@ def queue_worker(routes: Mapping[str, Route]) -> Callable[[dict[str, Any], Any],
 
     @metrics.log_metrics
     @tracer.capture_lambda_handler(capture_response=False)
-    @logger.inject_lambda_context
+    # clear_state: each invocation starts from the logger's default keys (see observability.log_keys).
+    @logger.inject_lambda_context(clear_state=True)
     def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         return dict(
             process_partial_response(
