@@ -49,6 +49,14 @@ def test_the_sample_event_creates_a_batch_with_its_window_normalised_to_utc(code
     assert response.json["valid_from"] == "2026-11-01T00:00:00.000Z"
 
 
+def test_the_edges_of_the_calendar_that_fit_in_utc_are_stored_as_utc(codes):
+    batch = codes.create_batch(valid_from="0001-01-01T00:00:00-01:00", valid_until="9999-12-31T23:00:00Z")
+    assert (batch["valid_from"], batch["valid_until"]) == (
+        "0001-01-01T01:00:00.000Z",
+        "9999-12-31T23:00:00.000Z",
+    )
+
+
 def test_only_admins_create_batches(codes):
     body = {"sku": "S", "product_name": "P", "points": 1, "count": 1}
     assert_problem(codes.as_user("u1", "code_batches_create", body=body), 403, "forbidden")
@@ -75,6 +83,10 @@ def test_bad_batches_are_422_problem_json(codes):
         {**good, "valid_from": "2027-01-02T00:00:00Z", "valid_until": "2027-01-01T00:00:00Z"},
         {**good, "valid_from": "2027-01-01T00:00:00"},
         {**good, "valid_until": past},
+        # Moments whose UTC day is outside years 1-9999 cannot be stored (they crashed with a 500).
+        {**good, "valid_from": "0001-01-01T00:00:00+01:00"},
+        {**good, "valid_until": "9999-12-31T23:59:59-01:00"},
+        {**good, "valid_from": "0001-01-01T00:00:00+14:00", "valid_until": "9999-12-31T23:59:59-12:00"},
         {**good, "colour": "red"},
         {"sku": "S"},
         "nonsense",

@@ -95,10 +95,14 @@ def test_a_revoked_batch_is_400_even_when_this_container_cached_it_before(codes)
     assert codes.item(f"CODE#{batch['batch_id']}#2", "CLAIM") is None
 
 
-def test_a_code_before_its_window_opens_is_400(codes):
-    batch = codes.create_batch(valid_from=iso(utcnow() + timedelta(days=1)))
+def test_a_code_before_its_window_opens_is_400_and_says_when_the_promotion_starts(codes):
+    starts_at = iso(utcnow() + timedelta(days=1))
+    batch = codes.create_batch(valid_from=starts_at)
     body = assert_problem(codes.scan("u1", codes.code(batch["batch_id"], 1)), 400, "invalid_code")
     assert body["reason"] == "not_yet_valid"
+    assert body["starts_at"] == starts_at
+    assert body["detail"] == f"this promotion starts at {starts_at}"
+    assert "no longer" not in body["detail"]
 
 
 def test_a_code_after_its_window_closed_is_400(codes, moto_cloud):

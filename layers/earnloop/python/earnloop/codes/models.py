@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
 from earnloop.codes.events import ScanClaimed
 
@@ -12,8 +21,19 @@ ScanStatus = Literal["accepted", "credited"]
 
 _Strict = ConfigDict(strict=True, extra="forbid")
 Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)]
+
+
+def _in_utc(moment: datetime) -> datetime:
+    # Stored and compared in UTC: a moment whose UTC day falls outside years 1-9999
+    # ("0001-01-01T00:00:00+01:00") cannot be stored, and is refused here rather than crash later.
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError as error:
+        raise ValueError("must be a moment between years 1 and 9999 in UTC") from error
+
+
 # Lax on purpose: JSON carries datetimes as strings, which strict mode refuses.
-Moment = Annotated[AwareDatetime, Field(strict=False)]
+Moment = Annotated[AwareDatetime, Field(strict=False), AfterValidator(_in_utc)]
 
 
 class BatchCreate(BaseModel):

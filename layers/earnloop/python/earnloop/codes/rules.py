@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Literal
 
 from earnloop.platform.clock import iso
-from earnloop.platform.errors import ValidationFailedError
+from earnloop.platform.errors import InvalidCodeError, ValidationFailedError
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -63,6 +63,17 @@ def batch_rejection(batch: Mapping[str, object], now: datetime) -> BatchRejectio
     if isinstance(valid_until, str) and valid_until <= at:
         return "expired"
     return None
+
+
+def rejection_error(reason: BatchRejection, batch: Mapping[str, object]) -> InvalidCodeError:
+    """What a scanner is told about a code its batch does not accept now: a promotion that has
+    not started says when it starts (`starts_at`, UTC), so the app need not say "no longer valid"."""
+    if reason == "not_yet_valid":
+        starts_at = str(batch.get("valid_from"))
+        return InvalidCodeError(f"this promotion starts at {starts_at}", reason=reason, starts_at=starts_at)
+    if reason == "expired":
+        return InvalidCodeError("this promotion has ended", reason=reason)
+    return InvalidCodeError("this code has been withdrawn", reason=reason)
 
 
 def pending_shard(scan_id: str) -> int:

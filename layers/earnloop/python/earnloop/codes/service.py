@@ -27,7 +27,14 @@ from earnloop.codes.models import (
     ScanCreate,
     ScanPublic,
 )
-from earnloop.codes.rules import PENDING_SHARDS, ExportRange, batch_rejection, export_range, rate_window
+from earnloop.codes.rules import (
+    PENDING_SHARDS,
+    ExportRange,
+    batch_rejection,
+    export_range,
+    rate_window,
+    rejection_error,
+)
 from earnloop.codes.store import BatchIdTakenError, ClaimRequest
 from earnloop.platform.clock import iso
 from earnloop.platform.dynamo import TransactionConflictError
@@ -193,7 +200,7 @@ def _claim(
     # The cached batch answers most dead codes without a write; the transaction re-checks it.
     rejection = batch_rejection(batch.model_dump(), now)
     if rejection is not None:
-        raise InvalidCodeError("this code is no longer valid", reason=rejection)
+        raise rejection_error(rejection, batch.model_dump())
     claim = Claim(
         scan_id=ref.scan_id,
         code=ref.code,

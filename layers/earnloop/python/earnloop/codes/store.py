@@ -14,14 +14,13 @@ from typing import TYPE_CHECKING, Any, cast
 from botocore.exceptions import ClientError
 
 from earnloop.codes.models import Batch, Claim
-from earnloop.codes.rules import batch_rejection, pending_shard
+from earnloop.codes.rules import batch_rejection, pending_shard, rejection_error
 from earnloop.platform import aws
 from earnloop.platform.clock import iso
 from earnloop.platform.dynamo import TxAction, is_condition_failure, marshal, transact, unmarshal
 from earnloop.platform.errors import (
     AccountFrozenError,
     CodeAlreadyClaimedError,
-    InvalidCodeError,
     NotFoundError,
     RateLimitedError,
 )
@@ -298,8 +297,8 @@ def _batch_closed(now: datetime) -> Callable[[Mapping[str, Any]], Exception]:
         item = reason.get("Item")
         # Without the old image (an emulator may omit it) the batch can only have been revoked:
         # its window was checked against the same clock before the transaction.
-        why = batch_rejection(unmarshal(item), now) if item else None
-        return InvalidCodeError("this code is no longer valid", reason=why or "revoked")
+        batch = unmarshal(item) if item else {}
+        return rejection_error(batch_rejection(batch, now) or "revoked", batch)
 
     return translate
 
