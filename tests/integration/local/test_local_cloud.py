@@ -79,7 +79,7 @@ def test_a_committed_claim_is_credited_tagged_and_marked_credited_by_pumping(clo
     assert stored(settings.table_name("points"), entry_key("u1", f"scan#{code(cloud)}")) is not None
     claim = stored(settings.table_name("codes"), claim_key(BATCH, 7))
     assert claim is not None and claim["status"] == "credited"
-    assert cloud.stream.dropped == []
+    assert cloud.stream.failures == []
     assert cloud.queues.in_flight == {}
 
 

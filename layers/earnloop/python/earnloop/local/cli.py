@@ -76,6 +76,8 @@ def quick_start(
         "  Run one function on a sample event in another terminal:",
         "    .venv/bin/earnloop invoke points_get --event events/apigw/points_get.json --as <user id>",
         "",
+        f"Data (users, balances, batches, keys) is kept in {data_dir} across restarts;",
+        "  `make dev-clean` (earnloop dev --clean) starts from nothing.",
         f"Metrics (CloudWatch EMF) go to {data_dir / 'metrics.log'}, not to this terminal.",
         "Every function's logs: POWERTOOLS_LOG_LEVEL=INFO make dev.  Ctrl-C stops everything.",
         "",
@@ -99,16 +101,21 @@ def port_is_free(port: int, host: str = HOST) -> bool:
     return True
 
 
-def dev(port: int, data_dir: Path = DATA_DIR) -> int:
-    """Starts the local cloud, seeds demo data, serves the API until Ctrl-C, then stops it all."""
+def dev(port: int, data_dir: Path = DATA_DIR, clean: bool = False) -> int:
+    """Starts the local cloud on the data kept in `data_dir` (after deleting it, with `clean`),
+    seeds demo data, serves the API until Ctrl-C, then stops it all."""
     if not port_is_free(port):
         _err(f"error: {HOST}:{port} is already in use (another `make dev`?); pass --port to use another")
         return 1
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
+    from earnloop.local.data_dir import DataDir
     from earnloop.local.metrics_log import MetricsLog
 
+    if clean:
+        DataDir(data_dir).clean()
+        _out(f"starting clean: deleted {data_dir}")
     terminal = sys.stdout
-    sys.stdout = MetricsLog(terminal, data_dir / "metrics.log")
+    sys.stdout = MetricsLog(terminal, DataDir(data_dir).metrics_log)
     try:
         return _serve(port, data_dir)
     finally:
@@ -128,7 +135,7 @@ def _serve(port: int, data_dir: Path) -> int:
     began = time.monotonic()
     _out("starting the local cloud (DynamoDB Local, moto server) ...")
     # Metrics are on, as in Lambda: MetricsLog keeps them out of the terminal.
-    cloud = LocalCloud(environment={"POWERTOOLS_METRICS_DISABLED": "false"})
+    cloud = LocalCloud(environment={"POWERTOOLS_METRICS_DISABLED": "false"}, data_dir=data_dir)
     try:
         with warnings.catch_warnings():
             # The fallback is said plainly below; the Python warning would only repeat it.
@@ -144,7 +151,10 @@ def _serve(port: int, data_dir: Path) -> int:
     try:
         if cloud.fallback_reason:
             _err(f"WARNING: {cloud.fallback_reason}")
-        seeded = demo.seed(utcnow())
+        kept_batch = cloud.data.demo_batch() if cloud.data else None
+        seeded = demo.seed(utcnow(), existing_batch=kept_batch)
+        if cloud.data:
+            cloud.data.remember_demo_batch(seeded.batch_id)
         cloud.pump_until_idle()
         assert cloud.endpoints is not None
         invoke.write_endpoints(cloud.endpoints)
@@ -158,11 +168,24 @@ def _serve(port: int, data_dir: Path) -> int:
     except KeyboardInterrupt:
         pass
     finally:
-        _out("stopping: pumps, DynamoDB Local, moto ...")
+        _out("stopping: delivering what is in flight, then pumps, DynamoDB Local, moto ...")
+        _settle(cloud)
         invoke.remove_endpoints()
         cloud.stop()
         _out("stopped.")
     return 0
+
+
+def _settle(cloud: LocalCloud) -> None:
+    """Delivers the events already committed before stopping: moto keeps no queue across a restart,
+    so a message left in one would be lost (the table data and stream positions are kept)."""
+    from earnloop.local.cloud import LocalCloudError
+
+    cloud.stop_pumping()
+    try:
+        cloud.pump_until_idle(max_rounds=200)
+    except (LocalCloudError, KeyboardInterrupt):
+        _err("warning: stopped before everything in flight was delivered")
 
 
 def run_invoke(function: str, event_file: str, caller_text: str | None, params: Sequence[str]) -> int:
@@ -200,6 +223,7 @@ def parser() -> argparse.ArgumentParser:
     dev_cmd.add_argument(
         "--data-dir", type=Path, default=DATA_DIR, help=f"where local data is kept (default {DATA_DIR})"
     )
+    dev_cmd.add_argument("--clean", action="store_true", help="delete the kept local data first")
     invoke_cmd = commands.add_parser("invoke", help="run one function on a sample event")
     invoke_cmd.add_argument("function", help="a folder name under functions/, e.g. scans_create")
     invoke_cmd.add_argument("--event", required=True, help="e.g. events/apigw/scans_create.json")
@@ -216,7 +240,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Powertools warns on every invocation that publishes no metric; in a terminal that is noise.
     warnings.filterwarnings("ignore", message="No application metrics to publish", category=UserWarning)
     if args.command == "dev":
-        return dev(args.port, args.data_dir)
+        return dev(args.port, args.data_dir, args.clean)
     if args.command == "invoke":
         return run_invoke(args.function, args.event, args.caller, args.param)
     return openapi()

@@ -11,6 +11,7 @@ share the process's settings and clients exactly as a warm Lambda container woul
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 import time
@@ -20,12 +21,20 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from earnloop.contexts import all_functions
 from earnloop.local import lambdas
+from earnloop.local.data_dir import DataDir
 from earnloop.local.dynamodb_local import LIB_DIR, DynamoDBLocal, DynamoDBLocalUnavailableError
 from earnloop.local.moto_server import MotoServer
-from earnloop.local.provision import create_messaging, create_secrets, create_tables, local_secret_values
+from earnloop.local.provision import (
+    TableMismatchError,
+    create_messaging,
+    create_secrets,
+    create_stream_failure_queues,
+    ensure_tables,
+    local_secret_values,
+)
 from earnloop.local.pumps import QueuePump
-from earnloop.local.stream_pump import StreamPositions, StreamPump
 from earnloop.local.scheduler import Scheduler
+from earnloop.local.stream_pump import StreamPositions, StreamPump
 from earnloop.platform import aws, secrets
 from earnloop.platform.auth import Principal, issue_token
 from earnloop.platform.clock import utcnow
@@ -42,6 +51,12 @@ _FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "loc
 # Variables that could send a local boto3 call somewhere else; cleared while the cloud runs.
 CLEARED = ("AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
 ENDPOINT_VARIABLES = ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_DYNAMODB_STREAMS")
+
+
+# Stream records per consumer and shard taken in one pump round, before the queues are drained.
+STREAM_STEP = 25
+# Receives per queue in one round at most (a loop between consumers must not hold the pump forever).
+MAX_QUEUE_STEPS = 1000
 
 
 class LocalCloudError(RuntimeError):
@@ -115,7 +130,11 @@ class ProcessEnvironment:
 
 class LocalCloud:
     """Emulators, resources and pumps. `dynamodb`: "auto" tries DynamoDB Local and falls back to moto
-    with a warning; "dynamodb-local" fails instead of falling back; "moto" skips the JVM."""
+    with a warning; "dynamodb-local" fails instead of falling back; "moto" skips the JVM.
+
+    With `data_dir`, DynamoDB Local's data, the secret values and the stream positions are kept
+    there and found again by the next start (`make dev`); without it everything is in memory (tests).
+    """
 
     def __init__(
         self,
@@ -124,8 +143,14 @@ class LocalCloud:
         visibility_timeout_s: int = 30,
         environment: dict[str, str] | None = None,
         dynamodb_lib: Path = LIB_DIR,
+        data_dir: Path | None = None,
+        stream_retry_attempts: int = 3,
     ) -> None:
         self.dynamodb_mode = dynamodb
+        self.data = DataDir(data_dir) if data_dir is not None else None
+        self.stream_retry_attempts = stream_retry_attempts
+        # On-failure destinations of the stream consumers: function name -> queue URL.
+        self.stream_failure_queues: dict[str, str] = {}
         self.dynamodb_lib = dynamodb_lib
         self.region = region or os.environ.get("AWS_REGION") or "ap-east-1"
         self.visibility_timeout_s = visibility_timeout_s
@@ -164,11 +189,25 @@ class LocalCloud:
             lambdas.forget_handlers()
             self.settings = get_settings()
             provisioned = time.monotonic()
-            self.secret_values = local_secret_values()
-            self.streams = create_tables(self.settings)
+            kept = self.data if backend == "dynamodb-local" else None
+            self.secret_values = kept.secret_values(local_secret_values) if kept else local_secret_values()
+            try:
+                self.streams, existed = ensure_tables(self.settings)
+            except TableMismatchError as error:
+                raise LocalCloudError(str(error)) from error
             create_secrets(self.settings, self.secret_values)
             queues = create_messaging(self.settings, visibility_timeout_s=self.visibility_timeout_s)
-            self.stream_pump = StreamPump(self.streams, self.region)
+            self.stream_failure_queues = create_stream_failure_queues(self.settings)
+            self.stream_pump = StreamPump(
+                self.streams,
+                self.region,
+                retry_attempts=self.stream_retry_attempts,
+                on_failure=self._send_stream_failure,
+                positions=StreamPositions(kept.stream_positions if kept else None),
+                # A kept table's records before this run were delivered in an earlier one (or are
+                # lost with a positions file deleted by hand): never re-deliver them as new.
+                start_at_latest=existed,
+            )
             self.queue_pump = QueuePump.create({n: (q.main, q.dlq) for n, q in queues.items()}, self.region)
             self.scheduler = Scheduler(
                 all_functions(),
@@ -188,7 +227,9 @@ class LocalCloud:
     def _start_dynamodb(self) -> tuple[str, DynamoBackend]:
         if self.dynamodb_mode == "moto":
             return self.moto.endpoint, "moto"
-        self.ddb = DynamoDBLocal(self.dynamodb_lib)
+        if self.data is not None:
+            self.data.prepare()
+        self.ddb = DynamoDBLocal(self.dynamodb_lib, db_path=self.data.dynamodb if self.data else None)
         try:
             self.ddb.start()
         except DynamoDBLocalUnavailableError as error:
@@ -197,7 +238,8 @@ class LocalCloud:
                 raise LocalCloudError(f"DynamoDB Local is required but unavailable: {error}") from error
             message = (
                 f"DynamoDB Local unavailable ({error}); falling back to moto for DynamoDB, which is slow for "
-                "transactions and leaks memory with every one. Install Java 17 and run `make ddb-local`."
+                "transactions, leaks memory with every one and keeps no data across restarts. Install "
+                "Java 17 and run `make ddb-local`."
             )
             self.fallback_reason = message
             logger.warning(message)
@@ -230,6 +272,13 @@ class LocalCloud:
     def _invoke(self, name: str, event: dict[str, Any]) -> Any:
         return lambdas.invoke(name, event, self.region)
 
+    def _send_stream_failure(self, metadata: dict[str, Any]) -> None:
+        """Lambda's on-failure destination: the failed batch's position, on the consumer's queue."""
+        function = str(metadata["requestContext"]["functionArn"]).rsplit(":", 1)[-1]
+        aws.client("sqs").send_message(
+            QueueUrl=self.stream_failure_queues[function], MessageBody=json.dumps(metadata)
+        )
+
     @property
     def queues(self) -> QueuePump:
         if self.queue_pump is None:
@@ -243,12 +292,25 @@ class LocalCloud:
         return self.stream_pump
 
     def pump_once(self, now: datetime | None = None) -> int:
-        """One round: schedules due, every stream, every queue. Returns how much moved."""
+        """One round: schedules due, a bounded step of every stream, then the queues until they are
+        empty. Returns how much moved."""
         with self._pump_lock:
             fired = self.scheduler.tick(now or utcnow()) if self.scheduler else []
-            return len(fired) + self.stream.step() + self.queues.step()
+            return len(fired) + self._round()
 
-    def pump_until_idle(self, redeliver_failures: bool = False, max_rounds: int = 200) -> int:
+    def _round(self) -> int:
+        # Records are taken from the streams in small steps, and the queues drained after each:
+        # moto's SQS recounts a queue on every send and receive, so a whole stream backlog published
+        # at once (100 records a poll) made every message slower the more were waiting.
+        moved = self.stream.step(limit=STREAM_STEP)
+        for _ in range(MAX_QUEUE_STEPS):
+            delivered = self.queues.step()
+            if not delivered:
+                break
+            moved += delivered
+        return moved
+
+    def pump_until_idle(self, redeliver_failures: bool = False, max_rounds: int = 2000) -> int:
         """Pumps until nothing moves; returns how many records and messages were delivered.
 
         Messages that failed stay in flight (they would come back after the visibility timeout);
@@ -261,7 +323,7 @@ class LocalCloud:
         total = 0
         with self._pump_lock:
             for _ in range(max_rounds):
-                moved = self.stream.step() + self.queues.step()
+                moved = self._round()
                 if moved == 0 and not (redeliver_failures and self.queues.release_in_flight()):
                     return total
                 total += moved

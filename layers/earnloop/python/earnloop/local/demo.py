@@ -55,15 +55,18 @@ def login(code: str, now: datetime) -> tuple[str, str]:
     return response.user.id, response.token
 
 
-def seed(now: datetime, batch: BatchCreate = DEMO_BATCH) -> Demo:
-    """Creates the admin (`dev:admin`) and the demo batch; returns what the quick start prints."""
+def seed(now: datetime, batch: BatchCreate = DEMO_BATCH, existing_batch: str | None = None) -> Demo:
+    """Creates the admin (`dev:admin`) and the demo batch, or finds `existing_batch` (kept from an
+    earlier run, whose printed codes stay valid); returns what the quick start prints."""
     admin_id, admin_token = login("dev:admin", now)
     store, keys = codes_store(), qr_keys()
-    created = codes.create_batch(store, keys, batch, admin_id, now)
+    batch_id = existing_batch if existing_batch and store.get_batch(existing_batch) else None
+    if batch_id is None:
+        batch_id = codes.create_batch(store, keys, batch, admin_id, now).batch_id
     export = codes.export_codes(
         store,
         keys,
-        created.batch_id,
+        batch_id,
         start=None,
         count=None,
         url_base=get_settings().qr_url_base,
@@ -71,7 +74,9 @@ def seed(now: datetime, batch: BatchCreate = DEMO_BATCH) -> Demo:
     )
     rows = "".join(export.chunks).splitlines()[1:]
     demo_codes = [DemoCode(int(serial), code, url) for serial, code, url in (row.split(",") for row in rows)]
-    logger.info("demo data seeded", extra={"batch_id": created.batch_id, "codes": len(demo_codes)})
-    return Demo(
-        admin_id, admin_token, created.batch_id, created.sku, created.product_name, created.points, demo_codes
+    found = export.batch
+    logger.info(
+        "demo data seeded",
+        extra={"batch_id": batch_id, "codes": len(demo_codes), "kept": batch_id == existing_batch},
     )
+    return Demo(admin_id, admin_token, batch_id, found.sku, found.product_name, found.points, demo_codes)

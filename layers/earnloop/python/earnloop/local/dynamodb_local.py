@@ -67,10 +67,18 @@ def _die_with_parent() -> None:
 
 
 class DynamoDBLocal:
-    """One in-memory DynamoDB Local on a free loopback port, shared by every client (`-sharedDb`)."""
+    """One DynamoDB Local on a free loopback port, shared by every client (`-sharedDb`): in memory,
+    or kept in `db_path` across restarts (`-dbPath`, one sqlite file)."""
 
-    def __init__(self, lib_dir: Path = LIB_DIR, host: str = "127.0.0.1", port: int | None = None) -> None:
+    def __init__(
+        self,
+        lib_dir: Path = LIB_DIR,
+        host: str = "127.0.0.1",
+        port: int | None = None,
+        db_path: Path | None = None,
+    ) -> None:
         self.lib_dir = lib_dir
+        self.db_path = db_path
         self.host = host
         self.port = port
         self._process: subprocess.Popen[bytes] | None = None
@@ -102,7 +110,7 @@ class DynamoDBLocal:
             "-cp",
             f"{lib}/*",
             MAIN_CLASS,
-            "-inMemory",
+            *(["-dbPath", str(self.db_path)] if self.db_path is not None else ["-inMemory"]),
             "-sharedDb",
             "-port",
             str(self.port),

@@ -12,7 +12,7 @@ import secrets as random
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from earnloop.contexts import queues, rules, secrets, tables
+from earnloop.contexts import all_functions, queues, rules, secrets, tables
 from earnloop.platform import aws
 from earnloop.platform.resources import Index, Table
 
@@ -56,20 +56,56 @@ def table_request(table: Table, physical_name: str) -> dict[str, Any]:
     return request
 
 
+class TableMismatchError(RuntimeError):
+    """A kept table no longer matches its definition (an index was added or removed since)."""
+
+
 def create_tables(settings: Settings) -> dict[str, str]:
     """Creates the tables; returns logical name -> stream ARN."""
+    streams, _ = ensure_tables(settings)
+    return streams
+
+
+def _indexes(description: dict[str, Any], kind: str) -> set[str]:
+    return {i["IndexName"] for i in description.get(kind, [])}
+
+
+def ensure_tables(settings: Settings) -> tuple[dict[str, str], set[str]]:
+    """Creates the tables that do not exist yet (a kept DynamoDB Local database has the others);
+    returns logical name -> stream ARN, and the logical names of the tables that already existed.
+
+    Raises:
+        TableMismatchError: a kept table's indexes differ from its definition.
+    """
     ddb = aws.client("dynamodb")
     streams: dict[str, str] = {}
+    existed: set[str] = set()
     for table in tables():
         name = settings.table_name(table.name)
-        response = ddb.create_table(**table_request(table, name))
-        streams[table.name] = response["TableDescription"]["LatestStreamArn"]
-        if table.ttl_attribute:
-            ddb.update_time_to_live(
-                TableName=name,
-                TimeToLiveSpecification={"Enabled": True, "AttributeName": table.ttl_attribute},
+        try:
+            description = ddb.describe_table(TableName=name)["Table"]
+        except ddb.exceptions.ResourceNotFoundException:
+            response = ddb.create_table(**table_request(table, name))
+            streams[table.name] = response["TableDescription"]["LatestStreamArn"]
+            if table.ttl_attribute:
+                ddb.update_time_to_live(
+                    TableName=name,
+                    TimeToLiveSpecification={"Enabled": True, "AttributeName": table.ttl_attribute},
+                )
+            continue
+        wanted = ({i.name for i in table.gsis}, {i.name for i in table.lsis})
+        found = (
+            _indexes(description, "GlobalSecondaryIndexes"),
+            _indexes(description, "LocalSecondaryIndexes"),
+        )
+        if wanted != found:
+            raise TableMismatchError(
+                f"the kept table {name} has indexes {sorted(found[0] | found[1])}, its definition "
+                f"{sorted(wanted[0] | wanted[1])}: start clean (`earnloop dev --clean`)"
             )
-    return streams
+        streams[table.name] = description["LatestStreamArn"]
+        existed.add(table.name)
+    return streams, existed
 
 
 def local_secret_values() -> dict[str, dict[str, str]]:
@@ -132,3 +168,19 @@ def create_messaging(settings: Settings, visibility_timeout_s: int = 30) -> dict
             Targets=[{"Id": rule.queue, "Arn": arns[rule.queue]}],
         )
     return urls
+
+
+def stream_failure_queue_name(settings: Settings, function: str) -> str:
+    """The on-failure destination of a stream consumer's event source mappings: what infra names it
+    (`earnloop-<stage>-stream-publisher-dlq`), where `earnloop replay-stream` reads."""
+    return queue_name(settings, f"{function.replace('_', '-')}-dlq")
+
+
+def create_stream_failure_queues(settings: Settings) -> dict[str, str]:
+    """Creates the on-failure destination of every stream consumer; returns function name -> URL."""
+    sqs = aws.client("sqs")
+    return {
+        spec.name: sqs.create_queue(QueueName=stream_failure_queue_name(settings, spec.name))["QueueUrl"]
+        for spec in all_functions()
+        if spec.kind == "stream"
+    }

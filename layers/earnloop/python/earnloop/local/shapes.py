@@ -58,6 +58,13 @@ def _iso_seconds(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def iso_seconds_of(epoch: Any) -> str | None:
+    """Epoch seconds (as a stream record carries them) as ISO-8601 UTC, or None."""
+    if isinstance(epoch, int | float):
+        return _iso_seconds(datetime.fromtimestamp(epoch, tz=UTC))
+    return None
+
+
 def stream_record(record: Mapping[str, Any], stream_arn: str, region: str) -> dict[str, Any]:
     """One record of a Lambda DynamoDB-stream event, from one record of `GetRecords`.
 
