@@ -1,4 +1,5 @@
-"""HTTP routes of the codes context: scanning codes, and the admin's code batches."""
+"""HTTP routes of the codes context: scanning codes, the admin's code batches, and what the code
+domain serves (a printed code's URL opened outside WeChat, WeChat's domain verification file)."""
 
 from __future__ import annotations
 
@@ -6,15 +7,16 @@ from functools import lru_cache
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
-from fastapi.responses import StreamingResponse
+from fastapi.responses import HTMLResponse, PlainTextResponse, StreamingResponse
 
-from earnloop.codes import service
+from earnloop.codes import landing, service
 from earnloop.codes.codec import QrKeys
 from earnloop.codes.models import BatchCreate, BatchPublic, ScanAccepted, ScanCreate, ScanPublic
 from earnloop.codes.rules import MAX_EXPORT_ROWS
 from earnloop.codes.store import BatchCache, CodesStore, codes_store
 from earnloop.platform.auth import AdminUser, CurrentUser
 from earnloop.platform.clock import utcnow
+from earnloop.platform.errors import NotFoundError
 from earnloop.platform.secrets import secret_json
 from earnloop.platform.settings import get_settings
 
@@ -47,8 +49,9 @@ Batches = Annotated[BatchCache, Depends(batch_cache)]
 def scans_create(
     body: ScanCreate, user: CurrentUser, store: Store, keys: Keys, batches: Batches, response: Response
 ) -> ScanAccepted:
+    settings = get_settings()
     accepted = service.create_scan(
-        store, keys, batches, body, user.user_id, utcnow(), get_settings().scans_per_hour
+        store, keys, batches, body, user.user_id, utcnow(), settings.scans_per_hour, settings.qr_url_bases
     )
     response.headers["Location"] = f"/v1/scans/{accepted.scan_id}"
     return accepted
@@ -120,3 +123,32 @@ def code_batches_codes(
 )
 def code_batches_revoke(batch_id: str, admin: AdminUser, store: Store) -> BatchPublic:
     return BatchPublic.of(service.revoke_batch(store, batch_id, admin.user_id, utcnow()))
+
+
+@router.get(
+    "/q/{code}",
+    name="code_landing",
+    response_class=HTMLResponse,
+    tags=["code domain"],
+    summary="A printed code's URL opened outside WeChat: a page saying to scan it with WeChat",
+    responses={404: {"content": {"text/html": {}}, "description": "Not one of our codes"}},
+)
+def code_landing(code: str) -> HTMLResponse:
+    if landing.is_code(code):
+        return HTMLResponse(landing.open_in_wechat_page(), headers=landing.HEADERS)
+    return HTMLResponse(landing.not_a_code_page(), status_code=404, headers=landing.HEADERS)
+
+
+@router.get(
+    "/{file_name}",
+    name="code_domain_verification",
+    response_class=PlainTextResponse,
+    tags=["code domain"],
+    summary="WeChat's verification file for the plain-URL QR rule, at the code domain's root",
+)
+def code_domain_verification(file_name: str) -> PlainTextResponse:
+    # WeChat's console names a file and its content; it fetches the file once to prove the domain ours.
+    settings = get_settings()
+    if settings.wechat_verify_file is None or file_name != settings.wechat_verify_file:
+        raise NotFoundError("no such file")
+    return PlainTextResponse(settings.wechat_verify_content or "", headers={"Cache-Control": "no-store"})

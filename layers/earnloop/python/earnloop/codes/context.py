@@ -60,6 +60,9 @@ CONTEXT = Context(
             description="Claims a scanned code",
         ),
         http("scans_get", table("codes"), secret("session"), description="A scan's status"),
+        # The code domain's pages: no table, no secret, no token.
+        http("code_landing", description="A printed code opened outside WeChat: scan it with WeChat"),
+        http("code_domain_verification", description="WeChat's domain verification file"),
         worker(
             "scans_mark_credited", "claims", table("codes", "readwrite"), description="Marks claims credited"
         ),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, PositiveInt
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -26,6 +26,12 @@ class Settings(BaseSettings):
     tables: dict[str, str] = Field(default_factory=dict)
     event_bus: str = "earnloop-local-bus"
     secrets: dict[str, str] = Field(default_factory=dict)
+    # Signing keys (`EARNLOOP_KEYS`): logical name -> KMS key ARNs, the signing version first, then
+    # the versions that still verify tokens they signed (a rotation's grace period).
+    keys: dict[str, list[str]] = Field(default_factory=dict)
+    # Only the `$default` route's function (`not_found`) has this: path template -> methods of every
+    # route the API serves, so a known path asked with another method is 405 with `Allow`.
+    routes: dict[str, list[str]] = Field(default_factory=dict)
     # Secrets are re-read after this long, so a rotated key reaches warm containers.
     secret_max_age_s: PositiveInt = 300
 
@@ -37,9 +43,19 @@ class Settings(BaseSettings):
     scans_per_hour: PositiveInt = 20
     # Printed QR symbols hold `<qr_url_base><code>` (a WeChat plain-URL QR rule opens the mini-program);
     # at most 64 characters without commas or quotes, so a CSV export range fits one Lambda answer.
+    # Locally the printed URLs point at `make dev` itself, so the whole path of a printed code can be
+    # tried; a deployed stage sets its code domain (the CDK app refuses to synthesize without one).
     qr_url_base: str = Field(
-        default="https://example.com/q/", max_length=64, pattern=r"^https?://[^\s,\"']+$"
+        default="http://127.0.0.1:8000/q/", max_length=64, pattern=r"^https?://[^\s,\"']+$"
     )
+    # Former code URL bases whose printed codes still scan (a brand that moves its code domain keeps
+    # the packs already in shops); `POST /v1/scans` refuses URLs on any other host.
+    qr_url_aliases: list[Annotated[str, Field(max_length=64, pattern=r"^https?://[^\s,\"']+$")]] = []
+    # The project's own media domain (its CDN host): avatars may be https URLs there or on WeChat's.
+    media_host: str | None = Field(default=None, pattern=r"^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$")
+    # WeChat's verification file for the plain-URL QR rule, served at the code domain's root.
+    wechat_verify_file: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{1,64}\.txt$")
+    wechat_verify_content: str | None = Field(default=None, max_length=256)
     expiry_months: PositiveInt = 12
     expiry_shards: PositiveInt = 8
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
@@ -48,9 +64,21 @@ class Settings(BaseSettings):
     def is_local(self) -> bool:
         return self.stage == "local"
 
+    @property
+    def qr_url_bases(self) -> list[str]:
+        """Every base a printed code's URL may start with: the current one first."""
+        return [self.qr_url_base, *self.qr_url_aliases]
+
     def table_name(self, name: str) -> str:
         """The physical name of the context table `name` ("points", "codes", ...)."""
         return self.tables.get(name) or f"earnloop-local-{name}"
+
+    def key_ids(self, name: str) -> list[str]:
+        """The KMS key ids, ARNs or aliases of the signing key `name`, the signing version first.
+
+        The local cloud names its one version by alias (`alias/earnloop/local/session`).
+        """
+        return self.keys.get(name) or [f"alias/earnloop/{self.stage}/{name.replace('_', '-')}"]
 
     def secret_id(self, name: str) -> str:
         """The name or ARN of the secret `name` ("session", "qr_keys", ...)."""
