@@ -52,8 +52,21 @@ def test_an_accepted_scan_stores_the_claim_and_counts_the_scan(codes):
 def test_the_printed_url_is_accepted_in_any_case(codes):
     batch = codes.create_batch()
     code = codes.code(batch["batch_id"], 2)
-    response = codes.scan("u1", f"  HTTPS://EXAMPLE.COM/Q/{code}?from=qr  ".lower())
+    printed = codes.cloud.settings.qr_url_base + code
+    response = codes.scan("u1", f"  {printed}?from=qr  ".lower())
     assert response.status == 202, response.body
+    upper = codes.scan("u2", codes.cloud.settings.qr_url_base.upper() + codes.code(batch["batch_id"], 3))
+    assert upper.status == 202, upper.body
+
+
+def test_a_printed_url_on_another_host_is_400_foreign_domain_and_claims_nothing(codes):
+    batch = codes.create_batch()
+    code = codes.code(batch["batch_id"], 4)
+    for url in (f"https://evil.example/q/{code}", f"https://169.254.169.254/q/{code}"):
+        body = assert_problem(codes.scan("u1", url), 400, "invalid_code")
+        assert body["reason"] == "foreign_domain"
+    assert codes.item(f"CODE#{batch['batch_id']}#4", "CLAIM") is None
+    assert codes.scan("u1", code).status == 202
 
 
 def test_a_second_scan_of_the_same_code_by_anyone_is_409(codes):

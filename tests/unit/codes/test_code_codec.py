@@ -28,18 +28,20 @@ KEY_B = "b" * 40
 KEYS = QrKeys.from_secret({"current": "A", "A": KEY_A})
 BATCH = "K7Q2M3XD"
 CODE = sign(KEYS, BATCH, 47)
+# The code domain today and one the brand printed on older packs.
+BASES = ("https://example.com/q/", "https://brand.example.cn/q/")
 
 
 def rejected(text: str) -> bool:
     try:
-        verify(KEYS, text)
+        verify(KEYS, text, url_bases=BASES)
     except InvalidCodeError:
         return True
     return False
 
 
 def test_a_signed_code_verifies_back_to_its_batch_and_serial():
-    ref = verify(KEYS, CODE)
+    ref = verify(KEYS, CODE, url_bases=BASES)
     assert (ref.key_version, ref.batch_id, ref.serial, ref.code) == ("A", BATCH, 47, CODE)
     assert ref.scan_id == "K7Q2M3XD-47"
 
@@ -75,16 +77,16 @@ def test_batch_ids_are_eight_base32_characters():
 
 def test_codes_printed_before_a_rotation_keep_verifying_after_it():
     rotated = QrKeys.from_secret({"current": "B", "A": KEY_A, "B": KEY_B})
-    assert verify(rotated, CODE).key_version == "A"
+    assert verify(rotated, CODE, url_bases=BASES).key_version == "A"
     fresh = sign(rotated, BATCH, 47)
     assert fresh.startswith("B") and fresh != CODE
-    assert verify(rotated, fresh).serial == 47
+    assert verify(rotated, fresh, url_bases=BASES).serial == 47
 
 
 def test_a_code_of_a_key_version_not_in_the_secret_is_rejected():
     rotated = QrKeys.from_secret({"current": "B", "B": KEY_B})
     with pytest.raises(InvalidCodeError) as caught:
-        verify(rotated, CODE)
+        verify(rotated, CODE, url_bases=BASES)
     assert caught.value.extensions == {"reason": "forged"}
     # Re-labelling a code with another version letter is a forgery too.
     assert rejected("B" + CODE[1:])
@@ -131,8 +133,37 @@ def test_swapping_the_serial_or_the_batch_of_a_valid_mac_is_rejected():
     ],
 )
 def test_the_bare_code_and_its_printed_url_are_accepted(scanned):
-    assert extract_code(scanned) == CODE
-    assert verify(KEYS, scanned).code == CODE
+    assert extract_code(scanned, url_bases=BASES) == CODE
+    assert verify(KEYS, scanned, url_bases=BASES).code == CODE
+
+
+@pytest.mark.parametrize(
+    "scanned",
+    [
+        f"https://evil.example/q/{CODE}",
+        f"https://example.com.evil.example/q/{CODE}",
+        f"https://example.com@evil.example/q/{CODE}",
+        f"https://evil.example@example.com/q/{CODE}",
+        f"https://example.com:8443/q/{CODE}",
+        f"https://169.254.169.254/q/{CODE}",
+        f"HTTPS://EVIL.EXAMPLE/Q/{CODE}",
+        f"https%3A%2F%2Fevil.example%2Fq%2F{CODE}",
+    ],
+)
+def test_a_printed_url_on_another_host_is_a_foreign_domain(scanned):
+    with pytest.raises(InvalidCodeError) as caught:
+        verify(KEYS, scanned, url_bases=BASES)
+    assert caught.value.extensions == {"reason": "foreign_domain"}
+
+
+def test_with_no_code_domain_configured_only_the_bare_code_is_accepted():
+    assert verify(KEYS, CODE, url_bases=()).code == CODE
+    with pytest.raises(InvalidCodeError):
+        verify(KEYS, f"https://example.com/q/{CODE}", url_bases=())
+
+
+def test_a_base_configured_without_a_trailing_slash_still_matches_its_path():
+    assert extract_code(f"https://example.com/q/{CODE}", url_bases=["https://example.com/q"]) == CODE
 
 
 @pytest.mark.parametrize(
@@ -154,19 +185,19 @@ def test_the_bare_code_and_its_printed_url_are_accepted(scanned):
 )
 def test_anything_else_is_an_invalid_code(scanned):
     with pytest.raises(InvalidCodeError) as caught:
-        verify(KEYS, scanned)
+        verify(KEYS, scanned, url_bases=BASES)
     assert caught.value.status == 400 and caught.value.code == "invalid_code"
 
 
 @given(st.text(max_size=120))
 def test_arbitrary_input_is_either_a_valid_code_or_an_invalid_code_error(text):
     with contextlib.suppress(InvalidCodeError):
-        verify(KEYS, text)
+        verify(KEYS, text, url_bases=BASES)
 
 
 @given(st.integers(min_value=1, max_value=32**7 - 1))
 def test_every_serial_round_trips(serial):
-    assert verify(KEYS, sign(KEYS, BATCH, serial)).serial == serial
+    assert verify(KEYS, sign(KEYS, BATCH, serial), url_bases=BASES).serial == serial
 
 
 @pytest.mark.parametrize(

@@ -108,7 +108,9 @@ def new_batch(store: FakeStore, **overrides: object) -> Batch:
 
 
 def scan(store: FakeStore, code: str, user: str = "u1", limit: int = 20, now: datetime = NOW):
-    return service.create_scan(store, KEYS, BatchCache(), ScanCreate(code=code), user, now, limit)
+    return service.create_scan(
+        store, KEYS, BatchCache(), ScanCreate(code=code), user, now, limit, ["https://example.com/q/"]
+    )
 
 
 def test_an_accepted_scan_claims_the_code_with_the_batch_points_and_product(store):

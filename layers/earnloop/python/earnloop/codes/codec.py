@@ -19,13 +19,14 @@ import hmac
 import re
 import secrets
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 
 from earnloop.platform.errors import InvalidCodeError
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Mapping, Sequence
 
 ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 _DIGIT = {char: value for value, char in enumerate(ALPHABET)}
@@ -40,8 +41,8 @@ MAX_SERIAL_CHARS = 7
 MIN_KEY_CHARS = 32
 
 _CODE = re.compile(r"([A-Z])([A-Z2-7]{8})\.([A-Z2-7]{1,7})\.([A-Z2-7]{26})")
-# Printers may upper-case the whole URL so the symbol stays in alphanumeric mode: match it so.
-_URL = re.compile(r"HTTPS?://[^/?#\s]+/Q/([^/?#\s]+)(?:[?#]\S*)?")
+# Any http(s) URL: a printed code's URL must also start with one of the configured bases.
+_ANY_URL = re.compile(r"HTTPS?://([^/?#\s]*)\S*")
 _BATCH_ID = re.compile(r"[A-Z2-7]{8}")
 _SCAN_ID = re.compile(r"([A-Z2-7]{8})-([1-9][0-9]{0,9})")
 
@@ -167,33 +168,58 @@ def sign(keys: QrKeys, batch_id: str, serial: int, key_version: str | None = Non
     return Signer(keys, key_version or keys.current, batch_id).code(serial)
 
 
-def extract_code(raw: str) -> str:
-    """The code text in what a scanner read: the bare code or an `http(s)://<host>/q/<code>` URL,
-    in any case, with surrounding whitespace, percent-encoded or not.
+@lru_cache(maxsize=8)
+def _printed_url(url_bases: tuple[str, ...]) -> re.Pattern[str]:
+    """A printed code's URL on one of `url_bases` (`qr_url_base` and any former bases), upper-cased
+    as a printer may print it to keep the QR symbol alphanumeric; http or https, the host, port
+    and path exactly as configured, then the code and an optional query or fragment."""
+    prefixes = []
+    for base in url_bases:
+        parts = urlsplit(base.strip().upper())
+        if parts.scheme in ("http", "https") and parts.netloc:
+            path = parts.path if parts.path.endswith("/") else parts.path + "/"
+            prefixes.append(re.escape(f"//{parts.netloc}{path}"))
+    if not prefixes:
+        return re.compile(r"(?!)")
+    return re.compile(rf"HTTPS?:(?:{'|'.join(prefixes)})([^/?#\s]+)(?:[?#]\S*)?")
+
+
+def extract_code(raw: str, *, url_bases: Sequence[str]) -> str:
+    """The code text in what a scanner read: the bare code or its printed URL on one of
+    `url_bases`, in any case, with surrounding whitespace, percent-encoded or not.
 
     Raises:
-        InvalidCodeError: anything else.
+        InvalidCodeError: a URL on another host (`foreign_domain`: someone else's QR code, or a
+            lookalike of ours), or anything else that is not a code (`malformed`).
     """
     text = raw.strip()
     if "%" in text:
         # The mini-program receives the scanned URL percent-encoded in `q`; a client may pass it on.
         text = unquote(text).strip()
     text = text.upper()
-    url = _URL.fullmatch(text)
+    url = _printed_url(tuple(url_bases)).fullmatch(text)
     if url is not None:
         text = url.group(1)
+    elif (other := _ANY_URL.fullmatch(text)) is not None and not _is_one_of(other.group(1), url_bases):
+        raise InvalidCodeError("this QR code is not one of ours", reason="foreign_domain")
     if _CODE.fullmatch(text) is None:
         raise InvalidCodeError("this is not one of our codes", reason="malformed")
     return text
 
 
-def verify(keys: QrKeys, raw: str) -> CodeRef:
-    """The batch and serial a scanned code names, checked against its MAC without any read.
+def _is_one_of(netloc: str, url_bases: Sequence[str]) -> bool:
+    return any(urlsplit(base.strip().upper()).netloc == netloc for base in url_bases)
+
+
+def verify(keys: QrKeys, raw: str, *, url_bases: Sequence[str]) -> CodeRef:
+    """The batch and serial a scanned code (bare, or its URL on one of `url_bases`) names, checked
+    against its MAC without any read.
 
     Raises:
-        InvalidCodeError: malformed, non-canonical, signed with an unknown key version, or forged.
+        InvalidCodeError: malformed, on a foreign domain, non-canonical, signed with an unknown key
+            version, or forged.
     """
-    text = extract_code(raw)
+    text = extract_code(raw, url_bases=url_bases)
     match = _CODE.fullmatch(text)
     assert match is not None  # extract_code returned a full match
     version, batch_id, serial_text, mac = match.groups()

@@ -42,7 +42,7 @@ from earnloop.platform.errors import EarnloopError, InvalidCodeError, NotFoundEr
 from earnloop.platform.observability import logger, mask, metrics
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Callable, Iterator, Sequence
     from datetime import datetime
 
     from earnloop.points.events import PointsChanged
@@ -165,18 +165,27 @@ def export_codes(
 
 
 def create_scan(
-    store: Store, keys: QrKeys, batches: Batches, body: ScanCreate, user_id: str, now: datetime, limit: int
+    store: Store,
+    keys: QrKeys,
+    batches: Batches,
+    body: ScanCreate,
+    user_id: str,
+    now: datetime,
+    limit: int,
+    url_bases: Sequence[str],
 ) -> ScanAccepted:
     """Claims a scanned code for `user_id`: verified without a read, committed in one transaction.
+    A printed URL is accepted only on one of `url_bases` (the code domain).
 
     Raises:
-        InvalidCodeError: malformed, forged, revoked, or outside its batch's window (400).
+        InvalidCodeError: malformed, on a foreign domain, forged, revoked, or outside its batch's
+            window (400).
         CodeAlreadyClaimedError: claimed before, by anyone (409).
         AccountFrozenError: the user's points account is frozen (423).
         RateLimitedError: more than `limit` accepted scans this UTC hour (429).
     """
     try:
-        accepted = _claim(store, keys, batches, body, user_id, now, limit)
+        accepted = _claim(store, keys, batches, body, user_id, now, limit, url_bases)
     except EarnloopError as error:
         reason = str(error.extensions.get("reason", error.code))
         _count_rejection(reason)
@@ -187,9 +196,16 @@ def create_scan(
 
 
 def _claim(
-    store: Store, keys: QrKeys, batches: Batches, body: ScanCreate, user_id: str, now: datetime, limit: int
+    store: Store,
+    keys: QrKeys,
+    batches: Batches,
+    body: ScanCreate,
+    user_id: str,
+    now: datetime,
+    limit: int,
+    url_bases: Sequence[str],
 ) -> ScanAccepted:
-    ref = verify(keys, body.code)
+    ref = verify(keys, body.code, url_bases=url_bases)
     batch = batches.get(ref.batch_id, store.get_batch)
     # Only the key holder can sign these; they mean a leaked key or a bug, so they are logged apart.
     if batch is None or batch.key_version != ref.key_version or ref.serial > batch.count:
