@@ -33,18 +33,21 @@ def test_me_shows_the_profile_with_no_tags_and_no_points_yet(alice):
     }
 
 
+AVATAR = "https://thirdwx.qlogo.cn/mmopen/vi_32/Q0j4TwGTfTL/132"
+
+
 def test_a_profile_update_is_stored_and_returned(alice):
     user_id, token = alice
     response = call_http(
         "me_update",
         token=token,
-        body={"nickname": "  Xiao Li ", "avatar_url": "https://img.example.com/li.png"},
+        body={"nickname": "  Xiao Li ", "avatar_url": AVATAR},
     )
     assert response.status == 200
     expected = {
         "id": user_id,
         "nickname": "Xiao Li",
-        "avatar_url": "https://img.example.com/li.png",
+        "avatar_url": AVATAR,
         "tier": "bronze",
     }
     assert response.json == expected
@@ -62,20 +65,54 @@ def test_the_sample_update_event_changes_the_profile(alice):
 
 def test_fields_not_sent_stay_as_they_are(alice):
     _, token = alice
-    call_http("me_update", token=token, body={"avatar_url": "https://img.example.com/a.png"})
+    call_http("me_update", token=token, body={"avatar_url": AVATAR})
     response = call_http("me_update", token=token, body={"nickname": "Li"})
-    assert response.json["avatar_url"] == "https://img.example.com/a.png"
+    assert response.json["avatar_url"] == AVATAR
     assert call_http("me_update", token=token, body={}).json == response.json
+
+
+def test_null_clears_a_field(alice):
+    user_id, token = alice
+    call_http("me_update", token=token, body={"avatar_url": AVATAR})
+    response = call_http("me_update", token=token, body={"avatar_url": None})
+    assert (response.status, response.json["avatar_url"], response.json["nickname"]) == (200, None, "alice")
+    user = stored(f"USER#{user_id}", "PROFILE")
+    assert user is not None and "avatar_url" not in user and user["nickname"] == "alice"
+    cleared = call_http("me_update", token=token, body={"nickname": None})
+    assert cleared.json["nickname"] is None
+    assert call_http("me_get", token=token).json["nickname"] is None
+
+
+def test_nicknames_are_stored_normalised(alice):
+    _, token = alice
+    styled = "\uff2c\uff49\u3000\u3000\U0001d417\U0001d422\U0001d41a\U0001d428"  # fullwidth, bold
+    response = call_http("me_update", token=token, body={"nickname": styled})
+    assert (response.status, response.json["nickname"]) == (200, "Li Xiao")
 
 
 BAD_UPDATES = [
     {"nickname": ""},
     {"nickname": "   "},
     {"nickname": "x" * 33},
+    {"nickname": "小" * 17},
+    {"nickname": "admin\u202egnp.exe"},
+    {"nickname": "Li\u200b"},
+    {"nickname": "\ufeffLi"},
+    {"nickname": "Li\u2028Wang"},
+    {"nickname": "\u115f"},
+    {"nickname": "\u3164\u3164"},
+    {"nickname": "Li\u0000"},
     {"nickname": None, "tier": "gold"},
     {"roles": ["admin"]},
-    {"avatar_url": "http://img.example.com/a.png"},
-    {"avatar_url": "https://img.example.com/" + "a" * 500},
+    {"avatar_url": "http://thirdwx.qlogo.cn/mmopen/a/132"},
+    {"avatar_url": "https://thirdwx.qlogo.cn/" + "a" * 500},
+    {"avatar_url": "https://img.example.com/a.png"},
+    {"avatar_url": "https://169.254.169.254/latest/meta-data/"},
+    {"avatar_url": "https://user:pw@thirdwx.qlogo.cn/mmopen/a/132"},
+    {"avatar_url": "https://thirdwx.qlogo.cn@evil.example/a.png"},
+    {"avatar_url": "https://thirdwx.qlogo.cn\u0000.evil.example/a.png"},
+    {"avatar_url": "https://thirdwx.qlogo.cn:8443/mmopen/a/132"},
+    {"avatar_url": "https://[::1]/a.png"},
     {"avatar_url": 5},
     [],
     "{not json",

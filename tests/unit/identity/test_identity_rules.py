@@ -111,7 +111,14 @@ def test_a_login_body_that_cannot_hold_a_wx_login_code_is_invalid(body):
 
 def test_a_nickname_is_stripped():
     assert ProfileUpdate.model_validate({"nickname": "  Xiao Li  "}).nickname == "Xiao Li"
-    assert ProfileUpdate.model_validate({"nickname": "小李" * 16}).nickname == "小李" * 16
+    # 16 Chinese characters fill the 32 columns a nickname may take.
+    assert ProfileUpdate.model_validate({"nickname": "小李" * 8}).nickname == "小李" * 8
+
+
+def test_fields_sent_as_null_are_cleared_and_fields_not_sent_are_left():
+    assert ProfileUpdate.model_validate({"avatar_url": None}).changes() == {"avatar_url": None}
+    assert ProfileUpdate.model_validate({"nickname": "Li"}).changes() == {"nickname": "Li"}
+    assert ProfileUpdate.model_validate({}).changes() == {}
 
 
 @pytest.mark.parametrize(
@@ -121,6 +128,8 @@ def test_a_nickname_is_stripped():
         {"nickname": "   "},
         {"nickname": "x" * 33},
         {"nickname": "bad\u0007bell"},
+        {"nickname": "小李" * 9},
+        {"nickname": "admin\u202egnp.exe"},
         {"nickname": 7},
         {"avatar_url": "http://example.com/a.png"},
         {"avatar_url": "https://"},

@@ -13,7 +13,12 @@ from earnloop.identity import service
 from earnloop.identity.models import IdentityKind, LoginRequest, ProfileUpdate, TagCount, User
 from earnloop.identity.store import LinkTakenError
 from earnloop.platform.dynamo import TransactionConflictError
-from earnloop.platform.errors import ConcurrencyError, NotFoundError, UnauthenticatedError
+from earnloop.platform.errors import (
+    ConcurrencyError,
+    NotFoundError,
+    UnauthenticatedError,
+    ValidationFailedError,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
@@ -51,7 +56,7 @@ class MemoryStore:
     def link(self, kind: IdentityKind, value: str, user_id: str, created_at: str) -> str:
         return self.links.setdefault((kind, value), user_id)
 
-    def update_profile(self, user_id: str, changes: Mapping[str, str], updated_at: str) -> User:
+    def update_profile(self, user_id: str, changes: Mapping[str, str | None], updated_at: str) -> User:
         if user_id not in self.users:
             raise NotFoundError("no such user")
         self.users[user_id] = self.users[user_id].model_copy(update=dict(changes))
@@ -248,11 +253,32 @@ def test_me_of_an_unknown_user_is_not_found(store):
         service.update_me(store, "nobody", ProfileUpdate(nickname="x"), NOW)
 
 
+AVATAR_1 = "https://thirdwx.qlogo.cn/mmopen/vi_32/1/132"
+AVATAR_2 = "https://wx.qlogo.cn/mmopen/vi_32/2/132"
+
+
 def test_a_profile_update_changes_only_the_fields_sent(store):
-    store.users["U1"] = User(user_id="U1", nickname="Li", avatar_url="https://a/1", created_at="x")
-    profile = service.update_me(store, "U1", ProfileUpdate(avatar_url="https://a/2"), NOW)
-    assert (profile.nickname, profile.avatar_url) == ("Li", "https://a/2")
+    store.users["U1"] = User(user_id="U1", nickname="Li", avatar_url=AVATAR_1, created_at="x")
+    profile = service.update_me(store, "U1", ProfileUpdate(avatar_url=AVATAR_2), NOW)
+    assert (profile.nickname, profile.avatar_url) == ("Li", AVATAR_2)
     assert service.update_me(store, "U1", ProfileUpdate(), NOW) == profile
+
+
+def test_a_field_sent_as_null_is_cleared(store):
+    store.users["U1"] = User(user_id="U1", nickname="Li", avatar_url=AVATAR_1, created_at="x")
+    profile = service.update_me(store, "U1", ProfileUpdate.model_validate({"avatar_url": None}), NOW)
+    assert (profile.nickname, profile.avatar_url) == ("Li", None)
+
+
+def test_an_avatar_off_the_allowed_hosts_is_refused_and_nothing_changes(store):
+    store.users["U1"] = User(user_id="U1", nickname="Li", avatar_url=AVATAR_1, created_at="x")
+    update = ProfileUpdate(nickname="Wang", avatar_url="https://evil.example/a.png")
+    with pytest.raises(ValidationFailedError):
+        service.update_me(store, "U1", update, NOW)
+    assert store.users["U1"].nickname == "Li"
+    media = "https://media.example.cn/a.png"
+    profile = service.update_me(store, "U1", ProfileUpdate(avatar_url=media), NOW, {"media.example.cn"})
+    assert profile.avatar_url == media
 
 
 def scan(code: str = "C1", tags: list[str] | None = None) -> ScanClaimed:

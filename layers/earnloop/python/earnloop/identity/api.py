@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 
 from earnloop.identity import service
+from earnloop.identity.avatars import avatar_hosts
 from earnloop.identity.models import LoginRequest, LoginResponse, Me, Profile, ProfileUpdate
 from earnloop.identity.store import IdentityStore
 from earnloop.platform import aws
@@ -50,5 +51,6 @@ def me_get(principal: CurrentUser, store: Identity, points: Points) -> Me:
 
 @router.patch("/v1/me", name="me_update", response_model=Profile, summary="Edit the caller's profile")
 def me_update(body: ProfileUpdate, principal: CurrentUser, store: Identity) -> Profile:
-    """Changes the nickname and/or avatar; fields not sent stay as they are."""
-    return service.update_me(store, principal.user_id, body, utcnow())
+    """Changes the nickname and/or avatar (a merge patch: `null` clears, fields not sent stay)."""
+    hosts = avatar_hosts(get_settings().media_host)
+    return service.update_me(store, principal.user_id, body, utcnow(), hosts)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from typing import Annotated, Literal
-from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+from earnloop.identity.avatars import MAX_URL_CHARS, check_avatar_url
+from earnloop.identity.nicknames import clean_nickname
 
 # Tiers are the points context's to define; identity stores and shows the name it is given.
 Tier = str
@@ -16,25 +18,10 @@ IdentityKind = Literal["wx_unionid", "wx_openid"]
 LoginCode = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[\x21-\x7e]+$")]
 
 
-def _visible_text(value: str) -> str:
-    if any(ord(ch) < 0x20 or 0x7F <= ord(ch) < 0xA0 or 0xD800 <= ord(ch) < 0xE000 for ch in value):
-        raise ValueError("must not contain control characters")
-    return value
-
-
-def _https_url(value: str) -> str:
-    parts = urlsplit(value)
-    if parts.scheme != "https" or not parts.hostname or any(ch.isspace() for ch in value):
-        raise ValueError("must be an https URL")
-    return value
-
-
-Nickname = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=32),
-    AfterValidator(_visible_text),
-]
-AvatarUrl = Annotated[str, StringConstraints(max_length=512), AfterValidator(_https_url)]
+# Raw input is bounded generously (an emoji sequence is several code points); the displayed width
+# is what `clean_nickname` bounds.
+Nickname = Annotated[str, StringConstraints(max_length=128), AfterValidator(clean_nickname)]
+AvatarUrl = Annotated[str, StringConstraints(max_length=MAX_URL_CHARS), AfterValidator(check_avatar_url)]
 
 
 class LoginRequest(BaseModel):
@@ -59,12 +46,20 @@ class LoginResponse(BaseModel):
 
 
 class ProfileUpdate(BaseModel):
-    """`PATCH /v1/me`: only the fields sent change."""
+    """`PATCH /v1/me`, a JSON merge patch (RFC 7396): a field sent changes, a field sent as `null`
+    is cleared, a field not sent stays as it is."""
 
     model_config = ConfigDict(extra="forbid")
 
-    nickname: Nickname | None = None
-    avatar_url: AvatarUrl | None = None
+    nickname: Nickname | None = Field(default=None, description="Shown to others; `null` clears it")
+    avatar_url: AvatarUrl | None = Field(
+        default=None,
+        description="https on WeChat's avatar hosts or the project's media domain; `null` clears it",
+    )
+
+    def changes(self) -> dict[str, str | None]:
+        """The fields sent, with None for those to clear."""
+        return {name: getattr(self, name) for name in sorted(self.model_fields_set)}
 
 
 class Profile(BaseModel):

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
 from earnloop.identity import rules
+from earnloop.identity.avatars import WECHAT_AVATAR_HOSTS, is_allowed_host
 from earnloop.identity.models import (
     IdentityKind,
     LoginRequest,
@@ -24,7 +25,7 @@ from earnloop.identity.store import LinkTakenError
 from earnloop.platform.auth import Principal, issue_token
 from earnloop.platform.clock import iso, parse_iso
 from earnloop.platform.dynamo import TransactionConflictError
-from earnloop.platform.errors import ConcurrencyError, NotFoundError
+from earnloop.platform.errors import ConcurrencyError, NotFoundError, ValidationFailedError
 from earnloop.platform.ids import new_id
 from earnloop.platform.observability import logger, mask, metrics
 
@@ -37,7 +38,7 @@ class IdentityRepository(Protocol):
     def get_user(self, user_id: str) -> User | None: ...
     def create_user(self, user: User, links: Sequence[tuple[IdentityKind, str]]) -> None: ...
     def link(self, kind: IdentityKind, value: str, user_id: str, created_at: str) -> str: ...
-    def update_profile(self, user_id: str, changes: dict[str, str], updated_at: str) -> User: ...
+    def update_profile(self, user_id: str, changes: Mapping[str, str | None], updated_at: str) -> User: ...
     def tags(self, user_id: str) -> list[TagCount]: ...
     def count_scan_tags(
         self, user_id: str, code: str, tags: Sequence[str], claimed_at: str, guard_expires_at: int
@@ -205,13 +206,27 @@ def me(store: IdentityRepository, points: PointsReader, user_id: str, now: datet
     )
 
 
-def update_me(store: IdentityRepository, user_id: str, update: ProfileUpdate, now: datetime) -> Profile:
-    """Changes the fields sent; returns the profile.
+def update_me(
+    store: IdentityRepository,
+    user_id: str,
+    update: ProfileUpdate,
+    now: datetime,
+    avatar_hosts: Collection[str] = WECHAT_AVATAR_HOSTS,
+) -> Profile:
+    """Applies the merge patch: fields sent change, fields sent as null are cleared. Returns the
+    profile.
 
     Raises:
+        ValidationFailedError: the avatar is not on one of `avatar_hosts`.
         NotFoundError: the token names no registered user.
     """
-    changes = update.model_dump(exclude_none=True)
+    changes = update.changes()
+    avatar = changes.get("avatar_url")
+    if avatar is not None and not is_allowed_host(avatar, avatar_hosts):
+        raise ValidationFailedError(
+            "avatar_url must be on WeChat's avatar hosts or the project's media domain",
+            errors=[{"loc": ["body", "avatar_url"], "msg": "host not allowed for avatars"}],
+        )
     if not changes:
         user = store.get_user(user_id)
         if user is None:

@@ -108,19 +108,24 @@ class IdentityStore:
             return owner or user_id
         return user_id
 
-    def update_profile(self, user_id: str, changes: Mapping[str, str], updated_at: str) -> User:
-        """Sets the given profile fields; returns the user as stored now.
+    def update_profile(self, user_id: str, changes: Mapping[str, str | None], updated_at: str) -> User:
+        """Sets the given profile fields, removing those given as None; returns the user as stored now.
 
         Raises:
             NotFoundError: no such user.
         """
-        values = {**changes, "updated_at": updated_at}
-        names = {f"#{name}": name for name in values}
+        values = {name: value for name, value in changes.items() if value is not None}
+        values["updated_at"] = updated_at
+        cleared = sorted(name for name, value in changes.items() if value is None)
+        names = {f"#{name}": name for name in [*values, *cleared]}
+        expression = "SET " + ", ".join(f"#{name} = :{name}" for name in values)
+        if cleared:
+            expression += " REMOVE " + ", ".join(f"#{name}" for name in cleared)
         try:
             response = self._ddb.update_item(
                 TableName=self._table,
                 Key=marshal(user_key(user_id)),
-                UpdateExpression="SET " + ", ".join(f"#{name} = :{name}" for name in values),
+                UpdateExpression=expression,
                 ConditionExpression="attribute_exists(pk)",
                 ExpressionAttributeNames=names,
                 ExpressionAttributeValues=marshal({f":{name}": value for name, value in values.items()}),
