@@ -56,7 +56,7 @@ def batch(api: TestClient, admin: User) -> Batch:
 
 @pytest.fixture(autouse=True)
 def settled(cloud: LocalCloud) -> Iterator[None]:
-    """Each test starts and ends with nothing in flight, and no stream batch given up on by the stream pump."""
+    """Each test starts and ends with nothing in flight, and no stream batch given up on."""
     cloud.pump_until_idle(redeliver_failures=True)
     yield
     cloud.pump_until_idle(redeliver_failures=True)

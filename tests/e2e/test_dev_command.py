@@ -1,5 +1,6 @@
 """`earnloop dev` (what `make dev` runs) as a developer uses it: it starts, prints a quick start that
-works, serves `/docs`, and Ctrl-C stops everything with exit status 0."""
+works, serves `/docs`, keeps metrics out of the terminal, Ctrl-C stops everything with exit status
+0, and a restart at once on the same port serves the data of the last run (`--clean`: none)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import re
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import httpx
@@ -22,26 +24,46 @@ EARNLOOP = Path(sys.executable).with_name("earnloop")
 READY = "Ctrl-C stops everything."
 
 
-def test_earnloop_dev_serves_the_quick_start_and_stops_cleanly_on_ctrl_c() -> None:
-    port = free_port()
+def start_dev(port: int, data_dir: Path, *flags: str) -> tuple[subprocess.Popen[str], str]:
+    """Starts `earnloop dev` and returns once it has printed its quick start (and the quick start)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_ENDPOINT_URL")}
     process = subprocess.Popen(
-        [str(EARNLOOP), "dev", "--port", str(port)],
+        [str(EARNLOOP), "dev", "--port", str(port), "--data-dir", str(data_dir), *flags],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         env=env,
     )
     assert process.stdout is not None
+    lines: list[str] = []
+    for line in process.stdout:
+        lines.append(line)
+        if READY in line:
+            break
+    output = "".join(lines)
+    if READY not in output:
+        process.kill()
+        raise AssertionError(output + (process.stderr.read() if process.stderr else ""))
+    return process, output
+
+
+def ctrl_c(process: subprocess.Popen[str]) -> str:
+    """Stops it as a developer does; returns the rest of its stdout."""
+    process.send_signal(signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=90)
+    assert process.returncode == 0, stderr
+    return stdout
+
+
+def printed_codes(output: str) -> list[str]:
+    return re.findall(r"^\s+\d+\s+(\S+)\s+https?://", output, flags=re.MULTILINE)
+
+
+def test_earnloop_dev_serves_the_quick_start_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
+    port = free_port()
+    process, output = start_dev(port, tmp_path)
     try:
-        lines: list[str] = []
-        for line in process.stdout:
-            lines.append(line)
-            if READY in line:
-                break
-        output = "".join(lines)
-        assert READY in output, output + (process.stderr.read() if process.stderr else "")
-        codes = re.findall(r"^\s+\d+\s+(\S+)\s+https://", output, flags=re.MULTILINE)
+        codes = printed_codes(output)
         assert len(codes) == 20
         running = json.loads(ENDPOINTS_FILE.read_text())
         assert running["pid"] == process.pid
@@ -53,16 +75,60 @@ def test_earnloop_dev_serves_the_quick_start_and_stops_cleanly_on_ctrl_c() -> No
             login = http.post("/v1/auth/login", json={"code": "dev:alice"}).json()
             headers = {"authorization": f"Bearer {login['token']}"}
             assert http.post("/v1/scans", headers=headers, json={"code": codes[0]}).status_code == 202
+            # A rejected scan: `single_metric` prints its metric even with metrics disabled.
+            assert http.post("/v1/scans", headers=headers, json={"code": codes[0]}).status_code == 409
             admin = http.post("/v1/auth/login", json={"code": "dev:admin"}).json()
             assert admin["user"]["is_new"] is False  # seeded before the quick start was printed
     finally:
-        process.send_signal(signal.SIGINT)
-        stdout, stderr = process.communicate(timeout=60)
+        stdout = ctrl_c(process)
 
-    assert process.returncode == 0, stderr
     assert "stopped." in stdout
     assert not ENDPOINTS_FILE.exists()
     # Nothing it started is left listening: not moto, not the DynamoDB Local JVM.
     for endpoint in (running["moto"], running["dynamodb"]):
         with pytest.raises(httpx.ConnectError):
             httpx.get(endpoint, timeout=2)
+    # Metrics went to the file the quick start names, not to the terminal.
+    assert str(tmp_path / "metrics.log") in output
+    assert '"_aws"' not in output + stdout
+    metrics = (tmp_path / "metrics.log").read_text()
+    assert '"ScansAccepted"' in metrics and '"ScansRejected"' in metrics
+
+
+def test_a_restart_right_after_ctrl_c_serves_the_data_of_the_last_run(tmp_path: Path) -> None:
+    port = free_port()
+    process, output = start_dev(port, tmp_path)
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as http:
+            login = http.post("/v1/auth/login", json={"code": "dev:carol"}).json()
+            headers = {"authorization": f"Bearer {login['token']}"}
+            code = printed_codes(output)[0]
+            assert http.post("/v1/scans", headers=headers, json={"code": code}).status_code == 202
+    finally:
+        ctrl_c(process)
+
+    # The same port at once (its connections are still in TIME_WAIT), the same data.
+    process, again = start_dev(port, tmp_path)
+    try:
+        assert printed_codes(again) == printed_codes(output)  # the demo batch is kept, not re-created
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as http:
+            # The old token is still valid; the scan was credited (before the stop or after the start).
+            for _ in range(50):
+                balance = http.get("/v1/points", headers=headers).json()["balance"]
+                if balance == 50:
+                    break
+                time.sleep(0.2)
+            assert balance == 50
+            assert http.post("/v1/scans", headers=headers, json={"code": code}).status_code == 409
+    finally:
+        ctrl_c(process)
+
+    # --clean starts from nothing.
+    process, _ = start_dev(port, tmp_path, "--clean")
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as http:
+            assert http.get("/v1/points", headers=headers).status_code == 401  # a new session key
+            carol = http.post("/v1/auth/login", json={"code": "dev:carol"}).json()
+            assert carol["user"]["is_new"] is True
+    finally:
+        ctrl_c(process)

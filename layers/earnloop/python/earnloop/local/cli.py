@@ -231,6 +231,18 @@ def parser() -> argparse.ArgumentParser:
     invoke_cmd.add_argument(
         "--param", action="append", default=[], help="fill a {name} placeholder of the path: name=value"
     )
+    redrive_cmd = commands.add_parser("redrive", help="move a dead-letter queue's messages back to its queue")
+    redrive_cmd.add_argument("queue", help="a queue's logical name, e.g. points, tags, claims")
+    redrive_cmd.add_argument(
+        "--stage", default="local", help="local (the running make dev) or a deployed stage"
+    )
+    redrive_cmd.add_argument("--wait", type=float, default=0.0, help="seconds to wait for an AWS move task")
+    replay_cmd = commands.add_parser(
+        "replay-stream", help="feed the stream records the publisher gave up on to it again"
+    )
+    replay_cmd.add_argument(
+        "--stage", default="local", help="local (the running make dev) or a deployed stage"
+    )
     commands.add_parser("openapi", help="print the OpenAPI document")
     return root
 
@@ -243,6 +255,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return dev(args.port, args.data_dir, args.clean)
     if args.command == "invoke":
         return run_invoke(args.function, args.event, args.caller, args.param)
+    if args.command in ("redrive", "replay-stream"):
+        from earnloop.local import operations
+
+        if args.command == "redrive":
+            return operations.run_redrive(args.queue, args.stage, args.wait)
+        return operations.run_replay_stream(args.stage)
     return openapi()
 
 

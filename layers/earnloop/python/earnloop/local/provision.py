@@ -12,7 +12,8 @@ import secrets as random
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from earnloop.contexts import all_functions, queues, rules, secrets, tables
+from earnloop.contexts import all_functions, queues, rules, secrets, signing_keys, tables
+from earnloop.local.replay import failure_queue
 from earnloop.platform import aws
 from earnloop.platform.resources import Index, Table
 
@@ -109,14 +110,61 @@ def ensure_tables(settings: Settings) -> tuple[dict[str, str], set[str]]:
 
 
 def local_secret_values() -> dict[str, dict[str, str]]:
-    """Secret values for a local stage: the templates with fresh random values filled in."""
+    """Secret values for a local stage: the templates with fresh random values filled in, and each
+    signing key's private half (`{"pem": ...}`), which only the local cloud ever holds."""
     values: dict[str, dict[str, str]] = {}
     for secret in secrets():
         value = dict(secret.template)
         if secret.generate:
             value[secret.generate] = random.token_urlsafe(48)
         values[secret.name] = value
+    for key in signing_keys():
+        if key.name in values:
+            raise ValueError(f"signing key {key.name!r} and a secret share a name")
+        values[key.name] = {"pem": _new_private_key_pem()}
     return values
+
+
+def _new_private_key_pem() -> str:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    return (
+        ec.generate_private_key(ec.SECP256R1())
+        .private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+        .decode()
+    )
+
+
+def create_keys(settings: Settings, values: dict[str, dict[str, str]]) -> dict[str, str]:
+    """Creates each signing key in KMS (moto) under the alias `Settings.key_ids` names by default, with
+    the private half from `values`; returns logical name -> key ARN.
+
+    AWS KMS generates the key (and never lets it out). moto cannot import asymmetric key material, so
+    the key moto generated is replaced in its in-process backend by the kept one: a local cloud
+    restarted on its data directory still verifies the tokens it issued before.
+    """
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+    from moto.kms.models import kms_backends
+
+    kms = aws.client("kms")
+    arns: dict[str, str] = {}
+    for key in signing_keys():
+        metadata = kms.create_key(
+            KeySpec=key.spec, KeyUsage="SIGN_VERIFY", Description=f"earnloop {settings.stage} {key.name}"
+        )["KeyMetadata"]
+        _, _, _, region, account, _ = str(metadata["Arn"]).split(":", 5)
+        emulated = kms_backends[account][region].keys.get(metadata["KeyId"])
+        if emulated is None:
+            raise RuntimeError("the local signing keys need moto's KMS in this process")
+        emulated.private_key.private_key = load_pem_private_key(values[key.name]["pem"].encode(), None)
+        alias = settings.key_ids(key.name)[0]
+        if alias.startswith("alias/"):
+            kms.create_alias(AliasName=alias, TargetKeyId=metadata["KeyId"])
+        arns[key.name] = str(metadata["Arn"])
+    return arns
 
 
 def create_secrets(settings: Settings, values: dict[str, dict[str, str]] | None = None) -> None:
@@ -173,7 +221,7 @@ def create_messaging(settings: Settings, visibility_timeout_s: int = 30) -> dict
 def stream_failure_queue_name(settings: Settings, function: str) -> str:
     """The on-failure destination of a stream consumer's event source mappings: what infra names it
     (`earnloop-<stage>-stream-publisher-dlq`), where `earnloop replay-stream` reads."""
-    return queue_name(settings, f"{function.replace('_', '-')}-dlq")
+    return failure_queue(settings.stage, function)
 
 
 def create_stream_failure_queues(settings: Settings) -> dict[str, str]:
