@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import pytest
 from earnloop.local.samples import load
 from earnloop.platform import aws
+from earnloop.platform.settings import get_settings
 
 from tests.support.lambdas import drain, invoke
 
@@ -87,3 +89,97 @@ def test_other_contexts_items_are_derived_by_their_own_context(moto_cloud, entit
     assert derived.detail_type == ("PointsChanged" if entity == "LedgerEntry" else "UserRegistered")
     # A change of another entity in the same table means nothing.
     assert derivers()[table](Change(table, "INSERT", None, {**image, "entity": "Other"})) == []
+
+
+def claim_record(serial: int, sequence: str) -> dict[str, Any]:
+    """The sample claim INSERT, for another serial at another position in the shard."""
+    record = copy.deepcopy(load("dynamodb/stream_publisher.json")["Records"][0])
+    record["eventID"] = f"claim-{serial}"
+    record["dynamodb"]["SequenceNumber"] = sequence
+    image = record["dynamodb"]["NewImage"]
+    image["pk"] = record["dynamodb"]["Keys"]["pk"] = {"S": f"CODE#AK7Q2M3X#{serial}"}
+    image["serial"] = {"N": str(serial)}
+    image["scan_id"] = {"S": f"AK7Q2M3X-{serial}"}
+    return record
+
+
+@pytest.mark.parametrize(
+    "poison",
+    [
+        pytest.param(lambda image: image.pop("points"), id="an image its event model rejects"),
+        pytest.param(lambda image: image.update(points={"N": "many"}), id="an image nothing can read"),
+    ],
+)
+def test_one_bad_record_fails_alone_and_the_records_before_it_are_published_once(moto_cloud, poison):
+    records = [claim_record(31, "101"), claim_record(32, "102"), claim_record(33, "103")]
+    poison(records[1]["dynamodb"]["NewImage"])
+
+    response = invoke("stream_publisher", {"Records": records})
+
+    # Lambda retries from 102; 101's event is on the queue once, 103's is not put before that retry.
+    assert response == {"batchItemFailures": [{"itemIdentifier": "102"}]}
+    assert [e["detail"]["scan_id"] for e in drain(moto_cloud.queues["points"].main)] == ["AK7Q2M3X-31"]
+
+    # The retry Lambda makes from the failure point, once the record reads (a fixed deriver):
+    # nothing before it is published again.
+    retried = invoke("stream_publisher", {"Records": [claim_record(32, "102"), claim_record(33, "103")]})
+    assert retried == {"batchItemFailures": []}
+    assert [e["detail"]["scan_id"] for e in drain(moto_cloud.queues["points"].main)] == [
+        "AK7Q2M3X-32",
+        "AK7Q2M3X-33",
+    ]
+
+
+def test_a_bus_that_refuses_the_call_fails_the_first_record_not_yet_published(moto_cloud):
+    records = [claim_record(41, "201"), claim_record(42, "202")]
+    aws.client("events").delete_event_bus(Name=get_settings().event_bus)
+
+    assert invoke("stream_publisher", {"Records": records}) == {
+        "batchItemFailures": [{"itemIdentifier": "201"}]
+    }
+
+
+def test_an_account_frozen_with_no_points_in_dynamodb_locals_shape_publishes_its_ledger_entry(moto_cloud):
+    """DynamoDB Local writes an account's empty bucket map as `{}` (no type descriptor)."""
+    arn = "arn:aws:dynamodb:ddblocal:000000000000:table/earnloop-local-points/stream/2026-12-02T12:11:04.637"
+    account = {
+        "pk": {"S": "ACCT#u1"},
+        "sk": {"S": "ACCOUNT"},
+        "entity": {"S": "Account"},
+        "balance": {"N": "0"},
+        "buckets": {},
+        "status": {"S": "active"},
+        "version": {"N": "2"},
+    }
+    entry = {
+        "pk": {"S": "ACCT#u1"},
+        "sk": {"S": "TXN#unfreeze#u1#1"},
+        "entity": {"S": "LedgerEntry"},
+        "txn_id": {"S": "unfreeze#u1#1"},
+        "user_id": {"S": "u1"},
+        "entry_type": {"S": "unfreeze"},
+        "delta": {"N": "0"},
+        "balance_after": {"N": "0"},
+        "reason": {"S": "appeal accepted"},
+        "buckets": {},
+        "created_at": {"S": "2026-12-02T12:11:04.000Z"},
+    }
+
+    def stream(sequence: str, kind: str, new: dict[str, Any], old: dict[str, Any] | None) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "Keys": {"pk": new["pk"], "sk": new["sk"]},
+            "NewImage": new,
+            "SequenceNumber": sequence,
+        }
+        if old is not None:
+            data["OldImage"] = old
+        return {"eventID": f"e{sequence}", "eventName": kind, "eventSourceARN": arn, "dynamodb": data}
+
+    records = [
+        stream("301", "MODIFY", account, {**account, "status": {"S": "frozen"}, "version": {"N": "1"}}),
+        stream("302", "INSERT", entry, None),
+    ]
+
+    assert invoke("stream_publisher", {"Records": records}) == {"batchItemFailures": []}
+    [event] = drain(moto_cloud.queues["points"].main)
+    assert (event["detail-type"], event["detail"]["entry_type"]) == ("PointsChanged", "unfreeze")

@@ -1,39 +1,30 @@
 """The stream publisher: DynamoDB stream records -> domain events -> EventBridge.
 
-Runs as one Lambda subscribed to every table's stream with ReportBatchItemFailures. A record whose
-events cannot all be put is reported as the batch's failure point, so Lambda retries from it; the
-records after it are retried too, which is safe because every consumer is idempotent.
+Runs as one Lambda subscribed to every table's stream with ReportBatchItemFailures (plus bisection,
+retries and an on-failure destination, see infra). One record that cannot be read, derived or put
+fails alone: the records before it are published (once), it is reported as the batch's failure point
+(`batchItemFailures` = its SequenceNumber), and nothing after it is published in this invocation,
+because Lambda delivers everything from the failure point again. A record of a table this publisher
+does not know is skipped with a warning; it is no failure.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
+from botocore.exceptions import BotoCoreError, ClientError
+from pydantic import ValidationError
+
 from earnloop.platform import aws
-from earnloop.platform.clock import iso, utcnow
-from earnloop.platform.dynamo import unmarshal
-from earnloop.platform.events import Change, Deriver, DomainEvent, envelope_detail
+from earnloop.platform.events import Deriver, envelope_detail
 from earnloop.platform.observability import logger, metrics
 from earnloop.platform.settings import Settings, get_settings
+from earnloop.platform.stream_records import MalformedRecordError, parse
 
 PUT_EVENTS_MAX = 10
-
-
-def table_of(stream_arn: str, tables: Iterable[str], settings: Settings) -> str | None:
-    """The logical name, among `tables`, of the table a stream ARN (`...:table/<physical>/stream/<label>`)
-    belongs to."""
-    try:
-        physical = stream_arn.split(":table/", 1)[1].split("/stream/", 1)[0]
-    except IndexError:
-        return None
-    for table in tables:
-        if settings.table_name(table) == physical:
-            return table
-    return None
 
 
 @dataclass(frozen=True)
@@ -42,42 +33,36 @@ class _Entry:
     entry: dict[str, Any]
 
 
-def _changes(
-    records: list[Mapping[str, Any]], tables: Iterable[str], settings: Settings
-) -> Iterable[tuple[int, Change, str, str]]:
-    tables = tuple(tables)
-    for index, record in enumerate(records):
-        table = table_of(record.get("eventSourceARN", ""), tables, settings)
-        if table is None:
-            logger.warning("stream record from an unknown table", extra={"arn": record.get("eventSourceARN")})
-            continue
-        data = record.get("dynamodb", {})
-        change = Change(
-            table=table,
-            kind=record["eventName"],
-            old=unmarshal(data["OldImage"]) if "OldImage" in data else None,
-            new=unmarshal(data["NewImage"]) if "NewImage" in data else None,
-        )
-        created = data.get("ApproximateCreationDateTime")
-        occurred_at = _iso(created)
-        yield index, change, str(record.get("eventID", data.get("SequenceNumber", index))), occurred_at
+@dataclass(frozen=True)
+class _Derived:
+    entries: list[_Entry]
+    # The first record that could not be read or derived, if any: nothing from it on is published.
+    failed_at: int | None
 
 
-def _iso(epoch: Any) -> str:
-    """The commit time Lambda gives (epoch seconds), or now when a record lacks it."""
-    if isinstance(epoch, int | float):
-        return iso(datetime.fromtimestamp(epoch, tz=UTC))
-    return iso(utcnow())
-
-
-def entries_for(
+def _derive(
     records: list[Mapping[str, Any]], derivers: Mapping[str, Deriver], settings: Settings
-) -> list[_Entry]:
+) -> _Derived:
     entries: list[_Entry] = []
-    for index, change, record_id, occurred_at in _changes(records, derivers, settings):
-        events: list[DomainEvent] = derivers[change.table](change)
+    for index, record in enumerate(records):
+        try:
+            parsed = parse(record, derivers, settings)
+            if parsed is None:
+                logger.warning(
+                    "stream record from an unknown table", extra={"arn": record.get("eventSourceARN")}
+                )
+                continue
+            events = derivers[parsed.change.table](parsed.change)
+        except (MalformedRecordError, ValidationError, KeyError, TypeError, ValueError) as error:
+            # A deriver's pydantic model rejecting an image, or an image no reading makes sense of:
+            # this record fails, the ones before it are still published.
+            logger.exception(
+                "stream record not derived",
+                extra={"index": index, "error": type(error).__name__, "event_id": record.get("eventID")},
+            )
+            return _Derived(entries, index)
         for position, event in enumerate(events):
-            detail = envelope_detail(event, f"{record_id}:{position}", occurred_at)
+            detail = envelope_detail(event, f"{parsed.record_id}:{position}", parsed.occurred_at)
             entries.append(
                 _Entry(
                     index,
@@ -89,7 +74,30 @@ def entries_for(
                     },
                 )
             )
-    return entries
+    return _Derived(entries, None)
+
+
+def _put(entries: list[_Entry]) -> int | None:
+    """Puts the entries in order, ten at a time; returns the index of the first record one of whose
+    events was not put (the failure point), or None. Stops at the first chunk with a failure."""
+    for start in range(0, len(entries), PUT_EVENTS_MAX):
+        chunk = entries[start : start + PUT_EVENTS_MAX]
+        try:
+            response = aws.client("events").put_events(Entries=[e.entry for e in chunk])
+        except (ClientError, BotoCoreError) as error:
+            logger.warning("events not put", extra={"error": str(error), "count": len(chunk)})
+            return chunk[0].record_index
+        failed = [
+            sent.record_index
+            for sent, result in zip(chunk, response.get("Entries", []), strict=False)
+            if "ErrorCode" in result
+        ]
+        if len(response.get("Entries", [])) < len(chunk):
+            failed.append(chunk[len(response.get("Entries", []))].record_index)
+        if failed:
+            logger.warning("events not put", extra={"failed": len(failed), "count": len(chunk)})
+            return min(failed)
+    return None
 
 
 def publish(
@@ -98,24 +106,22 @@ def publish(
     """Puts the events of `records` on the bus, each table's changes read by its context's deriver
     (logical table name -> deriver); returns the stream partial-batch response."""
     settings = settings or get_settings()
-    entries = entries_for(records, derivers, settings)
-    failed_at: int | None = None
-    for start in range(0, len(entries), PUT_EVENTS_MAX):
-        chunk = entries[start : start + PUT_EVENTS_MAX]
-        response = aws.client("events").put_events(Entries=[e.entry for e in chunk])
-        for sent, result in zip(chunk, response.get("Entries", []), strict=False):
-            if "ErrorCode" in result:
-                logger.warning(
-                    "event not put",
-                    extra={"code": result.get("ErrorCode"), "detail_type": sent.entry["DetailType"]},
-                )
-                failed_at = sent.record_index if failed_at is None else min(failed_at, sent.record_index)
-    if failed_at is None:
-        metrics.add_metric(name="EventsPublished", unit="Count", value=len(entries))
-        return {"batchItemFailures": []}
-    published = sum(1 for e in entries if e.record_index < failed_at)
+    derived = _derive(records, derivers, settings)
+    put_failed_at = _put(derived.entries)
+    failures = [i for i in (derived.failed_at, put_failed_at) if i is not None]
+    failed_at = min(failures) if failures else None
+    published = sum(1 for e in derived.entries if failed_at is None or e.record_index < failed_at)
     metrics.add_metric(name="EventsPublished", unit="Count", value=published)
-    return {"batchItemFailures": [{"itemIdentifier": records[failed_at]["dynamodb"]["SequenceNumber"]}]}
+    if failed_at is None:
+        return {"batchItemFailures": []}
+    return {"batchItemFailures": [{"itemIdentifier": _sequence_number(records[failed_at])}]}
+
+
+def _sequence_number(record: Mapping[str, Any]) -> str:
+    data = record.get("dynamodb")
+    # A record without a sequence number cannot be named: an empty identifier fails the whole
+    # batch in Lambda, which is the only safe reading.
+    return str(data.get("SequenceNumber", "")) if isinstance(data, Mapping) else ""
 
 
 def stream_handler(derivers: Mapping[str, Deriver]) -> Callable[[Mapping[str, Any], Any], dict[str, Any]]:
