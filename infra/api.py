@@ -19,7 +19,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from infra import nag
-from infra.config import API_BURST_LIMIT, API_RATE_LIMIT
+from infra.config import API_BURST_LIMIT, API_RATE_LIMIT, ROUTE_THROTTLES
 from infra.naming import construct_id, physical
 
 if TYPE_CHECKING:
@@ -45,6 +45,8 @@ ACCESS_LOG_FORMAT = json.dumps(
         "responseLength": "$context.responseLength",
         "responseLatency": "$context.responseLatency",
         "integrationLatency": "$context.integrationLatency",
+        # "-" when no function ran: with status 429 that is API Gateway's own throttling.
+        "integrationStatus": "$context.integrationStatus",
         "integrationError": "$context.integrationErrorMessage",
         "error": "$context.error.message",
     },
@@ -86,6 +88,8 @@ def route_table(routes: Sequence[APIRoute], specs: Mapping[str, FunctionSpec]) -
 
 
 class Api(Construct):
+    """Each route invokes its function through what `functions` maps it to (the `live` alias)."""
+
     def __init__(
         self,
         scope: Construct,
@@ -104,8 +108,8 @@ class Api(Construct):
             description=f"earnloop {config.stage} mini-program API",
             create_default_stage=False,
         )
-        access_logs = logs.LogGroup(
-            self, "AccessLogs", retention=config.log_retention, removal_policy=config.removal_policy
+        self.access_logs = logs.LogGroup(
+            self, "AccessLogs", retention=config.log_retention, removal_policy=config.named_removal_policy
         )
         self.stage = apigwv2.HttpStage(
             self,
@@ -114,9 +118,10 @@ class Api(Construct):
             stage_name="$default",
             auto_deploy=True,
             throttle=apigwv2.ThrottleSettings(rate_limit=API_RATE_LIMIT, burst_limit=API_BURST_LIMIT),
-            access_log_settings=_AccessLogSettings(access_logs),
+            access_log_settings=_AccessLogSettings(self.access_logs),
         )
         lambda_integrations: dict[str, integrations.HttpLambdaIntegration] = {}
+        self.route_settings: dict[str, dict[str, int]] = {}
         self.routes: list[tuple[str, str, str]] = route_table(routes, specs)
         for method, path, name in self.routes:
             integration = lambda_integrations.get(name)
@@ -125,7 +130,11 @@ class Api(Construct):
                     f"{construct_id(name)}Integration", functions[name]
                 )
                 lambda_integrations[name] = integration
-            self.http_api.add_routes(path=path, methods=[apigwv2.HttpMethod[method]], integration=integration)
+            routes_added = self.http_api.add_routes(
+                path=path, methods=[apigwv2.HttpMethod[method]], integration=integration
+            )
+            if name in ROUTE_THROTTLES:
+                self._throttle(f"{method} {path}", ROUTE_THROTTLES[name], routes_added)
         nag.acknowledge(
             self.http_api,
             "APIG4",
@@ -133,3 +142,14 @@ class Api(Construct):
             "function (platform.auth: CurrentUser/AdminUser); HTTP API's JWT authorizer needs an "
             "OIDC issuer with public keys, and /v1/health and /v1/auth/login are public by design",
         )
+
+    def _throttle(self, route_key: str, limits: tuple[int, int], routes: Sequence[apigwv2.HttpRoute]) -> None:
+        """A route's own rate and burst, below the stage's default (HTTP API stage route settings)."""
+        rate, burst = limits
+        self.route_settings[route_key] = {"ThrottlingRateLimit": rate, "ThrottlingBurstLimit": burst}
+        stage = self.stage.node.default_child
+        assert isinstance(stage, apigwv2.CfnStage)
+        stage.add_property_override("RouteSettings", self.route_settings)
+        # A stage naming a route key that does not exist yet fails to deploy: create routes first.
+        for route in routes:
+            self.stage.node.add_dependency(route)

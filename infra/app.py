@@ -1,13 +1,12 @@
 """The CDK app: `python -m infra.app` (what `cdk.json` runs), `-c stage=prod` selects the stage.
 
-Context: `stage` (default `dev`), `deps_layer` (the dependency layer folder, default
-`build/deps-layer`, built by `make layer`), `alarm_email` (optional subscriber of the alarm topic).
+Every context key is described in `infra/config.py`; a stage that cannot be deployed as configured
+(no code domain, no HTTPS domain or alarm destination outside dev) fails here, before any synth.
 cdk-nag's AwsSolutions pack is always on: an unacknowledged finding fails the synth.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from aws_cdk import App, Tags
@@ -22,12 +21,7 @@ from infra.stack import EarnloopStack
 
 def build(app: App) -> EarnloopStack:
     """Adds the stack the app's context asks for, with cdk-nag, to `app`."""
-    deps_layer = app.node.try_get_context("deps_layer")
-    config = StageConfig(
-        stage=str(app.node.try_get_context("stage") or "dev"),
-        deps_layer=Path(deps_layer) if deps_layer else DEFAULT_TARGET,
-        alarm_email=app.node.try_get_context("alarm_email") or None,
-    )
+    config = StageConfig.from_context(app.node.try_get_context, DEFAULT_TARGET)
     stack = EarnloopStack(
         app, f"earnloop-{config.stage}", config=config, specs=all_functions(), routes=api_routes(routers())
     )

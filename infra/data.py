@@ -9,7 +9,7 @@ from constructs import Construct
 from earnloop.contexts import tables
 from earnloop.platform.resources import Index, Key, Table
 
-from infra.naming import construct_id, physical
+from infra.naming import construct_id
 
 if TYPE_CHECKING:
     from infra.config import StageConfig
@@ -27,7 +27,8 @@ def _projection(index: Index) -> dynamodb.ProjectionType:
 
 class Data(Construct):
     """On-demand tables with streams (both images), point-in-time recovery, TTL and the indexes of
-    their definitions; kept (and deletion-protected) everywhere but the dev stage."""
+    their definitions; kept (and deletion-protected) everywhere but the dev stage, named by
+    CloudFormation (`earnloop-<stage>-DataPoints...`)."""
 
     def __init__(self, scope: Construct, id: str, *, config: StageConfig) -> None:
         super().__init__(scope, id)
@@ -36,10 +37,13 @@ class Data(Construct):
         }
 
     def _table(self, definition: Table, config: StageConfig) -> dynamodb.Table:
+        # No fixed name: a table is kept even when the first deploy's create is rolled back (a
+        # deletion-protected table could not be deleted by the rollback anyway), and a fixed name
+        # would make the retry fail with "already exists". Functions learn the name CloudFormation
+        # chose from `EARNLOOP_TABLES`; the stack outputs it for operators.
         table = dynamodb.Table(
             self,
             construct_id(definition.name),
-            table_name=physical(config.stage, definition.name),
             partition_key=_attribute(definition.pk),
             sort_key=_attribute(definition.sk),
             billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,

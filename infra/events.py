@@ -63,12 +63,17 @@ class Events(Construct):
     ) -> None:
         super().__init__(scope, id)
         self.bus = events.EventBus(self, "Bus", event_bus_name=physical(config.stage, BUS))
-        self.bus.archive(
+        archive = self.bus.archive(
             "Archive",
             description="Every domain event, for replay after a consumer bug",
             event_pattern=events.EventPattern(account=[self.bus.env.account]),
             retention=ARCHIVE_RETENTION,
         )
+        # The L2 writes `KmsKeyIdentifier: ""` when no key is given, which the service rejects;
+        # without the property the archive is encrypted with an AWS-owned key.
+        archive_resource = archive.node.default_child
+        assert isinstance(archive_resource, events.CfnArchive)
+        archive_resource.add_property_deletion_override("KmsKeyIdentifier")
         self.queues: dict[str, sqs.Queue] = {}
         self.dlqs: dict[str, sqs.Queue] = {}
         for definition in queues():

@@ -1,8 +1,12 @@
-"""Every function of `earnloop.platform.catalog`, from one factory, each with its own role.
+"""Every function of `earnloop.contexts`, from one factory, each with its own role.
 
 The factory gives all of them the same defaults (runtime, arm64, JSON logs, active tracing, a log
 group with retention, the library and dependency layers, the environment `Settings` reads);
 memory and timeout come from the spec, permissions only from the spec's grants.
+
+HTTP functions are invoked through a published version and the alias `live` (what SnapStart
+snapshots); the pipeline that credits scans (stream publisher, queue workers) has reserved
+concurrency, so a spike of HTTP requests cannot take every execution environment of the account.
 """
 
 from __future__ import annotations
@@ -10,16 +14,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from aws_cdk import Duration, Stack
+from aws_cdk import Aws, CfnCondition, Duration, Fn, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
-from earnloop.contexts import secrets, table, tables
+from earnloop.contexts import queue, secrets, table, tables
 from earnloop.platform.observability import SERVICE, metrics
 from earnloop.platform.settings import Settings
 
 from infra import nag
+from infra.config import SNAPSTART_REGIONS
 from infra.layer_build import PYTHON_VERSION
 from infra.naming import construct_id, physical
 
@@ -50,6 +55,11 @@ TABLE_WRITE = ["dynamodb:PutItem", "dynamodb:UpdateItem"]
 
 # HTTP API gives up on an integration after 30 s.
 HTTP_MAX_TIMEOUT_S = 29
+
+ALIAS = "live"
+# One copy per stream shard (parallelization factor 1); on-demand tables under a promotion's load
+# split into a handful of shards each. Too few shows as the publisher's IteratorAge alarm.
+STREAM_RESERVED_CONCURRENCY = 20
 
 
 def settings_variable(field: str) -> str:
@@ -95,10 +105,43 @@ class Functions(Construct):
             description="earnloop runtime dependencies (make layer)",
         )
         self.environment = self._environment()
+        self.snapstart = self._snapstart_condition()
         self.functions: dict[str, lambda_.Function] = {}
+        # What invokes each function: the `live` alias of an HTTP function, the function otherwise.
+        self.entry_points: dict[str, lambda_.IFunction] = {}
+        self.aliases: dict[str, lambda_.Alias] = {}
         self.log_groups: dict[str, logs.LogGroup] = {}
         for spec in specs:
-            self.functions[spec.name] = self._function(spec)
+            function = self._function(spec)
+            self.functions[spec.name] = function
+            self.entry_points[spec.name] = function
+            if spec.kind == "http":
+                alias = self._alias(spec, function)
+                self.aliases[spec.name] = alias
+                self.entry_points[spec.name] = alias
+
+    def _snapstart_condition(self) -> CfnCondition | None:
+        """With no `snapstart` context, SnapStart follows the region the stack is deployed to."""
+        if self._config.snapstart is not None:
+            return None
+        region = Stack.of(self).region
+        equals = [Fn.condition_equals(region, name) for name in SNAPSTART_REGIONS]
+        # Fn::Or takes at most 10 conditions: an Or of Ors.
+        groups = [Fn.condition_or(*equals[i : i + 10]) for i in range(0, len(equals), 10)]
+        return CfnCondition(self, "SnapStartOffered", expression=Fn.condition_or(*groups))
+
+    def _alias(self, spec: FunctionSpec, function: lambda_.Function) -> lambda_.Alias:
+        cid = construct_id(spec.name)
+        if self.snapstart is not None:
+            cfn = function.node.default_child
+            assert isinstance(cfn, lambda_.CfnFunction)
+            cfn.add_property_override(
+                "SnapStart",
+                Fn.condition_if(self.snapstart.logical_id, {"ApplyOn": "PublishedVersions"}, Aws.NO_VALUE),
+            )
+        # A version per deployed change of code or configuration; the superseded one is deleted
+        # once the alias has moved (a version left behind would keep its snapshot).
+        return lambda_.Alias(self, f"{cid}Live", alias_name=ALIAS, version=function.current_version)
 
     def _environment(self) -> dict[str, str]:
         environment = {
@@ -115,6 +158,11 @@ class Functions(Construct):
         environment[settings_variable("secrets")] = stack.to_json_string(
             {secret.name: self._secrets.secrets[secret.name].secret_arn for secret in secrets()}
         )
+        # Printed codes and their CSV export name the stage's code domain, never a default.
+        environment[settings_variable("qr_url_base")] = self._config.qr_url_base
+        if self._config.wechat_verify_file and self._config.wechat_verify_content:
+            environment[settings_variable("wechat_verify_file")] = self._config.wechat_verify_file
+            environment[settings_variable("wechat_verify_content")] = self._config.wechat_verify_content
         return environment
 
     def _function(self, spec: FunctionSpec) -> lambda_.Function:
@@ -130,7 +178,7 @@ class Functions(Construct):
             f"{cid}Logs",
             log_group_name=f"/aws/lambda/{name}",
             retention=self._config.log_retention,
-            removal_policy=self._config.removal_policy,
+            removal_policy=self._config.named_removal_policy,
         )
         self.log_groups[spec.name] = log_group
         role = iam.Role(
@@ -163,6 +211,13 @@ class Functions(Construct):
             logging_format=lambda_.LoggingFormat.JSON,
             tracing=lambda_.Tracing.ACTIVE,
             environment=self.environment,
+            reserved_concurrent_executions=self._reserved(spec),
+            snap_start=(
+                lambda_.SnapStartConf.ON_PUBLISHED_VERSIONS
+                if spec.kind == "http" and self._config.snapstart
+                else None
+            ),
+            current_version_options=lambda_.VersionOptions(removal_policy=RemovalPolicy.DESTROY),
         )
         nag.acknowledge(
             role,
@@ -171,6 +226,18 @@ class Functions(Construct):
             "resource-level permissions; every other statement names its resources",
         )
         return function
+
+    def _reserved(self, spec: FunctionSpec) -> int | None:
+        """The stream publisher and queue workers keep their capacity; others share the account's."""
+        if not self._config.reserve_concurrency:
+            return None
+        if spec.kind == "stream":
+            return STREAM_RESERVED_CONCURRENCY
+        if spec.kind == "queue" and spec.queue is not None:
+            # As many as the event source may run at once: more would never be used, fewer would
+            # throttle the batches it hands over.
+            return queue(spec.queue).max_concurrency
+        return None
 
     def _statements(self, grants: Iterable[Grant]) -> list[iam.PolicyStatement]:
         statements: list[iam.PolicyStatement] = []

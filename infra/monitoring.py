@@ -1,4 +1,11 @@
-"""Alarms to an encrypted SNS topic: poison messages, a stuck publisher, a stalled queue, errors."""
+"""Alarms on what users feel and on the pipeline behind them, to an encrypted SNS topic (and the
+stage's own `alarm_topic_arn`, if given), and a dashboard of the same metrics per stage.
+
+Users feel: 5xx answers (a crash inside a function becomes a 500 from FastAPI, so Lambda's `Errors`
+stays 0 and only the API's 5xx count shows it), slow answers (p99 latency), and 429s that API Gateway
+answered itself (its throttle) or that Lambda caused (`Throttles`). The pipeline: poison messages, a
+stuck publisher, a stalled queue, functions that fail.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +16,12 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as actions
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
+from infra.dashboard import dashboard
 from infra.naming import construct_id, physical
 
 if TYPE_CHECKING:
@@ -21,6 +30,7 @@ if TYPE_CHECKING:
     from aws_cdk import aws_lambda as lambda_
     from aws_cdk import aws_sqs as sqs
 
+    from infra.api import Api
     from infra.config import StageConfig
 
 PERIOD = Duration.minutes(5)
@@ -28,6 +38,11 @@ PERIOD = Duration.minutes(5)
 ITERATOR_AGE_MS = 60_000
 # A message this old in a work queue means its worker is failing or throttled.
 OLDEST_MESSAGE_S = 900
+# p99 of whole requests, sustained for three periods so one cold start does not page anyone.
+P99_LATENCY_MS = 3_000
+P99_PERIODS = 3
+# Metric the access-log filter counts: requests API Gateway refused with 429 before any function ran.
+THROTTLED_METRIC = "ApiThrottled"
 
 
 class Monitoring(Construct):
@@ -37,6 +52,7 @@ class Monitoring(Construct):
         id: str,
         *,
         config: StageConfig,
+        api: Api,
         functions: Mapping[str, lambda_.Function],
         queues: Mapping[str, sqs.IQueue],
         dlqs: Mapping[str, sqs.IQueue],
@@ -48,7 +64,7 @@ class Monitoring(Construct):
             "AlarmsKey",
             description=f"earnloop {config.stage}: encrypts the alarm topic",
             enable_key_rotation=True,
-            removal_policy=config.removal_policy,
+            removal_policy=config.named_removal_policy,
         )
         # CloudWatch publishes alarms into the encrypted topic; an AWS-managed key would refuse it.
         key.add_to_resource_policy(
@@ -67,9 +83,15 @@ class Monitoring(Construct):
         )
         if config.alarm_email:
             self.topic.add_subscription(subscriptions.EmailSubscription(config.alarm_email))
-        self._action = actions.SnsAction(self.topic)
+        self._actions: list[cloudwatch.IAlarmAction] = [actions.SnsAction(self.topic)]
+        if config.alarm_topic_arn:
+            # The operators' own topic (chat, paging); it must let CloudWatch publish to it.
+            external = sns.Topic.from_topic_arn(self, "OperatorsTopic", config.alarm_topic_arn)
+            self._actions.append(actions.SnsAction(external))
         self.alarms: dict[str, cloudwatch.Alarm] = {}
+        self.namespace = f"earnloop/{config.stage}"
 
+        self._api_alarms(api)
         for name, dlq in dlqs.items():
             self._alarm(
                 f"{construct_id(name)}DeadLetters",
@@ -96,23 +118,92 @@ class Monitoring(Construct):
                 description=f"{name}: table changes wait over {ITERATOR_AGE_MS // 1000} s to become events",
             )
         for name, function in functions.items():
+            # Metrics by FunctionName alone add up every version and alias (`live` included).
             self._alarm(
                 f"{construct_id(name)}Errors",
                 function.metric_errors(period=PERIOD, statistic=cloudwatch.Stats.SUM),
                 threshold=1,
                 description=f"{name}: invocations failed (an unhandled error is a bug)",
             )
+            self._alarm(
+                f"{construct_id(name)}Throttles",
+                function.metric_throttles(period=PERIOD, statistic=cloudwatch.Stats.SUM),
+                threshold=1,
+                description=f"{name}: invocations throttled (concurrency exhausted: reserved or account)",
+            )
+        self.dashboard = dashboard(
+            self,
+            "Dashboard",
+            name=physical(config.stage, "overview"),
+            api=api,
+            throttled=self.throttled,
+            functions=functions,
+            queues=queues,
+            dlqs=dlqs,
+            stream_consumers=stream_consumers,
+            alarms=list(self.alarms.values()),
+        )
 
-    def _alarm(self, id: str, metric: cloudwatch.IMetric, *, threshold: float, description: str) -> None:
+    def _api_alarms(self, api: Api) -> None:
+        http_api = api.http_api
+        self._alarm(
+            "Api5xx",
+            http_api.metric_server_error(period=PERIOD, statistic=cloudwatch.Stats.SUM),
+            threshold=1,
+            description="API answered 5xx: a function crashed (FastAPI turns it into a 500) or timed out",
+        )
+        self._alarm(
+            "ApiLatencyP99",
+            http_api.metric_latency(period=PERIOD, statistic=cloudwatch.Stats.p(99)),
+            threshold=P99_LATENCY_MS,
+            evaluation_periods=P99_PERIODS,
+            description=f"API p99 latency above {P99_LATENCY_MS} ms for {P99_PERIODS} periods of 5 minutes",
+        )
+        # HTTP APIs publish no throttle metric: count API Gateway's own 429s from the access log.
+        logs.MetricFilter(
+            self,
+            "ApiThrottledFilter",
+            log_group=api.access_logs,
+            metric_namespace=self.namespace,
+            metric_name=THROTTLED_METRIC,
+            filter_pattern=logs.FilterPattern.all(
+                logs.FilterPattern.string_value("$.status", "=", "429"),
+                logs.FilterPattern.string_value("$.integrationStatus", "=", "-"),
+            ),
+            metric_value="1",
+            default_value=0,
+        )
+        self.throttled = cloudwatch.Metric(
+            namespace=self.namespace,
+            metric_name=THROTTLED_METRIC,
+            period=PERIOD,
+            statistic=cloudwatch.Stats.SUM,
+        )
+        self._alarm(
+            "ApiThrottled",
+            self.throttled,
+            threshold=1,
+            description="API Gateway refused requests with 429 (stage or route throttle reached)",
+        )
+
+    def _alarm(
+        self,
+        id: str,
+        metric: cloudwatch.IMetric,
+        *,
+        threshold: float,
+        description: str,
+        evaluation_periods: int = 1,
+    ) -> None:
         alarm = cloudwatch.Alarm(
             self,
             id,
             metric=metric,
             threshold=threshold,
-            evaluation_periods=1,
+            evaluation_periods=evaluation_periods,
             comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
             treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
             alarm_description=description,
         )
-        alarm.add_alarm_action(self._action)
+        alarm.add_alarm_action(*self._actions)
         self.alarms[id] = alarm

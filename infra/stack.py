@@ -8,6 +8,7 @@ from aws_cdk import CfnOutput, Stack
 
 from infra.api import Api
 from infra.data import Data
+from infra.domains import Domains
 from infra.event_sources import EventSources
 from infra.events import Events
 from infra.functions import Functions
@@ -62,7 +63,12 @@ class EarnloopStack(Stack):
             events=self.events,
         )
         self.schedules = Schedules(self, "Schedules", config=config, specs=specs, functions=functions)
-        self.api = Api(self, "Api", config=config, routes=routes, specs=by_name, functions=functions)
+        self.api = Api(
+            self, "Api", config=config, routes=routes, specs=by_name, functions=self.functions.entry_points
+        )
+        self.domains = Domains(
+            self, "Domains", config=config, http_api=self.api.http_api, stage=self.api.stage
+        )
         dlqs = {**self.events.dlqs, **self.event_sources.dlqs}
         if self.schedules.dlq is not None:
             dlqs["schedules"] = self.schedules.dlq
@@ -70,6 +76,7 @@ class EarnloopStack(Stack):
             self,
             "Monitoring",
             config=config,
+            api=self.api,
             functions=functions,
             queues=self.events.queues,
             dlqs=dlqs,
@@ -79,3 +86,10 @@ class EarnloopStack(Stack):
         CfnOutput(
             self, "AlarmTopic", value=self.monitoring.topic.topic_arn, description="SNS topic of alarms"
         )
+        for name, table in self.data.tables.items():
+            CfnOutput(
+                self,
+                f"{table.node.id}Table",
+                value=table.table_name,
+                description=f"the {name} table (named by CloudFormation)",
+            )

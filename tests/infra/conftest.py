@@ -1,8 +1,10 @@
 """The CDK app, synthesized once per session (about 10-30 s), and ways to read its template.
 
-The synth uses the `prod` stage (the strictest: retained, deletion-protected data), the context of
-`cdk.json` and the metadata switches the CLI adds, and an empty dependency layer, so the suite never
-downloads anything.
+The synth uses the `prod` stage (the strictest: retained, deletion-protected data, domains and an
+alarm destination required, SnapStart decided by the region), the context of `cdk.json` and the
+metadata switches the CLI adds, and an empty dependency layer, so the suite never downloads anything.
+A second synth, of a `dev` stage with SnapStart off and none of prod's requirements, is made only for
+the tests that compare the two.
 """
 
 from __future__ import annotations
@@ -26,6 +28,15 @@ CLI_CONTEXT = {
     "aws:cdk:enable-asset-metadata": True,
     "aws:cdk:version-reporting": True,
 }
+
+# What a production stage must be given (infra/config.py); the certificate covers both hosts.
+PROD_CONTEXT = {
+    "code_domain": "q.example.cn",
+    "api_domain": "api.example.cn",
+    "certificate_arn": "arn:aws:acm:ap-east-1:123456789012:certificate/0f0e0d0c-aaaa-bbbb-cccc-123456789012",
+    "alarm_email": "ops@example.com",
+}
+DEV_CONTEXT = {"code_domain": "q-dev.example.cn", "snapstart": "false"}
 
 _SYNTH_SECONDS = pytest.StashKey[float]()
 
@@ -58,6 +69,7 @@ class Synthesized:
     outdir: Path
     template: dict[str, Any]
     seconds: float
+    stage: str = STAGE
 
     @property
     def resources(self) -> dict[str, dict[str, Any]]:
@@ -68,7 +80,7 @@ class Synthesized:
 
     def named(self, type_: str, name_property: str, name: str) -> str:
         """Logical id of the resource of `type_` whose `name_property` is `earnloop-prod-<name>`."""
-        wanted = f"earnloop-{STAGE}-{name}"
+        wanted = f"earnloop-{self.stage}-{name}"
         found = [
             key
             for key, value in self.of_type(type_).items()
@@ -81,7 +93,8 @@ class Synthesized:
         return self.named("AWS::Lambda::Function", "FunctionName", name)
 
     def table(self, name: str) -> str:
-        return self.named("AWS::DynamoDB::Table", "TableName", name)
+        """Tables have no fixed name (CloudFormation names them): found through the construct."""
+        return str(self.stack.resolve(self.stack.data.tables[name].node.default_child.logical_id))
 
     def queue(self, name: str) -> str:
         return self.named("AWS::SQS::Queue", "QueueName", name)
@@ -116,20 +129,30 @@ def _cdk_json_context() -> dict[str, Any]:
     return dict(json.loads((ROOT / "cdk.json").read_text()).get("context", {}))
 
 
-@pytest.fixture(scope="session")
-def synth(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Synthesized]:
+def _synthesize(tmp_path_factory: pytest.TempPathFactory, stage: str, extra: dict[str, Any]) -> Synthesized:
     from infra.app import create_app
 
-    outdir = tmp_path_factory.mktemp("cdk.out")
+    outdir = tmp_path_factory.mktemp(f"cdk.out-{stage}")
     deps_layer = tmp_path_factory.mktemp("deps-layer")
-    context = {**CLI_CONTEXT, **_cdk_json_context(), "stage": STAGE, "deps_layer": str(deps_layer)}
+    context = {**CLI_CONTEXT, **_cdk_json_context(), **extra, "stage": stage, "deps_layer": str(deps_layer)}
     started = time.perf_counter()
     app, stack = create_app(context, outdir=str(outdir))
     app.synth()
     seconds = time.perf_counter() - started
-    request.config.stash[_SYNTH_SECONDS] = seconds
     template = json.loads((outdir / f"{stack.stack_name}.template.json").read_text())
-    yield Synthesized(app, stack, outdir, template, seconds)
+    return Synthesized(app, stack, outdir, template, seconds, stage)
+
+
+@pytest.fixture(scope="session")
+def synth(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Synthesized]:
+    synthesized = _synthesize(tmp_path_factory, STAGE, PROD_CONTEXT)
+    request.config.stash[_SYNTH_SECONDS] = synthesized.seconds
+    yield synthesized
+
+
+@pytest.fixture(scope="session")
+def dev_synth(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
+    return _synthesize(tmp_path_factory, "dev", DEV_CONTEXT)
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:

@@ -11,15 +11,24 @@ from earnloop.platform.catalog import FunctionSpec, http
 from fastapi import APIRouter
 
 from infra.api import route_table
-from infra.config import API_BURST_LIMIT, API_RATE_LIMIT
+from infra.config import API_BURST_LIMIT, API_RATE_LIMIT, ROUTE_THROTTLES
 
 pytestmark = pytest.mark.infra
 
 SPECS = {spec.name: spec for spec in all_functions()}
 
 
+def _function_of_alias(synth, alias_id: str) -> str:
+    """The function behind a `live` alias (alias -> version -> function)."""
+    alias = synth.props(alias_id)
+    assert alias["Name"] == "live"
+    version = synth.props(alias["FunctionVersion"]["Fn::GetAtt"][0])
+    assert alias["FunctionName"] == version["FunctionName"]
+    return str(version["FunctionName"]["Ref"])
+
+
 def _deployed_routes(synth) -> dict[str, str]:
-    """Route key (`GET /v1/scans/{scan_id}`) -> logical id of the function it invokes."""
+    """Route key (`GET /v1/scans/{scan_id}`) -> logical id of the function it invokes, through its alias."""
     integrations = synth.of_type("AWS::ApiGatewayV2::Integration")
     routes: dict[str, str] = {}
     for route in synth.of_type("AWS::ApiGatewayV2::Route").values():
@@ -27,7 +36,9 @@ def _deployed_routes(synth) -> dict[str, str]:
         integration = integrations[target[1]["Ref"]]["Properties"]
         assert integration["IntegrationType"] == "AWS_PROXY"
         assert integration["PayloadFormatVersion"] == "2.0"
-        routes[route["Properties"]["RouteKey"]] = integration["IntegrationUri"]["Fn::GetAtt"][0]
+        alias_id = integration["IntegrationUri"]["Ref"]
+        assert synth.resources[alias_id]["Type"] == "AWS::Lambda::Alias"
+        routes[route["Properties"]["RouteKey"]] = _function_of_alias(synth, alias_id)
     return routes
 
 
@@ -51,7 +62,7 @@ def test_every_http_function_has_a_route_and_every_route_a_function() -> None:
 def test_each_routed_function_may_be_invoked_by_the_api(synth) -> None:
     api = next(iter(synth.of_type("AWS::ApiGatewayV2::Api")))
     invokable = {
-        props["Properties"]["FunctionName"]["Fn::GetAtt"][0]
+        _function_of_alias(synth, props["Properties"]["FunctionName"]["Ref"])
         for props in synth.of_type("AWS::Lambda::Permission").values()
         if props["Properties"]["Principal"] == "apigateway.amazonaws.com"
         and api in json.dumps(props["Properties"]["SourceArn"])
@@ -72,9 +83,27 @@ def test_the_stage_logs_every_request_and_throttles_by_default(synth) -> None:
         "ThrottlingRateLimit": API_RATE_LIMIT,
     }
     assert log_format["requestId"] == "$context.requestId"
-    assert {"routeKey", "status", "integrationError"} <= set(log_format)
+    assert {"routeKey", "status", "integrationError", "integrationStatus"} <= set(log_format)
     log_group = props["AccessLogSettings"]["DestinationArn"]["Fn::GetAtt"][0]
     assert synth.props(log_group)["RetentionInDays"] > 0
+
+
+def test_login_and_scans_have_route_throttles_tighter_than_the_stage(synth) -> None:
+    (stage_id,) = synth.of_type("AWS::ApiGatewayV2::Stage")
+    stage = synth.resources[stage_id]
+    settings = stage["Properties"]["RouteSettings"]
+    route_ids = {
+        route["Properties"]["RouteKey"]: key
+        for key, route in synth.of_type("AWS::ApiGatewayV2::Route").items()
+    }
+
+    assert set(settings) == {"POST /v1/auth/login", "POST /v1/scans"}
+    for route_key, limits in settings.items():
+        assert 0 < limits["ThrottlingRateLimit"] < API_RATE_LIMIT
+        assert limits["ThrottlingRateLimit"] <= limits["ThrottlingBurstLimit"] < API_BURST_LIMIT
+        # The stage may only name routes that exist: it is created after them.
+        assert route_ids[route_key] in stage["DependsOn"]
+    assert settings["POST /v1/auth/login"]["ThrottlingRateLimit"] == ROUTE_THROTTLES["auth_login"][0]
 
 
 def _router(path: str, name: str) -> list:

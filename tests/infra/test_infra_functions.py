@@ -96,11 +96,14 @@ def test_every_function_is_told_where_every_resource_is(synth) -> None:
         "POWERTOOLS_METRICS_NAMESPACE",
         "EARNLOOP_TABLES",
         "EARNLOOP_SECRETS",
+        "EARNLOOP_QR_URL_BASE",
     }
     for spec in SPECS:
         variables = synth.props(synth.function(spec.name))["Environment"]["Variables"]
         assert set(variables) == expected
         assert variables["EARNLOOP_STAGE"] == "prod"
+        # Printed codes name the stage's code domain, never the library's local default.
+        assert variables["EARNLOOP_QR_URL_BASE"] == "https://q.example.cn/q/"
         # JSON objects joined from the resources' references: every table and secret is named.
         tables_json = json.dumps(variables["EARNLOOP_TABLES"])
         for definition in tables():

@@ -42,7 +42,14 @@ def scheduled(tmp_path_factory) -> tuple[Template, dict]:
     Schedules(
         stack,
         "Schedules",
-        config=StageConfig("prod", outdir),
+        config=StageConfig(
+            "prod",
+            outdir,
+            code_domain="q.example.cn",
+            api_domain="api.example.cn",
+            certificate_arn="arn:aws:acm:ap-east-1:123456789012:certificate/abc",
+            alarm_email="ops@example.com",
+        ),
         # The catalog's other kinds are ignored; its own schedules are checked on the app below.
         specs=[EXPIRE, *(spec for spec in all_functions() if spec.kind != "schedule")],
         functions={"points_expire": expire},

@@ -13,8 +13,9 @@ CONTEXT = Context(
     table=Table(name="identity"),
     queues=(Queue(name="tags", consumer="profile_tags"),),
     rules=(Rule("scan-claimed-to-tags", "earnloop.codes", ("ScanClaimed",), queue="tags"),),
-    # The operator puts the mini-program's AppID and AppSecret here (README: deploying).
-    secrets=(Secret("wechat", template={"app_id": "set-me"}, generate="app_secret"),),
+    # The operator puts the mini-program's AppID and AppSecret here (README: deploying); a deploy
+    # creates the secret empty and never writes it (no `generate`). The template is the local value.
+    secrets=(Secret("wechat", template={"app_id": "set-me", "app_secret": "set-me"}),),
     functions=(
         http(
             "auth_login",
