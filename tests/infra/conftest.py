@@ -114,6 +114,17 @@ class Synthesized:
                 documents.append(policy["Properties"]["PolicyDocument"])
         return [statement for document in documents for statement in document["Statement"]]
 
+    def statement_permissions(self, function: str) -> list[set[tuple[str, str]]]:
+        """(action, resource) pairs of each statement of the function's role, statement by statement."""
+        return [
+            {
+                (action, logical(resource))
+                for action in as_list(statement["Action"])
+                for resource in as_list(statement["Resource"])
+            }
+            for statement in self.statements(function)
+        ]
+
     def permissions(self, function: str) -> set[tuple[str, str]]:
         """(action, resource) pairs the function's role allows."""
         pairs: set[tuple[str, str]] = set()
