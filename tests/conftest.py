@@ -25,7 +25,7 @@ os.environ.update(
 )
 
 from collections.abc import Iterator  # noqa: E402
-from dataclasses import dataclass  # noqa: E402
+from dataclasses import dataclass, field  # noqa: E402
 from datetime import datetime  # noqa: E402
 from pathlib import Path  # noqa: E402
 
@@ -46,10 +46,37 @@ class MotoCloud:
     streams: dict[str, str]
     queues: dict[str, object]
     secret_values: dict[str, dict[str, str]]
+    registered: set[str] = field(default_factory=set)
 
-    def token(self, user_id: str, *roles: str, now: datetime | None = None) -> str:
+    def token(self, user_id: str, *roles: str, now: datetime | None = None, registered: bool = True) -> str:
+        """A session token for `user_id`. Unless `registered=False`, the user exists too, with
+        `roles`, as after a login: commands refuse a token whose user does not exist."""
+        if registered:
+            self.register(user_id, *roles)
         token, _ = issue_token(Principal(user_id=user_id, roles=frozenset(roles)), now or utcnow())
         return token
+
+    def register(self, user_id: str, *roles: str) -> None:
+        """Puts the user's profile item unless the user exists already (a login may have made it)."""
+        if user_id in self.registered:
+            return
+        self.registered.add(user_id)
+        from botocore.exceptions import ClientError
+        from earnloop.identity.models import User
+        from earnloop.identity.store import user_key
+        from earnloop.platform.dynamo import is_condition_failure, marshal
+
+        user = User(user_id=user_id, roles=sorted(roles), created_at="2026-11-23T00:00:00.000Z")
+        item = {**user_key(user_id), "entity": "User", **user.model_dump()}
+        try:
+            aws.dynamodb().put_item(
+                TableName=self.settings.table_name("identity"),
+                Item=marshal(item),
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+        except ClientError as error:
+            if not is_condition_failure(error):
+                raise
 
     def auth(self, user_id: str, *roles: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token(user_id, *roles)}"}

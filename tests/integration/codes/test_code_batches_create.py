@@ -13,6 +13,8 @@ from tests.support.lambdas import assert_problem, call_http
 
 
 def test_an_admin_creates_a_batch_as_one_item(codes, dynamo_calls):
+    codes.cloud.register("admin-1", "admin")  # as a login would have
+    dynamo_calls.operations.clear()
     valid_until = iso(utcnow() + timedelta(days=365))
     batch = codes.create_batch(count=1_000_000, valid_until=valid_until, tags=[" yogurt ", "fan", "yogurt"])
 
@@ -31,7 +33,8 @@ def test_an_admin_creates_a_batch_as_one_item(codes, dynamo_calls):
         "created_at": batch["created_at"],
         "codes_url": f"/v1/admin/code-batches/{batch['batch_id']}/codes",
     }
-    assert dynamo_calls.writes == ["PutItem"]
+    # One transaction: the batch, and a check that its creator still is an admin.
+    assert dynamo_calls.writes == ["TransactWriteItems"]
     [item] = codes.items()
     assert item["pk"] == f"BATCH#{batch['batch_id']}" and item["sk"] == "BATCH"
     assert item["entity"] == "Batch" and item["key_version"] == "A" and item["created_by"] == "admin-1"
@@ -61,6 +64,16 @@ def test_only_admins_create_batches(codes):
     body = {"sku": "S", "product_name": "P", "points": 1, "count": 1}
     assert_problem(codes.as_user("u1", "code_batches_create", body=body), 403, "forbidden")
     assert_problem(call_http("code_batches_create", body=body), 401, "unauthenticated")
+    assert codes.items() == []
+
+
+def test_an_admin_deleted_or_demoted_since_the_token_was_issued_creates_nothing(codes, moto_cloud):
+    body = {"sku": "S", "product_name": "P", "points": 1, "count": 1}
+    deleted = moto_cloud.token("admin-gone", "admin", registered=False)
+    assert_problem(call_http("code_batches_create", token=deleted, body=body), 401, "unauthenticated")
+    moto_cloud.register("admin-demoted")  # now without the role its old token still claims
+    demoted = moto_cloud.token("admin-demoted", "admin", registered=False)
+    assert_problem(call_http("code_batches_create", token=demoted, body=body), 403, "forbidden")
     assert codes.items() == []
 
 

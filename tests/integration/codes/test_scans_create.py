@@ -85,6 +85,7 @@ def test_a_second_scan_of_the_same_code_by_anyone_is_409(codes):
 def test_a_forged_code_is_400_without_any_dynamodb_call(codes, dynamo_calls):
     batch = codes.create_batch()
     genuine = codes.code(batch["batch_id"], 5)
+    codes.cloud.register("u1")
     dynamo_calls.operations.clear()
 
     for forged in (
@@ -133,6 +134,7 @@ def test_a_code_after_its_window_closed_is_400(codes, moto_cloud):
         created_at=iso(now - timedelta(days=31)),
         created_by="admin-1",
     )
+    moto_cloud.register("admin-1", "admin")
     codes_store().put_batch(expired)
     body = assert_problem(codes.scan("u1", codes.code("EXPIRED2", 1)), 400, "invalid_code")
     assert body["reason"] == "expired"
@@ -190,3 +192,19 @@ def test_a_bad_body_is_422_problem_json(codes):
     for body in BAD_BODIES:
         result = assert_problem(codes.as_user("u1", "scans_create", body=body), 422, "validation_error")
         assert result["errors"], body
+
+
+def test_a_valid_token_of_a_user_that_does_not_exist_scans_nothing(codes, moto_cloud):
+    batch = codes.create_batch()
+    code = codes.code(batch["batch_id"], 9)
+    ghost = moto_cloud.token("u-deleted", registered=False)
+
+    answer = call_http("scans_create", token=ghost, body={"code": code})
+
+    problem = assert_problem(answer, 401, "unauthenticated")
+    assert problem["detail"] == "the token's user no longer exists"
+    assert answer.headers["www-authenticate"].startswith("Bearer")
+    assert codes.item(f"CODE#{batch['batch_id']}#9", "CLAIM") is None
+    assert not [i for i in codes.items() if i["pk"].startswith("RATE#u-deleted")]
+    # The code is still there for a real user.
+    assert codes.scan("u1", code).status == 202

@@ -151,5 +151,7 @@ def test_a_garbage_forged_or_expired_token_is_401(alice, moto_cloud, name):
 @pytest.mark.parametrize("name", ["me_get", "me_update"])
 def test_a_valid_token_of_an_unknown_user_is_404(moto_cloud, name):
     assert_problem(
-        call_http(name, token=moto_cloud.token("nobody"), body={"nickname": "x"}), 404, "not_found"
+        call_http(name, token=moto_cloud.token("nobody", registered=False), body={"nickname": "x"}),
+        404,
+        "not_found",
     )

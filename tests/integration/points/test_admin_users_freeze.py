@@ -16,6 +16,7 @@ NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
 
 def test_an_admin_freezes_an_account_with_a_ledger_entry(moto_cloud):
+    moto_cloud.register("u1")
     Ledger.default().earn(EarnCommand(txn_id="scan#a", user_id="u1", points=50, reason="scan"), NOW)
 
     answer = admin_call("admin_users_freeze", moto_cloud.token("boss", "admin"))
@@ -31,13 +32,41 @@ def test_an_admin_freezes_an_account_with_a_ledger_entry(moto_cloud):
     assert (entry.reason, entry.actor) == ("suspected code farming", "admin:boss")
 
 
-def test_freezing_an_unknown_user_creates_a_frozen_empty_account(moto_cloud):
+def test_freezing_a_user_without_an_account_yet_creates_a_frozen_empty_account(moto_cloud):
+    moto_cloud.register("u-new")
     answer = admin_call("admin_users_freeze", moto_cloud.token("boss", "admin"), user_id="u-new")
     assert (answer.status, answer.json["status"], answer.json["balance"]) == (200, "frozen", 0)
     assert stored(moto_cloud.settings.table_name("points"), account_key("u-new"))["entity"] == "Account"
 
 
+@pytest.mark.parametrize("name", ["admin_users_freeze", "admin_users_unfreeze"])
+def test_a_user_that_does_not_exist_is_404_and_no_account_is_created(moto_cloud, name):
+    answer = admin_call(name, moto_cloud.token("boss", "admin"), user_id="u-nobody")
+    assert_problem(answer, 404, "not_found")
+    assert stored(moto_cloud.settings.table_name("points"), account_key("u-nobody")) is None
+    assert PointsStore.default().entries("u-nobody") == []
+
+
+@pytest.mark.parametrize("name", ["admin_users_freeze", "admin_users_unfreeze"])
+def test_an_admin_whose_user_was_deleted_or_demoted_writes_nothing(moto_cloud, name):
+    moto_cloud.register("u1")
+    Ledger.default().freeze("u1", "before", "admin:boss", NOW)  # so an unfreeze would change it
+    before = PointsStore.default().entries("u1")
+    deleted = moto_cloud.token("ghost", "admin", registered=False)
+    assert_problem(admin_call(name, deleted), 401, "unauthenticated")
+    moto_cloud.register("demoted")  # exists, but without the admin role its old token still claims
+    demoted = moto_cloud.token("demoted", "admin", registered=False)
+    assert_problem(admin_call(name, demoted), 403, "forbidden")
+    assert PointsStore.default().entries("u1") == before
+
+
+def test_an_admin_may_freeze_their_own_account(moto_cloud):
+    answer = admin_call("admin_users_freeze", moto_cloud.token("boss", "admin"), user_id="boss")
+    assert (answer.status, answer.json["status"]) == (200, "frozen")
+
+
 def test_freezing_twice_is_harmless_and_writes_one_entry(moto_cloud):
+    moto_cloud.register("u1")
     admin = moto_cloud.token("boss", "admin")
     admin_call("admin_users_freeze", admin)
     answer = admin_call("admin_users_freeze", admin)

@@ -11,6 +11,7 @@ from tests.support.lambdas import http_answer, invoke, stored
 
 
 def test_an_admin_unfreezes_with_or_without_a_reason(moto_cloud):
+    moto_cloud.register("u1")
     admin = moto_cloud.token("boss", "admin")
     admin_call("admin_users_freeze", admin)
     answer = admin_call("admin_users_unfreeze", admin)
@@ -31,6 +32,7 @@ def test_an_admin_unfreezes_with_or_without_a_reason(moto_cloud):
 
 
 def test_unfreezing_an_active_account_changes_nothing(moto_cloud):
+    moto_cloud.register("u1")  # a user without an account yet: nothing to unfreeze, and no 404
     answer = admin_call("admin_users_unfreeze", moto_cloud.token("boss", "admin"))
     assert (answer.status, answer.json) == (200, {"user_id": "u1", "status": "active", "balance": 0})
     assert PointsStore.default().entries("u1") == []

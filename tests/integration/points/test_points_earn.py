@@ -17,6 +17,7 @@ def earn(event):
 
 
 def admin(moto_cloud, action: str) -> None:
+    moto_cloud.register(USER)
     assert admin_call(f"admin_users_{action}", moto_cloud.token("boss", "admin"), USER).status == 200
 
 

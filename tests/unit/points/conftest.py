@@ -13,7 +13,7 @@ from earnloop.points.service import Ledger
 from earnloop.points.store import AlreadyAppliedError, StaleAccountError
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Sequence
     from datetime import date
 
 
@@ -36,7 +36,8 @@ class FakePointsStore:
     def account(self, user_id: str, *, consistent: bool = True) -> Account:
         return self.accounts.get(user_id, Account(user_id=user_id))
 
-    def commit(self, posting: Posting) -> None:
+    def commit(self, posting: Posting, checks: Sequence[object] = ()) -> None:
+        # `checks` are DynamoDB ConditionChecks on other tables: the integration tests cover them.
         if self.before_commit is not None:
             self.before_commit(posting)
         entry, user = posting.entry, posting.account.user_id

@@ -32,6 +32,8 @@ CONTEXT = Context(
         http(
             "code_batches_create",
             table("codes", "readwrite"),
+            # Read-only: a ConditionCheck that the creator still is an admin.
+            table("identity"),
             secret("session"),
             secret("qr_keys"),
             description="Creates a batch of printable codes",
@@ -53,8 +55,9 @@ CONTEXT = Context(
         http(
             "scans_create",
             table("codes", "readwrite"),
-            # Read-only: a ConditionCheck that the scanner's points account is not frozen.
+            # Read-only: ConditionChecks that the scanner exists and its points account is not frozen.
             table("points"),
+            table("identity"),
             secret("session"),
             secret("qr_keys"),
             description="Claims a scanned code",

@@ -15,14 +15,18 @@ from botocore.exceptions import ClientError
 
 from earnloop.codes.models import Batch, Claim
 from earnloop.codes.rules import batch_rejection, pending_shard, rejection_error
+from earnloop.identity.rules import ADMIN
+from earnloop.identity.store import live_user_check
 from earnloop.platform import aws
 from earnloop.platform.clock import iso
 from earnloop.platform.dynamo import TxAction, is_condition_failure, marshal, transact, unmarshal
 from earnloop.platform.errors import (
     AccountFrozenError,
     CodeAlreadyClaimedError,
+    ForbiddenError,
     NotFoundError,
     RateLimitedError,
+    UnauthenticatedError,
 )
 from earnloop.platform.settings import get_settings
 from earnloop.points.store import account_not_frozen_check
@@ -67,28 +71,44 @@ class ClaimRequest:
 
 
 class CodesStore:
-    def __init__(self, ddb: DynamoDBClient, table: str, points_table: str) -> None:
+    def __init__(self, ddb: DynamoDBClient, table: str, points_table: str, identity_table: str) -> None:
         self._ddb = ddb
         self._table = table
         self._points_table = points_table
+        # Read only through ConditionChecks: writes come from users who exist (and admins who still are).
+        self._identity_table = identity_table
 
     # Batches
 
     def put_batch(self, batch: Batch) -> None:
-        """Writes a new batch.
+        """Writes a new batch, if its creator is still an admin (checked in the same transaction).
 
         Raises:
             BatchIdTakenError: its id is taken.
+            UnauthenticatedError: the creator's user no longer exists.
+            ForbiddenError: the creator is no longer an admin.
         """
         item = {**batch_key(batch.batch_id), "entity": BATCH_ENTITY, **batch.model_dump()}
-        try:
-            self._ddb.put_item(
-                TableName=self._table, Item=marshal(item), ConditionExpression="attribute_not_exists(pk)"
-            )
-        except ClientError as error:
-            if is_condition_failure(error):
-                raise BatchIdTakenError(batch.batch_id) from error
-            raise
+        put = TxAction(
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": marshal(item),
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            },
+            on_condition_failed=lambda _: BatchIdTakenError(batch.batch_id),
+        )
+        transact(self._ddb, [self._admin_check(batch.created_by), put])
+
+    def _admin_check(self, user_id: str) -> TxAction:
+        return live_user_check(
+            self._identity_table,
+            user_id,
+            role=ADMIN,
+            missing=UnauthenticatedError("the token's user no longer exists"),
+            lacks_role=ForbiddenError("admin role required"),
+        )
 
     def get_batch(self, batch_id: str) -> Batch | None:
         response = self._ddb.get_item(
@@ -132,6 +152,7 @@ class CodesStore:
         would not help).
 
         Raises:
+            UnauthenticatedError: the user no longer exists.
             InvalidCodeError: the batch is revoked or outside its window.
             AccountFrozenError: the user's points account is frozen.
             CodeAlreadyClaimedError: anyone claimed this code before.
@@ -200,7 +221,14 @@ class CodesStore:
                 request.window.retry_after_s, "too many scans this hour"
             ),
         )
-        transact(self._ddb, [batch_check, frozen_check, put_claim, count_scan])
+        # A token outlives its user: only a user who still exists may claim (checked first, so a
+        # deleted user is told so whatever else is wrong).
+        live_user = live_user_check(
+            self._identity_table,
+            claim.user_id,
+            missing=UnauthenticatedError("the token's user no longer exists"),
+        )
+        transact(self._ddb, [live_user, batch_check, frozen_check, put_claim, count_scan])
 
     def get_claim(self, batch_id: str, serial: int) -> Claim | None:
         response = self._ddb.get_item(
@@ -289,7 +317,12 @@ def _claim_ref(pk: str) -> tuple[str, int]:
 def codes_store() -> CodesStore:
     """The store on this stage's tables (cheap: the client is created once per container)."""
     settings = get_settings()
-    return CodesStore(aws.dynamodb(), settings.table_name("codes"), settings.table_name("points"))
+    return CodesStore(
+        aws.dynamodb(),
+        settings.table_name("codes"),
+        settings.table_name("points"),
+        settings.table_name("identity"),
+    )
 
 
 def _batch_closed(now: datetime) -> Callable[[Mapping[str, Any]], Exception]:

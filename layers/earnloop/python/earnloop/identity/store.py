@@ -59,6 +59,48 @@ def scan_guard_key(user_id: str, code: str) -> dict[str, str]:
     return {"pk": f"USER#{user_id}", "sk": f"SEEN#scan#{code}"}
 
 
+def live_user_check(
+    table: str,
+    user_id: str,
+    *,
+    missing: Exception,
+    role: str | None = None,
+    lacks_role: Exception | None = None,
+) -> TxAction:
+    """A TransactWriteItems ConditionCheck that passes only while the user exists (and, with `role`,
+    holds it). Other contexts put it in their own transactions, so a command of a deleted user (a
+    token outlives its user) or on a user that never existed writes nothing, at no extra read.
+
+    When it fails, the transaction raises `missing` if the user does not exist, or `lacks_role`
+    if it exists without `role`.
+    """
+    expression = "attribute_exists(pk)"
+    values: dict[str, Any] = {}
+    if role is not None:
+        expression += " AND contains(#roles, :role)"
+        values = {
+            "ExpressionAttributeNames": {"#roles": "roles"},
+            "ExpressionAttributeValues": marshal({":role": role}),
+        }
+
+    def translate(reason: Mapping[str, Any]) -> Exception:
+        # The old item comes back beside the failure: no item, no user.
+        return missing if not reason.get("Item") or lacks_role is None else lacks_role
+
+    return TxAction(
+        {
+            "ConditionCheck": {
+                "TableName": table,
+                "Key": marshal(user_key(user_id)),
+                "ConditionExpression": expression,
+                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+                **values,
+            }
+        },
+        on_condition_failed=translate,
+    )
+
+
 def _link_taken(_: Mapping[str, Any]) -> Exception:
     return LinkTakenError()
 

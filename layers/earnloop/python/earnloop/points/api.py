@@ -6,9 +6,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Path, Query
 
+from earnloop.identity.rules import ADMIN
+from earnloop.identity.store import IdentityStore, live_user_check
+from earnloop.platform import aws
 from earnloop.platform.auth import AdminUser, CurrentUser
 from earnloop.platform.clock import utcnow
+from earnloop.platform.errors import ForbiddenError, NotFoundError, UnauthenticatedError
 from earnloop.platform.observability import logger
+from earnloop.platform.settings import get_settings
 from earnloop.points.models import (
     AccountStatusPublic,
     ExpiringPoints,
@@ -20,7 +25,7 @@ from earnloop.points.models import (
     UnfreezeRequest,
 )
 from earnloop.points.rules import tier_for
-from earnloop.points.service import Ledger
+from earnloop.points.service import Guard, Ledger
 
 router = APIRouter(tags=["points"])
 
@@ -70,6 +75,30 @@ def points_history(
     return HistoryPage(items=items, next_cursor=next_cursor)
 
 
+def admin_guard(admin_id: str, user_id: str) -> Guard:
+    """An admin command on `user_id`'s account runs only while the admin still is one (else
+    401/403) and the user exists (else 404): ConditionChecks on the identity table in the write's
+    own transaction, so a freeze of a user that never existed creates no account."""
+    table = get_settings().table_name("identity")
+    deleted = UnauthenticatedError("the token's user no longer exists")
+    demoted = ForbiddenError("admin role required")
+    checks = [live_user_check(table, admin_id, role=ADMIN, missing=deleted, lacks_role=demoted)]
+    if user_id != admin_id:  # one transaction may not check an item twice
+        checks.append(live_user_check(table, user_id, missing=NotFoundError("no such user")))
+
+    def verify() -> None:
+        identity = IdentityStore(aws.dynamodb(), table)
+        admin = identity.get_user(admin_id)
+        if admin is None:
+            raise deleted
+        if ADMIN not in admin.roles:
+            raise demoted
+        if user_id != admin_id and identity.get_user(user_id) is None:
+            raise NotFoundError("no such user")
+
+    return Guard(checks=checks, verify=verify)
+
+
 def _status(user_id: str, outcome: Outcome, ledger: Ledger) -> AccountStatusPublic:
     account = ledger.account(user_id, consistent=True)
     return AccountStatusPublic(
@@ -86,8 +115,10 @@ def _status(user_id: str, outcome: Outcome, ledger: Ledger) -> AccountStatusPubl
 def admin_users_freeze(
     user_id: UserId, body: FreezeRequest, admin: AdminUser, ledger: LedgerDep
 ) -> AccountStatusPublic:
-    """Freezes the account: it neither earns (earns are held) nor spends. Repeating it is harmless."""
-    outcome = ledger.freeze(user_id, body.reason, f"admin:{admin.user_id}", utcnow())
+    """Freezes the account: it neither earns (earns are held) nor spends. Repeating it is harmless.
+    A user that does not exist is 404 (no account is created)."""
+    guard = admin_guard(admin.user_id, user_id)
+    outcome = ledger.freeze(user_id, body.reason, f"admin:{admin.user_id}", utcnow(), guard)
     logger.info(
         "account freeze", extra={"user_id": user_id, "outcome": outcome.status, "admin": admin.user_id}
     )
@@ -108,7 +139,8 @@ def admin_users_unfreeze(
 ) -> AccountStatusPublic:
     """Unfreezes the account; earns held meanwhile are credited a moment later by the points worker."""
     reason = body.reason if body is not None and body.reason else "unfrozen by admin"
-    outcome = ledger.unfreeze(user_id, reason, f"admin:{admin.user_id}", utcnow())
+    guard = admin_guard(admin.user_id, user_id)
+    outcome = ledger.unfreeze(user_id, reason, f"admin:{admin.user_id}", utcnow(), guard)
     logger.info(
         "account unfreeze", extra={"user_id": user_id, "outcome": outcome.status, "admin": admin.user_id}
     )

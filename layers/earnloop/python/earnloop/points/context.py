@@ -37,9 +37,20 @@ CONTEXT = Context(
             secret("session"),
             description="The caller's ledger",
         ),
-        http("admin_users_freeze", table("points", "readwrite"), secret("session"), description="Freezes"),
+        # Identity, read-only: ConditionChecks that the admin still is one and the user exists.
         http(
-            "admin_users_unfreeze", table("points", "readwrite"), secret("session"), description="Unfreezes"
+            "admin_users_freeze",
+            table("points", "readwrite"),
+            table("identity"),
+            secret("session"),
+            description="Freezes",
+        ),
+        http(
+            "admin_users_unfreeze",
+            table("points", "readwrite"),
+            table("identity"),
+            secret("session"),
+            description="Unfreezes",
         ),
         # Deletes: a held earn's HOLD item goes in the transaction that credits it.
         worker(

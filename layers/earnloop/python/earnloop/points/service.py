@@ -14,7 +14,12 @@ import time
 from typing import TYPE_CHECKING, Protocol
 
 from earnloop.platform.clock import iso
-from earnloop.platform.errors import AccountFrozenError, ConcurrencyError, EarnloopError, LimitReachedError
+from earnloop.platform.errors import (
+    AccountFrozenError,
+    ConcurrencyError,
+    EarnloopError,
+    LimitReachedError,
+)
 from earnloop.platform.ids import new_id
 from earnloop.platform.observability import logger
 from earnloop.platform.settings import get_settings
@@ -34,8 +39,10 @@ from earnloop.points.models import (
 from earnloop.points.store import AlreadyAppliedError, PointsStore, StaleAccountError
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Sequence
     from datetime import date, datetime
+
+    from earnloop.platform.dynamo import TxAction
 
 MAX_ATTEMPTS = 8
 
@@ -45,7 +52,7 @@ class LedgerStore(Protocol):
 
     def account(self, user_id: str, *, consistent: bool = True) -> Account: ...
     def entry_exists(self, user_id: str, txn_id: str) -> bool: ...
-    def commit(self, posting: Posting) -> None: ...
+    def commit(self, posting: Posting, checks: Sequence[TxAction] = ()) -> None: ...
     def put_hold(self, hold: Hold) -> bool: ...
     def holds(self, user_id: str) -> list[Hold]: ...
     def delete_hold(self, user_id: str, txn_id: str) -> None: ...
@@ -57,6 +64,17 @@ class LedgerStore(Protocol):
 def jittered_pause(attempt: int) -> None:
     """Full-jitter exponential backoff: spreads writers that collided so they do not collide again."""
     time.sleep(random.uniform(0, min(0.25, 0.005 * 2**attempt)))
+
+
+@dataclasses.dataclass(frozen=True)
+class Guard:
+    """What must hold for an admin command on an account: `checks` are committed with its write
+    (the admin still is one, the user exists), at no extra read; `verify` checks the same by
+    reading, on the one path that writes nothing (the account already has the status asked for),
+    so the answer does not depend on whether anything changed. Both raise the same errors."""
+
+    checks: Sequence[TxAction]
+    verify: Callable[[], None]
 
 
 class Ledger:
@@ -79,7 +97,13 @@ class Ledger:
     def default(cls) -> Ledger:
         return cls(PointsStore.default(), expiry_months=get_settings().expiry_months)
 
-    def _post(self, user_id: str, txn_id: str | None, plan: Callable[[Account], Posting | None]) -> Outcome:
+    def _post(
+        self,
+        user_id: str,
+        txn_id: str | None,
+        plan: Callable[[Account], Posting | None],
+        guard: Guard | None = None,
+    ) -> Outcome:
         """Read, plan, commit; again on a lost race, up to the attempt limit.
 
         Raises:
@@ -96,9 +120,11 @@ class Ledger:
                     return Outcome(status="already_applied", txn_id=txn_id, balance=account.balance)
                 raise
             if posting is None:
+                if guard is not None:
+                    guard.verify()
                 return Outcome(status="unchanged", balance=account.balance)
             try:
-                self.store.commit(posting)
+                self.store.commit(posting, guard.checks if guard is not None else ())
             except AlreadyAppliedError:
                 return Outcome(status="already_applied", txn_id=posting.entry.txn_id, balance=account.balance)
             except ConcurrencyError:
@@ -179,25 +205,41 @@ class Ledger:
         )
 
     def set_status(
-        self, user_id: str, status: AccountStatus, reason: str, actor: str, now: datetime
+        self,
+        user_id: str,
+        status: AccountStatus,
+        reason: str,
+        actor: str,
+        now: datetime,
+        guard: Guard | None = None,
     ) -> Outcome:
         """Freezes or unfreezes the account with a ledger entry (`unchanged` if it already was so).
+        With a `guard`, nothing is written unless its checks hold, and they are checked even when
+        nothing would change.
 
         Raises:
+            EarnloopError: whatever the guard raises (the user does not exist: no account is created).
             ConcurrencyError: too many concurrent writers.
         """
         kind = "freeze" if status == FROZEN else "unfreeze"
         txn_id = f"{kind}#{new_id()}"
         return self._post(
-            user_id, None, lambda account: rules.plan_status(account, status, txn_id, reason, actor, now)
+            user_id,
+            None,
+            lambda account: rules.plan_status(account, status, txn_id, reason, actor, now),
+            guard,
         )
 
-    def freeze(self, user_id: str, reason: str, actor: str, now: datetime) -> Outcome:
-        return self.set_status(user_id, FROZEN, reason, actor, now)
+    def freeze(
+        self, user_id: str, reason: str, actor: str, now: datetime, guard: Guard | None = None
+    ) -> Outcome:
+        return self.set_status(user_id, FROZEN, reason, actor, now, guard)
 
-    def unfreeze(self, user_id: str, reason: str, actor: str, now: datetime) -> Outcome:
+    def unfreeze(
+        self, user_id: str, reason: str, actor: str, now: datetime, guard: Guard | None = None
+    ) -> Outcome:
         """Unfreezes; the held earns are released by the worker on the unfreeze entry's event."""
-        return self.set_status(user_id, ACTIVE, reason, actor, now)
+        return self.set_status(user_id, ACTIVE, reason, actor, now, guard)
 
     def release_holds(self, user_id: str, now: datetime) -> list[Outcome]:
         """Credits every held earn with its own txn id (so each applies at most once) and removes it.

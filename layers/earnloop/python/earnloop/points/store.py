@@ -31,7 +31,7 @@ from earnloop.points.models import ACTIVE, FROZEN, Account, Hold, LedgerEntry, P
 from earnloop.points.rules import expiry_shard
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Mapping, Sequence
 
     from mypy_boto3_dynamodb import DynamoDBClient
 
@@ -141,16 +141,18 @@ class PointsStore:
         item = response.get("Item")
         return account_from_item(user_id, unmarshal(item) if item else None)
 
-    def commit(self, posting: Posting) -> None:
-        """Writes the posting in one transaction.
+    def commit(self, posting: Posting, checks: Sequence[TxAction] = ()) -> None:
+        """Writes the posting in one transaction, with `checks` (ConditionChecks on other items, such
+        as the user being alive) first, so their failure wins over the posting's own.
 
         Raises:
+            whatever a failed check's translation says (nothing was written).
             AlreadyAppliedError: its txn id is in the ledger already (nothing was written).
             StaleAccountError: the account is no longer the one the posting was computed from.
             LimitReachedError: its cap counter has no room left.
             TransactionConflictError: a concurrent transaction touched the same items.
         """
-        transact(self._ddb, self.posting_actions(posting))
+        transact(self._ddb, [*checks, *self.posting_actions(posting)])
 
     def posting_actions(self, posting: Posting) -> list[TxAction]:
         """The transaction items of a posting, for a caller that adds its own items (redemption
