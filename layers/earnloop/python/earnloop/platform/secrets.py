@@ -9,6 +9,7 @@ from aws_lambda_powertools.utilities import parameters
 
 from earnloop.platform import aws
 from earnloop.platform.settings import get_settings
+from earnloop.platform.snapshot import on_restore
 
 
 @lru_cache(maxsize=1)
@@ -24,5 +25,7 @@ def secret_json(secret_id: str) -> dict[str, Any]:
     return value
 
 
+@on_restore
 def reset_cache() -> None:
+    """Forgets the cached values (and the provider's client): a restored snapshot reads them again."""
     _provider.cache_clear()

@@ -8,6 +8,8 @@ from typing import Annotated, Literal
 from pydantic import Field, PositiveInt
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from earnloop.platform.snapshot import on_restore
+
 
 class Settings(BaseSettings):
     """Everything a function needs to know about where it runs.
@@ -88,3 +90,8 @@ class Settings(BaseSettings):
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     return Settings()
+
+
+# Read again in each environment restored from a snapshot: nothing in it should differ between
+# environments today, and re-reading costs about a millisecond on the first request.
+on_restore(get_settings.cache_clear)

@@ -33,6 +33,7 @@ from earnloop.platform.errors import RateLimitedError, UnauthenticatedError, WeC
 from earnloop.platform.observability import logger, mask
 from earnloop.platform.secrets import secret_json
 from earnloop.platform.settings import get_settings
+from earnloop.platform.snapshot import on_restore
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -206,6 +207,10 @@ def _errmsg(payload: dict[str, Any]) -> str:
 def _pool() -> urllib3.PoolManager:
     # One connection pool per container, reused across invocations (keep-alive to WeChat).
     return urllib3.PoolManager(num_pools=2, maxsize=4, retries=False)
+
+
+# A restored snapshot opens its own connections (none is made at init; this guards a future change).
+on_restore(_pool.cache_clear)
 
 
 def _credentials_from_secret() -> WeChatCredentials:
