@@ -30,7 +30,7 @@ from datetime import datetime  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
-from earnloop.platform import aws, secrets  # noqa: E402
+from earnloop.platform import aws, secrets, signing  # noqa: E402
 from earnloop.platform.auth import Principal, issue_token  # noqa: E402
 from earnloop.platform.clock import utcnow  # noqa: E402
 from earnloop.platform.settings import Settings, get_settings  # noqa: E402
@@ -85,7 +85,13 @@ class MotoCloud:
 @pytest.fixture
 def moto_cloud() -> Iterator[MotoCloud]:
     """Every table, secret, queue, bus and rule of the resource definitions, on moto, fresh per test."""
-    from earnloop.local.provision import create_messaging, create_secrets, create_tables, local_secret_values
+    from earnloop.local.provision import (
+        create_keys,
+        create_messaging,
+        create_secrets,
+        create_tables,
+        local_secret_values,
+    )
 
     with mock_aws():
         forget_settings_and_secrets()
@@ -93,6 +99,7 @@ def moto_cloud() -> Iterator[MotoCloud]:
         values = local_secret_values()
         streams = create_tables(settings)
         create_secrets(settings, values)
+        create_keys(settings, values)
         queues = create_messaging(settings)
         yield MotoCloud(settings, streams, dict(queues), values)
     forget_settings_and_secrets()
@@ -108,5 +115,7 @@ def forget_settings_and_secrets() -> None:
     """
     get_settings.cache_clear()
     secrets.reset_cache()
+    # Each fresh cloud has its own session key under the same local alias.
+    signing.forget_keys()
     if not all(aws.client(s).meta.endpoint_url.endswith(".amazonaws.com") for s in ("dynamodb", "sqs")):
         aws.reset_clients()

@@ -1,6 +1,6 @@
 """GET /v1/health"""
 
-from earnloop.platform.health import router
+from earnloop.platform.api import router
 from earnloop.platform.http import function_handler
 
 lambda_handler = function_handler(router, "health")

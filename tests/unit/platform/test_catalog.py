@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
-from earnloop.contexts import all_functions, queues, routers, rules, tables
+from earnloop.contexts import all_functions, queues, routers, rules, secrets, signing_keys, tables
 from earnloop.platform.app import api_routes
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -36,8 +36,10 @@ def test_every_function_folder_is_in_the_catalog():
 
 def test_http_functions_and_routes_match_one_to_one():
     route_names = {route.name for route in api_routes(routers())}
-    http_names = {spec.name for spec in SPECS if spec.kind == "http"}
+    http_names = {spec.name for spec in SPECS if spec.kind == "http" and not spec.default_route}
     assert route_names == http_names
+    # One function answers what no route matches (API Gateway's `$default` route).
+    assert [spec.name for spec in SPECS if spec.default_route] == ["not_found"]
 
 
 def test_every_queue_has_its_consumer_and_every_rule_a_queue():
@@ -53,6 +55,20 @@ def test_grants_name_real_resources():
         for grant in spec.grants:
             if grant.kind == "table":
                 assert grant.name in known, (spec.name, grant)
+
+
+def test_only_the_login_may_sign_sessions_and_no_function_reads_a_session_secret():
+    keys = {key.name for key in signing_keys()}
+    signers = set()
+    for spec in SPECS:
+        for grant in spec.grants:
+            assert (grant.kind, grant.name) != ("secret", "session"), spec.name
+            if grant.kind == "key":
+                assert grant.name in keys and grant.access in ("sign", "verify"), (spec.name, grant)
+                if grant.access == "sign":
+                    signers.add(spec.name)
+    assert signers == {"auth_login"}
+    assert "session" not in {secret.name for secret in secrets()}
 
 
 def test_every_route_is_in_the_http_contract():

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from fastapi import APIRouter
 
     from earnloop.platform.events import Deriver
-    from earnloop.platform.resources import Queue, Rule, Secret, Table
+    from earnloop.platform.resources import Queue, Rule, Secret, SigningKey, Table
 
 CONTEXTS: tuple[Context, ...] = (PLATFORM, IDENTITY, POINTS, CODES)
 
@@ -41,6 +41,10 @@ def rules() -> tuple[Rule, ...]:
 
 def secrets() -> tuple[Secret, ...]:
     return tuple(s for c in CONTEXTS for s in c.secrets)
+
+
+def signing_keys() -> tuple[SigningKey, ...]:
+    return tuple(k for c in CONTEXTS for k in c.keys)
 
 
 @cache

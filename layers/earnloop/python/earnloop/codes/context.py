@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from earnloop.platform.catalog import FunctionSpec, http, secret, table, worker
+from earnloop.platform.catalog import FunctionSpec, http, key, secret, table, worker
 from earnloop.platform.context import Context
 from earnloop.platform.resources import Index, Key, Queue, Rule, Secret, Table
 
@@ -34,14 +34,14 @@ CONTEXT = Context(
             table("codes", "readwrite"),
             # Read-only: a ConditionCheck that the creator still is an admin.
             table("identity"),
-            secret("session"),
+            key("session"),
             secret("qr_keys"),
             description="Creates a batch of printable codes",
         ),
         http(
             "code_batches_codes",
             table("codes"),
-            secret("session"),
+            key("session"),
             secret("qr_keys"),
             description="Exports a batch's codes as CSV",
             timeout_s=29,
@@ -49,7 +49,7 @@ CONTEXT = Context(
         http(
             "code_batches_revoke",
             table("codes", "readwrite"),
-            secret("session"),
+            key("session"),
             description="Revokes a batch",
         ),
         http(
@@ -58,11 +58,11 @@ CONTEXT = Context(
             # Read-only: ConditionChecks that the scanner exists and its points account is not frozen.
             table("points"),
             table("identity"),
-            secret("session"),
+            key("session"),
             secret("qr_keys"),
             description="Claims a scanned code",
         ),
-        http("scans_get", table("codes"), secret("session"), description="A scan's status"),
+        http("scans_get", table("codes"), key("session"), description="A scan's status"),
         # The code domain's pages: no table, no secret, no token.
         http("code_landing", description="A printed code opened outside WeChat: scan it with WeChat"),
         http("code_domain_verification", description="WeChat's domain verification file"),

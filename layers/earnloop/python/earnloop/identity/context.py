@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from earnloop.platform.catalog import http, secret, table, worker
+from earnloop.platform.catalog import http, key, secret, table, worker
 from earnloop.platform.context import Context
 from earnloop.platform.resources import Queue, Rule, Secret, Table
 
@@ -20,7 +20,8 @@ CONTEXT = Context(
         http(
             "auth_login",
             table("identity", "readwrite"),
-            secret("session"),
+            # The one role that may sign session tokens (platform.auth).
+            key("session", "sign"),
             secret("wechat"),
             description="Exchanges a wx.login code for a session",
             timeout_s=15,
@@ -29,10 +30,10 @@ CONTEXT = Context(
             "me_get",
             table("identity"),
             table("points"),
-            secret("session"),
+            key("session"),
             description="The caller's profile",
         ),
-        http("me_update", table("identity", "readwrite"), secret("session"), description="Edits the profile"),
+        http("me_update", table("identity", "readwrite"), key("session"), description="Edits the profile"),
         worker(
             "profile_tags",
             "tags",

@@ -26,6 +26,7 @@ from earnloop.local.dynamodb_local import LIB_DIR, DynamoDBLocal, DynamoDBLocalU
 from earnloop.local.moto_server import MotoServer
 from earnloop.local.provision import (
     TableMismatchError,
+    create_keys,
     create_messaging,
     create_secrets,
     create_stream_failure_queues,
@@ -35,7 +36,7 @@ from earnloop.local.provision import (
 from earnloop.local.pumps import QueuePump
 from earnloop.local.scheduler import Scheduler
 from earnloop.local.stream_pump import StreamPositions, StreamPump
-from earnloop.platform import aws, secrets
+from earnloop.platform import aws, secrets, signing
 from earnloop.platform.auth import Principal, issue_token
 from earnloop.platform.clock import utcnow
 from earnloop.platform.observability import logger
@@ -104,6 +105,7 @@ def reset_process_caches() -> None:
     get_settings.cache_clear()
     aws.reset_clients()
     secrets.reset_cache()
+    signing.forget_keys()
 
 
 class ProcessEnvironment:
@@ -196,6 +198,7 @@ class LocalCloud:
             except TableMismatchError as error:
                 raise LocalCloudError(str(error)) from error
             create_secrets(self.settings, self.secret_values)
+            create_keys(self.settings, self.secret_values)
             queues = create_messaging(self.settings, visibility_timeout_s=self.visibility_timeout_s)
             self.stream_failure_queues = create_stream_failure_queues(self.settings)
             self.stream_pump = StreamPump(

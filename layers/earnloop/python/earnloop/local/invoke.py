@@ -80,7 +80,13 @@ def cloud_for_invoke(path: Path | None = None) -> Iterator[str]:
             return
         from moto import mock_aws
 
-        from earnloop.local.provision import create_messaging, create_secrets, create_tables
+        from earnloop.local.provision import (
+            create_keys,
+            create_messaging,
+            create_secrets,
+            create_tables,
+            local_secret_values,
+        )
         from earnloop.platform.settings import get_settings
 
         region = os.environ.get("AWS_REGION") or "ap-east-1"
@@ -89,7 +95,9 @@ def cloud_for_invoke(path: Path | None = None) -> Iterator[str]:
             reset_process_caches()
             settings = get_settings()
             create_tables(settings)
-            create_secrets(settings)
+            values = local_secret_values()
+            create_secrets(settings, values)
+            create_keys(settings, values)
             create_messaging(settings)
             yield "against a throwaway in-process moto (no `earnloop dev` running): nothing is kept"
     finally:

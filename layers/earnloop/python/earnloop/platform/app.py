@@ -27,13 +27,17 @@ def api_routes(routers: Sequence[APIRouter]) -> list[APIRoute]:
     return [route for router in routers for route in router.routes if isinstance(route, APIRoute)]
 
 
-def create_app(routers: Sequence[APIRouter], only: Collection[str] | None = None) -> FastAPI:
-    """The HTTP app of `routers`. With `only`, just the routes of those names (one Lambda function each)."""
+def create_app(
+    routers: Sequence[APIRouter], only: Collection[str] | None = None, *, docs: bool = True
+) -> FastAPI:
+    """The HTTP app of `routers`. With `only`, just the routes of those names (one Lambda function each).
+    Without `docs`, no `/docs` or `/openapi.json` (the `$default` route's app would serve them)."""
     app = FastAPI(
         title="earnloop",
         version="1",
         description="HTTP API of the earnloop mini-program backend.",
-        docs_url="/docs",
+        docs_url="/docs" if docs else None,
+        openapi_url="/openapi.json" if docs else None,
         redoc_url=None,
         responses=problems.RESPONSES,
         # operationId = route name = function name, so the document lines up with the catalog.

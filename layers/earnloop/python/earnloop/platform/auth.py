@@ -1,21 +1,28 @@
-"""Session tokens: HS256 JWTs carrying the user id and roles, signed with a key from Secrets Manager."""
+"""Session tokens: ES256 JWTs carrying the user id and roles, signed in KMS by `auth_login` alone.
+
+Every other function holds only the public halves (`platform.signing`), so no role but the login's
+can mint a token, an admin token included. The header's `kid` picks the key version; verification
+accepts ES256 and nothing else, so neither `alg: none` nor an HS256 token keyed with the public
+key (algorithm confusion) gets through.
+"""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 from typing import Annotated
 
 import jwt
 from fastapi import Depends
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from jwt.utils import base64url_encode
 from pydantic import BaseModel
 
 from earnloop.platform.clock import utcnow
 from earnloop.platform.errors import ForbiddenError, UnauthenticatedError
-from earnloop.platform.secrets import secret_json
 from earnloop.platform.settings import get_settings
+from earnloop.platform.signing import UnknownKeyError, session_key
 
-_ALGORITHM = "HS256"
 _ISSUER = "earnloop"
 
 
@@ -28,16 +35,18 @@ class Principal(BaseModel):
         return "admin" in self.roles
 
 
-def _signing_key() -> str:
-    key = secret_json(get_settings().secret_id("session")).get("key")
-    if not isinstance(key, str) or len(key) < 32:
-        raise RuntimeError("session secret has no key of at least 32 characters")
-    return key
+def _segment(value: dict[str, object]) -> bytes:
+    return base64url_encode(json.dumps(value, separators=(",", ":")).encode())
 
 
 def issue_token(principal: Principal, now: datetime) -> tuple[str, int]:
-    """A signed token for `principal` and its lifetime in seconds."""
+    """A token for `principal` signed by the current session key version, and its lifetime in seconds.
+
+    Needs `kms:Sign` on that version: only `auth_login` has it (and the tests and the local cloud).
+    """
     ttl = get_settings().token_ttl_s
+    keys = session_key()
+    header = {"alg": keys.definition.jws_algorithm, "typ": "JWT", "kid": keys.signing_kid}
     claims = {
         "sub": principal.user_id,
         "roles": sorted(principal.roles),
@@ -45,7 +54,9 @@ def issue_token(principal: Principal, now: datetime) -> tuple[str, int]:
         "iat": int(now.timestamp()),
         "exp": int((now + timedelta(seconds=ttl)).timestamp()),
     }
-    return jwt.encode(claims, _signing_key(), algorithm=_ALGORITHM), ttl
+    # PyJWT would need the private key; KMS signs the JWS signing input instead (RFC 7515 5.1).
+    signing_input = _segment(header) + b"." + _segment(claims)
+    return (signing_input + b"." + base64url_encode(keys.sign(signing_input))).decode(), ttl
 
 
 def verify_token(token: str, now: datetime | None = None) -> Principal:
@@ -55,14 +66,22 @@ def verify_token(token: str, now: datetime | None = None) -> Principal:
         UnauthenticatedError: malformed, forged, expired or from another issuer.
     """
     moment = now or utcnow()
+    keys = session_key()
     try:
+        kid = jwt.get_unverified_header(token).get("kid")
+        if not isinstance(kid, str):
+            raise UnauthenticatedError("token names no key")
+        public = keys.public_key(kid)
         claims = jwt.decode(
             token,
-            _signing_key(),
-            algorithms=[_ALGORITHM],
+            public.key,
+            # Only the key's own algorithm: never `none`, never HMAC keyed with the public key.
+            algorithms=[public.algorithm],
             issuer=_ISSUER,
             options={"require": ["sub", "exp", "iat"], "verify_exp": False},
         )
+    except UnknownKeyError as error:
+        raise UnauthenticatedError("token is signed by an unknown key") from error
     except jwt.PyJWTError as error:
         raise UnauthenticatedError("token is invalid") from error
     # Expiry is checked against the injected clock, not PyJWT's, so tests can move time.

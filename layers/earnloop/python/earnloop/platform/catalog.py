@@ -11,15 +11,18 @@ from dataclasses import dataclass
 from typing import Literal
 
 Access = Literal["read", "write", "readwrite"]
+# For signing keys: `sign` (only the function that issues sessions) or `verify` (public half only).
+KeyAccess = Literal["sign", "verify"]
 
 
 @dataclass(frozen=True)
 class Grant:
-    """One permission: `table` (with its indexes), `bus` (put events), `secret` (read) or `queue`."""
+    """One permission: `table` (with its indexes), `bus` (put events), `secret` (read), `queue`
+    (send), or `key` (a signing key: sign with its current version, or read its public halves)."""
 
-    kind: Literal["table", "bus", "secret", "queue"]
+    kind: Literal["table", "bus", "secret", "queue", "key"]
     name: str
-    access: Access = "read"
+    access: Access | KeyAccess = "read"
     # For tables: the indexes the function queries (only those are granted), and whether it deletes.
     indexes: tuple[str, ...] = ()
     delete: bool = False
@@ -35,6 +38,10 @@ def table(
 
 def secret(name: str) -> Grant:
     return Grant("secret", name, "read")
+
+
+def key(name: str, access: KeyAccess = "verify") -> Grant:
+    return Grant("key", name, access)
 
 
 def bus() -> Grant:
@@ -58,10 +65,15 @@ class FunctionSpec:
     schedule: str | None = None
     timeout_s: int = 10
     memory_mb: int = 512
+    # For kind="http": serves API Gateway's `$default` route (every request no route matches)
+    # instead of a route of its context's router.
+    default_route: bool = False
 
 
-def http(name: str, *grants: Grant, description: str = "", timeout_s: int = 10) -> FunctionSpec:
-    return FunctionSpec(name, "http", grants, description, timeout_s=timeout_s)
+def http(
+    name: str, *grants: Grant, description: str = "", timeout_s: int = 10, default_route: bool = False
+) -> FunctionSpec:
+    return FunctionSpec(name, "http", grants, description, timeout_s=timeout_s, default_route=default_route)
 
 
 def worker(name: str, queue: str, *grants: Grant, description: str = "") -> FunctionSpec:

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-from earnloop.platform.catalog import EVERY_TABLE, FunctionSpec, bus, http
-from earnloop.platform.resources import Queue, Rule, Secret, Table
+from earnloop.platform.catalog import EVERY_TABLE, FunctionSpec, bus, http, key
+from earnloop.platform.resources import SESSION_KEY, Queue, Rule, Secret, SigningKey, Table
 
 if TYPE_CHECKING:
     from fastapi import APIRouter
@@ -41,6 +41,7 @@ class Context:
     queues: tuple[Queue, ...] = ()
     rules: tuple[Rule, ...] = ()
     secrets: tuple[Secret, ...] = ()
+    keys: tuple[SigningKey, ...] = ()
 
     def __post_init__(self) -> None:
         if (self.table is None) != (self.derive is None):
@@ -55,9 +56,11 @@ class Context:
 
 PLATFORM = Context(
     name="platform",
-    router="earnloop.platform.health:router",
+    router="earnloop.platform.api:router",
     functions=(
         http("health", description="Liveness, no auth"),
+        http("jwks", key(SESSION_KEY.name), description="The session key's public halves (JWKS)"),
+        http("not_found", default_route=True, description="Unknown paths and methods: problem+json"),
         FunctionSpec(
             "stream_publisher",
             "stream",
@@ -67,5 +70,5 @@ PLATFORM = Context(
             timeout_s=60,
         ),
     ),
-    secrets=(Secret("session", template={}, generate="key"),),
+    keys=(SESSION_KEY,),
 )

@@ -14,13 +14,18 @@ from earnloop.platform.app import create_app
 from earnloop.platform.observability import logger, metrics, tracer
 
 if TYPE_CHECKING:
-    from fastapi import APIRouter
+    from fastapi import APIRouter, FastAPI
 
 
 def function_handler(router: APIRouter, name: str) -> Any:
     """The `lambda_handler` of the HTTP function serving the route of `router` named `name`."""
+    return app_handler(create_app([router], only={name}))
+
+
+def app_handler(app: FastAPI) -> Any:
+    """The `lambda_handler` serving `app` behind API Gateway (HTTP API, payload 2.0)."""
     asgi = Mangum(
-        create_app([router], only={name}),
+        app,
         lifespan="off",
         api_gateway_base_path="/",
         # Mangum base64-encodes any type it does not know as text; problem+json and CSV are text.

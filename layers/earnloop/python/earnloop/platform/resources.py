@@ -93,4 +93,21 @@ class Secret:
     generate: str | None = None
 
 
+@dataclass(frozen=True)
+class SigningKey:
+    """An asymmetric KMS key (ECC_NIST_P256, SIGN_VERIFY) whose private half never leaves KMS.
+
+    A stage may hold several versions of it: the first signs, the others only verify until the
+    tokens they signed have expired (docs/deploy.md: rotating the session key).
+    """
+
+    name: str
+    spec: Literal["ECC_NIST_P256"] = "ECC_NIST_P256"
+    # The JWS algorithm and KMS signing algorithm that go with `spec`.
+    jws_algorithm: Literal["ES256"] = "ES256"
+    kms_algorithm: Literal["ECDSA_SHA_256"] = "ECDSA_SHA_256"
+
+
 BUS = "bus"
+# Signs session tokens: only `auth_login` may sign, every HTTP function verifies.
+SESSION_KEY = SigningKey("session")

@@ -80,7 +80,7 @@ class Settings(BaseSettings):
 
         The local cloud names its one version by alias (`alias/earnloop/local/session`).
         """
-        return self.keys.get(name) or [f"alias/earnloop/{self.stage}/{name.replace('_', '-')}"]
+        return self.keys.get(name) or [f"alias/earnloop/local/{name.replace('_', '-')}"]
 
     def secret_id(self, name: str) -> str:
         """The name or ARN of the secret `name` ("session", "qr_keys", ...)."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from earnloop.platform.catalog import http, secret, table, worker
+from earnloop.platform.catalog import http, key, table, worker
 from earnloop.platform.context import Context
 from earnloop.platform.resources import Index, Key, Queue, Rule, Table
 
@@ -30,11 +30,11 @@ CONTEXT = Context(
         ),
     ),
     functions=(
-        http("points_get", table("points"), secret("session"), description="The caller's balance"),
+        http("points_get", table("points"), key("session"), description="The caller's balance"),
         http(
             "points_history",
             table("points", indexes=("by_time",)),
-            secret("session"),
+            key("session"),
             description="The caller's ledger",
         ),
         # Identity, read-only: ConditionChecks that the admin still is one and the user exists.
@@ -42,14 +42,14 @@ CONTEXT = Context(
             "admin_users_freeze",
             table("points", "readwrite"),
             table("identity"),
-            secret("session"),
+            key("session"),
             description="Freezes",
         ),
         http(
             "admin_users_unfreeze",
             table("points", "readwrite"),
             table("identity"),
-            secret("session"),
+            key("session"),
             description="Unfreezes",
         ),
         # Deletes: a held earn's HOLD item goes in the transaction that credits it.
