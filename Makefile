@@ -12,7 +12,7 @@ DDB_STAMP := $(DDB_DIR)/.fetched
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
 
-.PHONY: dev test test-fast lint openapi layer lock synth clean ddb-local setup
+.PHONY: dev dev-clean test test-fast lint openapi layer lock synth clean ddb-local setup
 
 setup: $(STAMP)
 
@@ -46,6 +46,10 @@ $(DDB_STAMP): local/dynamodb-local/pom.xml
 
 dev: $(STAMP) ddb-local
 	$(BIN)/earnloop dev
+
+# The local cloud from nothing: deletes what `make dev` kept in .local/dev (data, keys, positions).
+dev-clean: $(STAMP) ddb-local
+	$(BIN)/earnloop dev --clean
 
 test: $(STAMP) ddb-local
 	$(BIN)/python -m pytest

@@ -49,6 +49,8 @@ CONTEXT = Context(
         http(
             "code_batches_revoke",
             table("codes", "readwrite"),
+            # Read-only: a ConditionCheck that the revoker still is an admin.
+            table("identity"),
             key("session"),
             description="Revokes a batch",
         ),
