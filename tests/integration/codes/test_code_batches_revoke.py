@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.support.lambdas import assert_problem
+from tests.support.lambdas import assert_problem, call_http
 
 
 def revoke(codes, batch_id: str, user: str = "admin"):
@@ -34,4 +34,17 @@ def test_an_unknown_batch_is_404_and_non_admins_are_403(codes):
     assert_problem(revoke(codes, "not-an-id"), 404, "not_found")
     batch = codes.create_batch()
     assert_problem(revoke(codes, batch["batch_id"], user="u1"), 403, "forbidden")
+    assert codes.item(f"BATCH#{batch['batch_id']}", "BATCH")["revoked"] is False
+
+
+def test_an_admin_deleted_or_demoted_since_the_token_was_issued_revokes_nothing(codes, moto_cloud):
+    batch = codes.create_batch()
+    path = {"batch_id": batch["batch_id"]}
+    deleted = moto_cloud.token("admin-gone", "admin", registered=False)
+    assert_problem(
+        call_http("code_batches_revoke", token=deleted, path_parameters=path), 401, "unauthenticated"
+    )
+    moto_cloud.register("admin-demoted")
+    demoted = moto_cloud.token("admin-demoted", "admin", registered=False)
+    assert_problem(call_http("code_batches_revoke", token=demoted, path_parameters=path), 403, "forbidden")
     assert codes.item(f"BATCH#{batch['batch_id']}", "BATCH")["revoked"] is False

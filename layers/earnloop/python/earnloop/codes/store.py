@@ -118,28 +118,34 @@ class CodesStore:
         return Batch.model_validate(unmarshal(item)) if item else None
 
     def revoke_batch(self, batch_id: str, by: str, now: datetime) -> Batch:
-        """Marks a batch revoked; revoking again changes nothing but returns it.
+        """Marks a batch revoked, if `by` still is an admin; revoking again changes nothing but
+        returns it. (A transaction returns no item: the batch is read back after it.)
 
         Raises:
             NotFoundError: no such batch.
+            UnauthenticatedError: the admin's user no longer exists.
+            ForbiddenError: `by` is no longer an admin.
         """
-        try:
-            response = self._ddb.update_item(
-                TableName=self._table,
-                Key=marshal(batch_key(batch_id)),
-                UpdateExpression=(
-                    "SET revoked = :true, revoked_at = if_not_exists(revoked_at, :now), "
-                    "revoked_by = if_not_exists(revoked_by, :by)"
-                ),
-                ConditionExpression="attribute_exists(pk)",
-                ExpressionAttributeValues=marshal({":true": True, ":now": iso(now), ":by": by}),
-                ReturnValues="ALL_NEW",
-            )
-        except ClientError as error:
-            if is_condition_failure(error):
-                raise NotFoundError("no such batch") from error
-            raise
-        return Batch.model_validate(unmarshal(response["Attributes"]))
+        revoke = TxAction(
+            {
+                "Update": {
+                    "TableName": self._table,
+                    "Key": marshal(batch_key(batch_id)),
+                    "UpdateExpression": (
+                        "SET revoked = :true, revoked_at = if_not_exists(revoked_at, :now), "
+                        "revoked_by = if_not_exists(revoked_by, :by)"
+                    ),
+                    "ConditionExpression": "attribute_exists(pk)",
+                    "ExpressionAttributeValues": marshal({":true": True, ":now": iso(now), ":by": by}),
+                }
+            },
+            on_condition_failed=lambda _: NotFoundError("no such batch"),
+        )
+        transact(self._ddb, [self._admin_check(by), revoke])
+        batch = self.get_batch(batch_id)
+        if batch is None:  # deleted between the two calls; batches are never deleted today
+            raise NotFoundError("no such batch")
+        return batch
 
     # Claims
 
