@@ -231,3 +231,17 @@ def test_simultaneous_first_logins_make_exactly_one_user(moto_cloud, identities)
     [user] = [item for item in all_items() if item["entity"] == "User"]
     links = {item["pk"]: item["user_id"] for item in all_items() if item["entity"] == "Identity"}
     assert links == {"IDENT#wx_unionid#u1": user["user_id"], "IDENT#wx_openid#o1": user["user_id"]}
+
+
+def test_a_wechat_secret_the_operator_has_not_filled_yet_is_503_not_a_crash(wechat, monkeypatch):
+    from earnloop.platform.secrets import reset_cache
+
+    # What a deploy creates (infra/secrets.py): the secret exists, with no value at all.
+    aws.client("secretsmanager").create_secret(Name="earnloop/prod/wechat-unfilled")
+    monkeypatch.setenv("EARNLOOP_SECRETS", json.dumps({"wechat": "earnloop/prod/wechat-unfilled"}))
+    get_settings.cache_clear()
+    reset_cache()
+
+    assert_problem(login("ok:o1"), 503, "wechat_unavailable")
+    assert all_items() == []
+    reset_cache()

@@ -27,6 +27,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 import urllib3
+from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
 from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError
 
 from earnloop.platform.errors import RateLimitedError, UnauthenticatedError, WeChatUnavailableError
@@ -214,7 +215,13 @@ on_restore(_pool.cache_clear)
 
 
 def _credentials_from_secret() -> WeChatCredentials:
-    value = secret_json(get_settings().secret_id("wechat"))
+    try:
+        value = secret_json(get_settings().secret_id("wechat"))
+    except GetParameterError:
+        # A deploy creates the secret empty (infra/secrets.py): until an operator stores the
+        # AppID and AppSecret, logins are unavailable, not a crash (a 500 would be a bug).
+        logger.error("wechat secret has no value yet")
+        raise WeChatUnavailableError("WeChat login is not configured") from None
     app_id, app_secret = value.get("app_id"), value.get("app_secret")
     if not isinstance(app_id, str) or not isinstance(app_secret, str) or not app_id or not app_secret:
         logger.error("wechat secret lacks app_id or app_secret")
