@@ -7,6 +7,7 @@ cdk-nag's AwsSolutions pack is always on: an unacknowledged finding fails the sy
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from aws_cdk import App, Tags
@@ -14,7 +15,7 @@ from earnloop.contexts import all_functions, routers
 from earnloop.platform.app import api_routes
 
 from infra import nag
-from infra.config import StageConfig
+from infra.config import ConfigError, StageConfig
 from infra.layer_build import DEFAULT_TARGET
 from infra.stack import EarnloopStack
 
@@ -36,10 +37,16 @@ def create_app(context: dict[str, Any] | None = None, outdir: str | None = None)
     return app, build(app)
 
 
-def main() -> None:
-    app, _ = create_app()
+def main() -> int:
+    try:
+        app, _ = create_app()
+    except (ConfigError, FileNotFoundError) as error:
+        # One line that says what to set or run, not a jsii traceback.
+        print(f"earnloop: {error}", file=sys.stderr)
+        return 2
     app.synth()
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

@@ -177,3 +177,28 @@ def test_force_rebuilds_an_up_to_date_layer(tmp_path: Path, pyproject: Path, loc
 
     assert layer_build.build(target, lock=lock, pyproject=pyproject, runner=pip, force=True) is True
     assert len(pip.commands) == 2
+
+
+def test_cdk_synth_on_a_fresh_checkout_builds_the_layer_from_the_lock_first() -> None:
+    import json
+
+    app = json.loads((layer_build.ROOT / "cdk.json").read_text())["app"]
+    makefile = (layer_build.ROOT / "Makefile").read_text()
+
+    build, _, synth = app.partition(" && ")
+    assert build.startswith("make ") and build.endswith(" layer")
+    assert synth.endswith("-m infra.app")
+    assert re.search(r"^layer: .*\$\(RUNTIME_LOCK\)", makefile, re.MULTILINE)
+    assert re.search(r"^\$\(STAMP\): .*\$\(DEV_LOCK\)", makefile, re.MULTILINE)
+    assert "--require-hashes -r $(DEV_LOCK)" in makefile
+
+
+def test_the_app_says_in_one_line_what_is_missing(monkeypatch, capsys) -> None:
+    from infra import app
+
+    # What `cdk synth` would pass with no stage settings at all.
+    monkeypatch.delenv("CDK_CONTEXT_JSON", raising=False)
+
+    assert app.main() == 2
+    (line,) = capsys.readouterr().err.splitlines()
+    assert "code_domain is required" in line
