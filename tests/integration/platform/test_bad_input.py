@@ -25,6 +25,9 @@ HOSTILE_BODIES = [
     b'{"code": null, "nickname": false, "points": "1", "count": 1e309}',
     b'{"code": "' + b"A" * 5000 + b'"}',
     '{"code": "\u0000\ud800", "reason": "\u202e"}'.encode("utf-8", "surrogatepass"),
+    # Profile fields an attacker would try: bidi overrides, fillers, metadata addresses, userinfo.
+    '{"nickname": "\u202egnp.exe\u3164", "avatar_url": "https://169.254.169.254/latest/"}'.encode(),
+    b'{"nickname": null, "avatar_url": "https://user:pw@thirdwx.qlogo.cn:8443/a\\u0000"}',
 ]
 HOSTILE_SEGMENTS = ["x", "..%2F..%2Fetc", "A" * 600, "%00", "0"]
 
