@@ -60,11 +60,12 @@ class DataDir:
         shutil.rmtree(self.root, ignore_errors=True)
 
     def secret_values(self, fresh: Callable[[], SecretValues]) -> SecretValues:
-        """The kept secret values; a secret added to the definitions since gets `fresh`'s value, and
-        the file is written back (owner-only: it holds signing keys)."""
+        """The kept secret values; a secret or field added to the definitions since gets `fresh`'s
+        value, and the file is written back (owner-only: it holds signing keys)."""
         kept: SecretValues = self._read(self.secrets_file) or {}
         generated = fresh()
-        values = {name: kept.get(name, value) for name, value in generated.items()}
+        # A field added to a secret since (a signing key's id) is filled in; kept fields win.
+        values = {name: {**value, **kept.get(name, {})} for name, value in generated.items()}
         if values != kept:
             self._write(self.secrets_file, values, private=True)
         return values

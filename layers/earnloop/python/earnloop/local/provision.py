@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import secrets as random
+import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -121,7 +122,9 @@ def local_secret_values() -> dict[str, dict[str, str]]:
     for key in signing_keys():
         if key.name in values:
             raise ValueError(f"signing key {key.name!r} and a secret share a name")
-        values[key.name] = {"pem": _new_private_key_pem()}
+        # The key id is the tokens' `kid`: kept with the private half, so a restarted local cloud
+        # (`make dev` on its data directory) still accepts the tokens it issued.
+        values[key.name] = {"pem": _new_private_key_pem(), "key_id": str(uuid.uuid4())}
     return values
 
 
@@ -156,10 +159,18 @@ def create_keys(settings: Settings, values: dict[str, dict[str, str]]) -> dict[s
             KeySpec=key.spec, KeyUsage="SIGN_VERIFY", Description=f"earnloop {settings.stage} {key.name}"
         )["KeyMetadata"]
         _, _, _, region, account, _ = str(metadata["Arn"]).split(":", 5)
-        emulated = kms_backends[account][region].keys.get(metadata["KeyId"])
+        backend = kms_backends[account][region]
+        emulated = backend.keys.get(metadata["KeyId"])
         if emulated is None:
             raise RuntimeError("the local signing keys need moto's KMS in this process")
         emulated.private_key.private_key = load_pem_private_key(values[key.name]["pem"].encode(), None)
+        kept_id = values[key.name].get("key_id")
+        if kept_id and kept_id != emulated.id:
+            # moto cannot be told a key id either: the kept one replaces the one it drew.
+            backend.keys[kept_id] = backend.keys.pop(emulated.id)
+            emulated.arn = emulated.arn.replace(emulated.id, kept_id)
+            emulated.id = metadata["KeyId"] = kept_id
+            metadata["Arn"] = emulated.arn
         alias = settings.key_ids(key.name)[0]
         if alias.startswith("alias/"):
             kms.create_alias(AliasName=alias, TargetKeyId=metadata["KeyId"])
