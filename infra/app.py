@@ -7,7 +7,10 @@ cdk-nag's AwsSolutions pack is always on: an unacknowledged finding fails the sy
 
 from __future__ import annotations
 
+import json
+import os
 import sys
+from pathlib import Path
 from typing import Any
 
 from aws_cdk import App, Tags
@@ -18,6 +21,8 @@ from infra import nag
 from infra.config import ConfigError, StageConfig
 from infra.layer_build import DEFAULT_TARGET
 from infra.stack import EarnloopStack
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def build(app: App) -> EarnloopStack:
@@ -37,9 +42,23 @@ def create_app(context: dict[str, Any] | None = None, outdir: str | None = None)
     return app, build(app)
 
 
-def main() -> int:
+def cli_context(root: Path = ROOT) -> dict[str, Any] | None:
+    """Run by the CDK CLI, the app gets its context from the CLI (None here). Run directly (`make
+    synth`), it reads what the CLI would: `cdk.json`'s `context`, then `cdk.context.json`."""
+    if os.environ.get("CDK_CONTEXT_JSON") or os.environ.get("CDK_OUTDIR"):
+        return None
+    context: dict[str, Any] = {}
+    for name, key in (("cdk.json", "context"), ("cdk.context.json", None)):
+        path = root / name
+        if path.is_file():
+            document = json.loads(path.read_text())
+            context.update(document.get(key, {}) if key else document)
+    return context
+
+
+def main(root: Path = ROOT) -> int:
     try:
-        app, _ = create_app()
+        app, _ = create_app(cli_context(root))
     except (ConfigError, FileNotFoundError) as error:
         # One line that says what to set or run, not a jsii traceback.
         print(f"earnloop: {error}", file=sys.stderr)

@@ -193,12 +193,15 @@ def test_cdk_synth_on_a_fresh_checkout_builds_the_layer_from_the_lock_first() ->
     assert "--require-hashes -r $(DEV_LOCK)" in makefile
 
 
-def test_the_app_says_in_one_line_what_is_missing(monkeypatch, capsys) -> None:
+def test_the_app_says_in_one_line_what_is_missing(tmp_path: Path, monkeypatch, capsys) -> None:
     from infra import app
 
-    # What `cdk synth` would pass with no stage settings at all.
+    # `make synth` on a fresh checkout: cdk.json names the stage but no code domain.
+    (tmp_path / "cdk.json").write_text((layer_build.ROOT / "cdk.json").read_text())
     monkeypatch.delenv("CDK_CONTEXT_JSON", raising=False)
+    monkeypatch.delenv("CDK_OUTDIR", raising=False)
 
-    assert app.main() == 2
+    assert app.cli_context(tmp_path)["stage"] == "dev"
+    assert app.main(tmp_path) == 2
     (line,) = capsys.readouterr().err.splitlines()
     assert "code_domain is required" in line
