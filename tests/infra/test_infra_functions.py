@@ -97,10 +97,12 @@ def test_every_function_is_told_where_every_resource_is(synth) -> None:
         "EARNLOOP_TABLES",
         "EARNLOOP_SECRETS",
         "EARNLOOP_QR_URL_BASE",
+        "EARNLOOP_KEYS",
     }
     for spec in SPECS:
         variables = synth.props(synth.function(spec.name))["Environment"]["Variables"]
-        assert set(variables) == expected
+        # The `$default` function alone gets the route table (405 with `Allow`).
+        assert set(variables) == expected | ({"EARNLOOP_ROUTES"} if spec.default_route else set())
         assert variables["EARNLOOP_STAGE"] == "prod"
         # Printed codes name the stage's code domain, never the library's local default.
         assert variables["EARNLOOP_QR_URL_BASE"] == "https://q.example.cn/q/"
@@ -176,13 +178,17 @@ def test_no_statement_grants_nothing(synth) -> None:
             assert not statement_pairs <= others, (spec.name, sorted(statement_pairs))
 
 
-def test_scans_create_writes_the_codes_table_but_only_reads_and_condition_checks_points(synth) -> None:
+def test_scans_create_writes_the_codes_table_but_only_reads_and_condition_checks_points_and_identity(
+    synth,
+) -> None:
     access = _table_access(synth, "scans_create")
 
     assert {"dynamodb:PutItem", "dynamodb:UpdateItem"} <= access["codes"]
-    assert access["points"] == set(TABLE_READ)
-    assert "dynamodb:ConditionCheckItem" in access["points"]
-    assert "identity" not in access
+    # ConditionChecks: the points account is not frozen, the scanner's user exists.
+    for other in ("points", "identity"):
+        assert access[other] == set(TABLE_READ)
+        assert "dynamodb:ConditionCheckItem" in access[other]
+    assert set(access) == {"codes", "points", "identity"}
 
 
 def test_points_get_cannot_write_anything(synth) -> None:
@@ -247,7 +253,15 @@ def test_each_role_writes_logs_only_to_its_own_log_group(synth) -> None:
 
 
 def test_no_role_holds_an_action_outside_its_grants_and_its_event_sources(synth) -> None:
-    granted_kinds = {"dynamodb:", "secretsmanager:GetSecretValue", "events:PutEvents", "logs:", "xray:"}
+    granted_kinds = {
+        "dynamodb:",
+        "secretsmanager:GetSecretValue",
+        "events:PutEvents",
+        "logs:",
+        "xray:",
+        "kms:Sign",
+        "kms:GetPublicKey",
+    }
     for spec in SPECS:
         for action, _ in synth.permissions(spec.name):
             if action in CONSUMER_ACTIONS:
