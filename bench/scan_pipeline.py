@@ -37,11 +37,14 @@ BEFORE = {
 
 
 class QueueWatch:
-    """Samples the depth of every queue (visible + in flight) twice a second; keeps the peak."""
+    """Samples the depth of every queue (visible + in flight) twice a second, keeping the peak, and
+    how many messages the pumps had delivered by then (the rate over the run)."""
 
     def __init__(self, cloud: LocalCloud) -> None:
+        self.cloud = cloud
         self.urls = [q.url for q in cloud.queues.queues.values()]
         self.peak = 0
+        self.samples: list[tuple[float, int]] = []
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -49,7 +52,9 @@ class QueueWatch:
         from earnloop.platform import aws
 
         sqs = aws.client("sqs")
+        began = time.perf_counter()
         while not self._stop.wait(0.5):
+            self.samples.append((time.perf_counter() - began, self.cloud.queues.delivered))
             depth = 0
             for url in self.urls:
                 attributes = sqs.get_queue_attributes(
@@ -59,6 +64,14 @@ class QueueWatch:
                 depth += sum(int(v) for v in attributes.values())
             self.peak = max(self.peak, depth)
 
+    def halves(self) -> tuple[float, float]:
+        """Messages delivered per second in the first and in the second half of the run."""
+        if len(self.samples) < 4:
+            return (0.0, 0.0)
+        middle = len(self.samples) // 2
+        (t0, n0), (t1, n1), (t2, n2) = self.samples[0], self.samples[middle], self.samples[-1]
+        return (round((n1 - n0) / (t1 - t0), 1), round((n2 - n1) / (t2 - t1), 1))
+
     def __enter__(self) -> QueueWatch:
         self._thread.start()
         return self
@@ -66,6 +79,16 @@ class QueueWatch:
     def __exit__(self, *_: object) -> None:
         self._stop.set()
         self._thread.join()
+
+
+def cpu_seconds(cloud: LocalCloud) -> float:
+    """CPU time so far of this process (every thread) plus the DynamoDB Local JVM's."""
+    jvm = 0.0
+    pid = cloud.ddb.pid if cloud.ddb is not None else None
+    if pid is not None:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        jvm = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return time.process_time() + jvm
 
 
 def run(buyers_count: int, scans_per_buyer: int) -> dict[str, Any]:
@@ -110,9 +133,9 @@ def run(buyers_count: int, scans_per_buyer: int) -> dict[str, Any]:
         accept_s = time.perf_counter() - began
 
         with QueueWatch(cloud) as watch:
-            began = time.perf_counter()
+            began, cpu = time.perf_counter(), cpu_seconds(cloud)
             cloud.pump_until_idle(max_rounds=100_000)
-            credit_s = time.perf_counter() - began
+            credit_s, credit_cpu_s = time.perf_counter() - began, cpu_seconds(cloud) - cpu
 
         balances = [api.get("/v1/points", headers=h).json()["balance"] for h in buyers]
         assert sum(balances) == total * 10, balances
@@ -126,6 +149,10 @@ def run(buyers_count: int, scans_per_buyer: int) -> dict[str, Any]:
         "scan_latency_ms_p50": round(statistics.median(latencies) * 1000, 1),
         "scan_latency_ms_p95": round(latencies[int(len(latencies) * 0.95) - 1] * 1000, 1),
         "credits_per_s_through_pumps": round(total / credit_s, 1),
+        # CPU of this process (handlers, pumps, moto's threads) and of the DynamoDB Local JVM: what
+        # the wall-clock rate costs, independent of how busy the shared machine was.
+        "cpu_ms_per_credit": round(credit_cpu_s * 1000 / total, 1),
+        "messages_per_s_first_half_second_half": watch.halves(),
         "queue_peak_messages": watch.peak,
         "points_credited_exactly": True,
     }

@@ -52,6 +52,8 @@ class QueuePump:
     client: ClientFactory = aws.client
     # Receipt handles of messages left in flight (failed, or delivered without deletion).
     in_flight: dict[str, list[str]] = field(default_factory=dict)
+    # Messages handed to a consumer since the pump was made (the benchmarks sample it).
+    delivered: int = 0
 
     @classmethod
     def create(
@@ -103,6 +105,7 @@ class QueuePump:
         ).get("Messages", [])
         if not messages:
             return 0
+        self.delivered += len(messages)
         records = [
             shapes.sqs_record(m, endpoint.arn, self.region, shapes.normalise_body(m["Body"], self.region))
             for m in messages
