@@ -81,7 +81,11 @@ def route_table(routes: Sequence[APIRoute], specs: Mapping[str, FunctionSpec]) -
             raise ValueError(f"route {route.path}: path converters cannot be deployed on HTTP API")
         table.extend((method, route.path, route.name) for method in methods)
     routed = {name for _, _, name in table}
-    unrouted = sorted(name for name, spec in specs.items() if spec.kind == "http" and name not in routed)
+    unrouted = sorted(
+        name
+        for name, spec in specs.items()
+        if spec.kind == "http" and not spec.default_route and name not in routed
+    )
     if unrouted:
         raise LookupError(f"HTTP functions without a route: {unrouted}")
     return table
@@ -135,12 +139,31 @@ class Api(Construct):
             )
             if name in ROUTE_THROTTLES:
                 self._throttle(f"{method} {path}", ROUTE_THROTTLES[name], routes_added)
+        self.default_route = self._default_route(specs, functions)
         nag.acknowledge(
             self.http_api,
             "APIG4",
-            "earnloop sessions are HS256 JWTs signed with the session secret and verified by every "
-            "function (platform.auth: CurrentUser/AdminUser); HTTP API's JWT authorizer needs an "
-            "OIDC issuer with public keys, and /v1/health and /v1/auth/login are public by design",
+            "earnloop sessions are ES256 JWTs signed in KMS by auth_login alone and verified by every "
+            "function (platform.auth: CurrentUser/AdminUser); HTTP API's JWT authorizer supports only "
+            "RSA-signed tokens (docs/decisions.md), and /v1/health, /v1/auth/login, the JWKS and the "
+            "code domain's pages are public by design",
+        )
+
+    def _default_route(
+        self, specs: Mapping[str, FunctionSpec], functions: Mapping[str, lambda_.IFunction]
+    ) -> apigwv2.HttpRoute:
+        """`$default`: what no route matches goes to the platform's `not_found` (problem+json 404, or
+        405 with `Allow` for a served path), never to HTTP API's own `{"message":"Not Found"}`."""
+        (name,) = [name for name, spec in specs.items() if spec.kind == "http" and spec.default_route]
+        # Under the API, beside the routes `add_routes` makes, so the API's acknowledgments cover it.
+        return apigwv2.HttpRoute(
+            self.http_api,
+            "DefaultRoute",
+            http_api=self.http_api,
+            route_key=apigwv2.HttpRouteKey.DEFAULT,
+            integration=integrations.HttpLambdaIntegration(
+                f"{construct_id(name)}Integration", functions[name]
+            ),
         )
 
     def _throttle(self, route_key: str, limits: tuple[int, int], routes: Sequence[apigwv2.HttpRoute]) -> None:

@@ -12,6 +12,8 @@ Context keys (`-c key=value` or `cdk.json`):
 - `snapstart` (`true`/`false`, default: on wherever the region offers SnapStart for Python).
 - `reserved_concurrency` (`true`/`false`, default: on outside dev).
 - `wechat_verify_file`, `wechat_verify_content`: WeChat's verification file for the plain-URL QR rule.
+- `session_keys` (default `1`): the session key's versions, comma-separated, the signing one first;
+  the others only verify until the tokens they signed expire (docs/deploy.md: rotating it).
 - `deps_layer`: the dependency layer folder (default `build/deps-layer`, built by `make layer`).
 """
 
@@ -63,6 +65,8 @@ _HOST = re.compile(r"^(?=.{4,53}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2
 _CERTIFICATE = re.compile(r"^arn:aws(-cn)?:acm:[a-z0-9-]+:\d{12}:certificate/[A-Za-z0-9-]+$")
 _TOPIC = re.compile(r"^arn:aws(-cn)?:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# A session key version's name: part of its construct id, so a rename would replace the key.
+_KEY_VERSION = re.compile(r"^[A-Za-z0-9]{1,16}$")
 
 
 class ConfigError(ValueError):
@@ -84,9 +88,11 @@ class StageConfig:
     reserved_concurrency: bool | None = None
     wechat_verify_file: str | None = None
     wechat_verify_content: str | None = None
+    session_keys: tuple[str, ...] = ("1",)
 
     def __post_init__(self) -> None:
         check_stage(self.stage)
+        self._check_session_keys()
         self._check_domains()
         if self.protect_data and not (self.alarm_email or self.alarm_topic_arn):
             raise ConfigError(
@@ -99,6 +105,13 @@ class StageConfig:
             raise ConfigError(f"alarm_topic_arn {self.alarm_topic_arn!r} is not an SNS topic ARN")
         if (self.wechat_verify_file is None) != (self.wechat_verify_content is None):
             raise ConfigError("wechat_verify_file and wechat_verify_content go together")
+
+    def _check_session_keys(self) -> None:
+        if not self.session_keys or len(set(self.session_keys)) != len(self.session_keys):
+            raise ConfigError(f"session_keys {','.join(self.session_keys)!r}: one or more distinct versions")
+        for version in self.session_keys:
+            if not _KEY_VERSION.match(version):
+                raise ConfigError(f"session key version {version!r} must be 1-16 letters or digits")
 
     def _check_domains(self) -> None:
         if not self.code_domain:
@@ -154,6 +167,7 @@ class StageConfig:
             reserved_concurrency=flag("reserved_concurrency"),
             wechat_verify_file=text("wechat_verify_file"),
             wechat_verify_content=text("wechat_verify_content"),
+            session_keys=tuple(v.strip() for v in (text("session_keys") or "1").split(",")),
         )
 
     @property

@@ -11,6 +11,7 @@ concurrency, so a spike of HTTP requests cannot take every execution environment
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,6 +21,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 from earnloop.contexts import queue, secrets, table, tables
+from earnloop.platform.not_found import served_methods
 from earnloop.platform.observability import SERVICE, metrics
 from earnloop.platform.settings import Settings
 
@@ -29,13 +31,15 @@ from infra.layer_build import PYTHON_VERSION
 from infra.naming import construct_id, physical
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Sequence
 
     from earnloop.platform.catalog import FunctionSpec, Grant
+    from fastapi.routing import APIRoute
 
     from infra.config import StageConfig
     from infra.data import Data
     from infra.events import Events
+    from infra.keys import SigningKeys
     from infra.secrets import Secrets
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -56,6 +60,9 @@ TABLE_WRITE = ["dynamodb:PutItem", "dynamodb:UpdateItem"]
 
 # HTTP API gives up on an integration after 30 s.
 HTTP_MAX_TIMEOUT_S = 29
+
+# The `$default` function's route table shares Lambda's 4 KB of environment with the ARNs of the rest.
+ROUTES_MAX_CHARS = 2048
 
 ALIAS = "live"
 # One copy per stream shard (parallelization factor 1); on-demand tables under a promotion's load
@@ -80,13 +87,19 @@ class Functions(Construct):
         specs: Iterable[FunctionSpec],
         data: Data,
         secrets: Secrets,
+        keys: SigningKeys,
         events: Events,
+        routes: Sequence[APIRoute] = (),
     ) -> None:
         super().__init__(scope, id)
         self._config = config
         self._data = data
         self._secrets = secrets
+        self._keys = keys
         self._events = events
+        self._routes = routes
+        # Signing key name -> the roles granted `sign` (the key policy lets no other role sign).
+        self._signers: dict[str, list[iam.IRole]] = {name: [] for name in keys.versions}
         self.library = lambda_.LayerVersion(
             self,
             "Library",
@@ -120,6 +133,8 @@ class Functions(Construct):
                 alias = self._alias(spec, function)
                 self.aliases[spec.name] = alias
                 self.entry_points[spec.name] = alias
+        for name, roles in self._signers.items():
+            keys.sign_only_by(name, roles)
 
     def _snapstart_condition(self) -> CfnCondition | None:
         """With no `snapstart` context, SnapStart follows the region the stack is deployed to."""
@@ -159,6 +174,8 @@ class Functions(Construct):
         environment[settings_variable("secrets")] = stack.to_json_string(
             {secret.name: self._secrets.secrets[secret.name].secret_arn for secret in secrets()}
         )
+        # Signing key name -> KMS key ARNs of its versions, the signing one first.
+        environment[settings_variable("keys")] = stack.to_json_string(self._keys.arns())
         # Printed codes and their CSV export name the stage's code domain, never a default.
         environment[settings_variable("qr_url_base")] = self._config.qr_url_base
         if self._config.wechat_verify_file and self._config.wechat_verify_content:
@@ -193,7 +210,7 @@ class Functions(Construct):
                 actions=["logs:CreateLogStream", "logs:PutLogEvents"], resources=[log_group.log_group_arn]
             )
         )
-        for statement in self._statements(spec.grants):
+        for statement in self._statements(spec.grants, role):
             role.add_to_policy(statement)
         function = lambda_.Function(
             self,
@@ -211,7 +228,7 @@ class Functions(Construct):
             log_group=log_group,
             logging_format=lambda_.LoggingFormat.JSON,
             tracing=lambda_.Tracing.ACTIVE,
-            environment=self.environment,
+            environment=self._environment_of(spec),
             reserved_concurrent_executions=self._reserved(spec),
             snap_start=(
                 lambda_.SnapStartConf.ON_PUBLISHED_VERSIONS
@@ -228,6 +245,18 @@ class Functions(Construct):
         )
         return function
 
+    def _environment_of(self, spec: FunctionSpec) -> dict[str, str]:
+        if not spec.default_route:
+            return self.environment
+        # The `$default` route's function tells a served path (405 with `Allow`) from an unknown one.
+        routes = json.dumps(served_methods(self._routes), separators=(",", ":"))
+        if len(routes) > ROUTES_MAX_CHARS:
+            raise ValueError(
+                f"the route table ({len(routes)} characters) no longer fits {spec.name}'s environment "
+                "(Lambda allows 4 KB in all): ship it in the function's code instead"
+            )
+        return {**self.environment, settings_variable("routes"): routes}
+
     def _reserved(self, spec: FunctionSpec) -> int | None:
         """The stream publisher and queue workers keep their capacity; others share the account's."""
         if not self._config.reserve_concurrency:
@@ -240,7 +269,7 @@ class Functions(Construct):
             return queue(spec.queue).max_concurrency
         return None
 
-    def _statements(self, grants: Iterable[Grant]) -> list[iam.PolicyStatement]:
+    def _statements(self, grants: Iterable[Grant], role: iam.IRole) -> list[iam.PolicyStatement]:
         statements: list[iam.PolicyStatement] = []
         for grant in grants:
             if grant.kind == "table":
@@ -266,6 +295,18 @@ class Functions(Construct):
                         actions=["events:PutEvents"], resources=[self._events.bus.event_bus_arn]
                     )
                 )
+            elif grant.kind == "key" and grant.access == "sign":
+                # The current version only: an older one verifies what it signed, it signs no more.
+                self._signers[grant.name].append(role)
+                statements.append(
+                    iam.PolicyStatement(
+                        actions=["kms:Sign"], resources=[self._keys.current(grant.name).key_arn]
+                    )
+                )
+            elif grant.kind == "key":
+                # Public halves only, of every version a token may still carry.
+                versions = [key.key_arn for key in self._keys.versions[grant.name]]
+                statements.append(iam.PolicyStatement(actions=["kms:GetPublicKey"], resources=versions))
             elif grant.kind == "queue":
                 queue = self._events.queues[grant.name]
                 statements.append(

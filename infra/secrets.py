@@ -33,10 +33,6 @@ if TYPE_CHECKING:
 # Why no automatic rotation, per secret. A rotation Lambda would replace the value in place, which
 # is wrong for every one of them (docs/deploy.md: rotating keys).
 _NO_ROTATION = {
-    "session": (
-        "the session key signs tokens; replacing it in place logs every user out, so it is "
-        "rotated by an operator in a quiet hour (docs/deploy.md)"
-    ),
     "qr_keys": (
         "QR keys sign codes already printed on packs; rotation adds a new key version and moves "
         "`current`, old versions must stay to verify printed codes, so no in-place rotation"
@@ -54,7 +50,6 @@ PASSWORD_LENGTH = 64
 # A secret that needs another shape is a new secret with a new name.
 GENERATED_ONCE: dict[str, tuple[dict[str, str], str]] = {
     "qr_keys": ({"current": "A"}, "A"),
-    "session": ({}, "key"),
 }
 
 

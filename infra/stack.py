@@ -12,6 +12,7 @@ from infra.domains import Domains
 from infra.event_sources import EventSources
 from infra.events import Events
 from infra.functions import Functions
+from infra.keys import SigningKeys
 from infra.monitoring import Monitoring
 from infra.schedules import Schedules
 from infra.secrets import Secrets
@@ -42,6 +43,7 @@ class EarnloopStack(Stack):
             raise ValueError("two catalog functions share a name")
         self.data = Data(self, "Data", config=config)
         self.secrets = Secrets(self, "Secrets", config=config)
+        self.keys = SigningKeys(self, "Keys", config=config)
         self.events = Events(self, "Events", config=config, functions=by_name)
         self.functions = Functions(
             self,
@@ -50,7 +52,9 @@ class EarnloopStack(Stack):
             specs=specs,
             data=self.data,
             secrets=self.secrets,
+            keys=self.keys,
             events=self.events,
+            routes=routes,
         )
         functions = self.functions.functions
         self.event_sources = EventSources(
