@@ -74,7 +74,7 @@ def run_redrive(queue: str, stage: str, wait_s: float) -> int:
 def run_replay_stream(stage: str) -> int:
     from earnloop.local import lambdas
     from earnloop.local.redrive import physical
-    from earnloop.local.replay import PUBLISHER, failure_queue, lambda_invoker, replay
+    from earnloop.local.replay import PUBLISHER, Invoke, failure_queue, lambda_invoker, replay
     from earnloop.platform import aws
     from earnloop.platform.settings import get_settings
 
@@ -83,6 +83,7 @@ def run_replay_stream(stage: str) -> int:
             region = get_settings().region
             sqs = aws.client("sqs")
             url = sqs.get_queue_url(QueueName=failure_queue(stage))["QueueUrl"]
+            invoke: Invoke
             if stage == "local":
                 invoke = functools.partial(lambdas.invoke, PUBLISHER, region=region)
             else:
