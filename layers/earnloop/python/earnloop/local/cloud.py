@@ -360,7 +360,7 @@ class LocalCloud:
     # -- callers ---------------------------------------------------------------------------------
 
     def token(self, user_id: str, *roles: str) -> str:
-        """A session token for `user_id`, signed with this cloud's session secret."""
+        """A session token for `user_id`, signed by this cloud's session key (KMS on moto)."""
         token, _ = issue_token(Principal(user_id=user_id, roles=frozenset(roles)), utcnow())
         return token
 
