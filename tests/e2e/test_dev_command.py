@@ -79,6 +79,13 @@ def test_earnloop_dev_serves_the_quick_start_and_stops_cleanly_on_ctrl_c(tmp_pat
             assert http.post("/v1/scans", headers=headers, json={"code": codes[0]}).status_code == 409
             admin = http.post("/v1/auth/login", json={"code": "dev:admin"}).json()
             assert admin["user"]["is_new"] is False  # seeded before the quick start was printed
+        # The operations commands find the running cloud by themselves.
+        for command, said in (
+            (["redrive", "tags"], "tags: moved 0 message(s) from its dead-letter queue back to the queue"),
+            (["replay-stream"], "replayed 0 failed batch(es)"),
+        ):
+            done = subprocess.run([str(EARNLOOP), *command], capture_output=True, text=True, timeout=120)
+            assert (done.returncode, said in done.stdout) == (0, True), done.stdout + done.stderr
     finally:
         stdout = ctrl_c(process)
 
