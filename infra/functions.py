@@ -120,6 +120,11 @@ class Functions(Construct):
         )
         self.environment = self._environment()
         self.snapstart = self._snapstart_condition()
+        # Lambda's X-Ray integration does not exist in the China regions (Lambda's China guide):
+        # there the functions pass tracing through instead of failing to deploy.
+        self.xray = CfnCondition(
+            self, "XRayOffered", expression=Fn.condition_not(Fn.condition_equals(Aws.PARTITION, "aws-cn"))
+        )
         self.functions: dict[str, lambda_.Function] = {}
         # What invokes each function: the `live` alias of an HTTP function, the function otherwise.
         self.entry_points: dict[str, lambda_.IFunction] = {}
@@ -236,6 +241,12 @@ class Functions(Construct):
                 else None
             ),
             current_version_options=lambda_.VersionOptions(removal_policy=RemovalPolicy.DESTROY),
+        )
+        cfn = function.node.default_child
+        assert isinstance(cfn, lambda_.CfnFunction)
+        cfn.add_property_override(
+            "TracingConfig",
+            Fn.condition_if(self.xray.logical_id, {"Mode": "Active"}, {"Mode": "PassThrough"}),
         )
         nag.acknowledge(
             role,

@@ -80,7 +80,12 @@ def test_every_function_gets_the_shared_defaults_and_its_spec_size(synth, spec) 
     props = synth.props(synth.function(spec.name))
     log_group = props["LoggingConfig"]["LogGroup"]["Ref"]
 
-    assert props["TracingConfig"] == {"Mode": "Active"}
+    # Active wherever Lambda integrates X-Ray: not in the China partition, where it passes through.
+    condition, offered, elsewhere = props["TracingConfig"]["Fn::If"]
+    assert (offered, elsewhere) == ({"Mode": "Active"}, {"Mode": "PassThrough"})
+    assert synth.template["Conditions"][condition] == {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": "AWS::Partition"}, "aws-cn"]}]
+    }
     assert props["LoggingConfig"]["LogFormat"] == "JSON"
     assert synth.props(log_group)["RetentionInDays"] > 0
     assert synth.props(log_group)["LogGroupName"] == f"/aws/lambda/earnloop-prod-{spec.name}"
