@@ -9,6 +9,7 @@ key (algorithm confusion) gets through.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Annotated
 
@@ -35,7 +36,7 @@ class Principal(BaseModel):
         return "admin" in self.roles
 
 
-def _segment(value: dict[str, object]) -> bytes:
+def _segment(value: Mapping[str, object]) -> bytes:
     return base64url_encode(json.dumps(value, separators=(",", ":")).encode())
 
 
