@@ -36,7 +36,11 @@ PROD_CONTEXT = {
     "certificate_arn": "arn:aws:acm:ap-east-1:123456789012:certificate/0f0e0d0c-aaaa-bbbb-cccc-123456789012",
     "alarm_email": "ops@example.com",
 }
-DEV_CONTEXT = {"code_domain": "q-dev.example.cn", "snapstart": "false"}
+DEV_CONTEXT = {
+    "code_domain": "q-dev.example.cn",
+    "snapstart": "false",
+    "alarm_topic_arn": "arn:aws:sns:ap-east-1:123456789012:ops",
+}
 
 _SYNTH_SECONDS = pytest.StashKey[float]()
 
