@@ -1,27 +1,37 @@
 """Cold start of every function, beside the floor of its framework, measured in fresh processes.
 
 Run: `.venv/bin/python bench/cold_start.py [--n 7] [--only scans_create ...]`. Prints a table and
-records the figures in `bench/results/cold_start.json`.
+records the figures in `bench/results/cold_start.json`. Takes about 4 minutes a round on a loaded
+2-core machine; run it when `uptime` is low, the load is recorded beside the figures.
+
+The interpreter holds exactly the layer's packages (`requirements/runtime.lock`, installed by uv into
+`.local/bench/runtime-venv`, byte-compiled), not the dev `.venv`: X-Ray's patch_all imports every
+library it can patch (httpx, requests, ... in the dev environment), which Lambda would not.
 
 What one sample is: a fresh interpreter with a Lambda-like environment (`LAMBDA_TASK_ROOT` set, so
 Powertools' Tracer is on and patches botocore as it does in Lambda; fake credentials, so creating a
 client never looks for a metadata service) that loads `functions/<name>/handler.py` by path, as the
 runtime does, and then creates the boto3 clients the function's grants say it calls (tables ->
-dynamodb, secrets -> secretsmanager, bus -> events, queues -> sqs) through `earnloop.platform.aws`.
-Our functions create clients lazily on their first request (snapshot safety), the floors create their
-one client at import: both are what a cold start pays before its first AWS call, so that is the
-figure compared. `import_ms` is the handler import alone.
+dynamodb, secrets -> secretsmanager, keys -> kms, bus -> events, queues -> sqs) through
+`earnloop.platform.aws`. Our functions create clients lazily on their first request (snapshot
+safety), the floors create their one client at import: both are what a cold start pays before its
+first AWS call, so that is the figure compared. `import_ms` is the handler import alone.
 
 The floors (`bench/floors/`): `http_floor.py` (FastAPI + Mangum + Powertools Logger/Metrics/Tracer +
 one boto3 client + a pydantic model) for HTTP functions; `worker_floor.py` (Powertools batch +
 Logger/Metrics/Tracer + one boto3 client) for queue workers and, as the nearest fit, for the stream
-publisher and schedules (event-source functions without FastAPI).
+publisher and schedules (event-source functions without FastAPI); those are also set beside
+`worker_parser_floor.py` (the same plus Powertools' parser and a pydantic model), since our design
+validates every boundary with pydantic.
 
 Wall time is from spawning the process to its report (interpreter start included, for both);
 CPU is the child's user+system time at that point; RSS is its peak (`ru_maxrss`). Runs are
-interleaved (function, its floor, next function, its floor, ..., the pair order alternating by
+interleaved (function, its floors, next function, its floors, ..., who goes first rotating by
 round) so that a noisy machine slows both sides alike; each ratio divides the function's median by
-the median of the floor samples taken beside it. Not a test: nothing here asserts a time.
+the median of the floor samples taken beside it. Then `python -X importtime` of the heaviest
+function names its largest import costs, and that function and its floor are measured once more
+without usable .pyc files (as in Lambda when a layer ships none). Not a test: nothing here asserts
+a time.
 """
 
 from __future__ import annotations

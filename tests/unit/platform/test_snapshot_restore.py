@@ -135,6 +135,7 @@ def fork(run_hooks, number):
 
 
 print(json.dumps({
+    "http_and_token_libraries": sorted(m for m in ("fastapi", "jwt", "cryptography") if m in sys.modules),
     "registered_after_restore": len(hooks["after"]),
     "at_import": at_import,
     "warmed": warmed,
@@ -246,3 +247,10 @@ def test_the_probe_sees_a_client_a_pool_and_a_clock_reading_made_at_import(tmp_p
     assert at_import["clients"] == 1
     assert at_import["pools"] == 1
     assert at_import["cached_times"] == ["earnloop.platform.clock.STARTED"]
+
+
+@pytest.mark.parametrize("spec", [s for s in all_functions() if s.kind != "http"], ids=lambda s: s.name)
+def test_an_event_function_loads_no_http_framework_or_token_library(probed, spec):
+    # Half of an HTTP function's cold start is FastAPI, PyJWT and cryptography; a worker, the stream
+    # publisher and a schedule serve no request and check no token (bench/cold_start.py).
+    assert probed[spec.name]["http_and_token_libraries"] == []
