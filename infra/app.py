@@ -58,7 +58,9 @@ def cli_context(root: Path = ROOT) -> dict[str, Any] | None:
 
 def main(root: Path = ROOT) -> int:
     try:
-        app, _ = create_app(cli_context(root))
+        context = cli_context(root)
+        # Run by the CLI, the CLI chooses the output folder; run directly, `cdk.out` as the CLI would.
+        app, _ = create_app(context, outdir=None if context is None else str(root / "cdk.out"))
     except (ConfigError, FileNotFoundError) as error:
         # One line that says what to set or run, not a jsii traceback.
         print(f"earnloop: {error}", file=sys.stderr)
