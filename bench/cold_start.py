@@ -272,6 +272,18 @@ def _package(name: str) -> str:
     return name.split(".", 1)[0]
 
 
+def _heaviest_packages(node: _Node, top: int = 3) -> dict[str, float]:
+    """Self time summed by top-level package over a subtree: where an import site's time went."""
+    totals: dict[str, int] = {}
+    todo = [node]
+    while todo:
+        current = todo.pop()
+        totals[_package(current.name)] = totals.get(_package(current.name), 0) + current.self_us
+        todo.extend(current.children)
+    heaviest = sorted(totals.items(), key=lambda item: -item[1])[:top]
+    return {package: round(us / 1000, 1) for package, us in heaviest}
+
+
 def largest_imports(stderr: str, top: int = 8) -> list[dict[str, Any]]:
     """The largest import costs: a third-party package where our code (or another package) first pulls
     it in, by cumulative time (self + children), and our own modules by self time (their bodies:
@@ -301,9 +313,13 @@ def largest_imports(stderr: str, top: int = 8) -> list[dict[str, Any]]:
     for cost, name, what, node in sorted(sites, key=lambda s: -s[0]):
         if what.startswith("third") and any(inside(node, t) or inside(t, node) for t in taken):
             continue
-        # A third-party site is named by its package and the module through which it came in.
+        # A third-party site is named by its package and the module through which it came in, with
+        # the packages whose own code took most of its time (botocore may come in through X-Ray).
         label = name if what.startswith("ours") else f"{_package(name)} (first as {name})"
-        chosen.append({"module": label, "ms": round(cost / 1000, 1), "kind": what})
+        entry: dict[str, Any] = {"module": label, "ms": round(cost / 1000, 1), "kind": what}
+        if not what.startswith("ours"):
+            entry["mostly"] = _heaviest_packages(node)
+        chosen.append(entry)
         taken.append(node)
         if len(chosen) == top:
             break
@@ -478,7 +494,8 @@ def print_table(result: dict[str, Any]) -> None:
     if imports["largest"]:
         print(f"largest import costs of {imports['function']} (then the next ones):")
         for entry in imports["largest"] + imports["next"]:
-            print(f"  {entry['module']:60} {entry['ms']:7.1f} ms  {entry['kind']}")
+            mostly = ", ".join(f"{k} {v:.0f}" for k, v in entry.get("mostly", {}).items())
+            print(f"  {entry['module']:55} {entry['ms']:7.1f} ms  {entry['kind']}  {mostly}")
     for name, figures in result["without_bytecode"].items():
         print(f"without .pyc: {name:22} wall {figures['wall_ms']:7.0f} ms  cpu {figures['cpu_ms']:7.0f} ms")
 
