@@ -26,3 +26,17 @@ def test_no_generic_module_names_in_the_library():
     library = ROOT / "layers" / "earnloop" / "python" / "earnloop"
     generic = {"utils.py", "common.py", "helpers.py", "misc.py"}
     assert not [p for p in library.rglob("*.py") if p.name in generic]
+
+
+def test_mypy_reports_nothing_on_the_library(tmp_path):
+    mypy = shutil.which("mypy", path=str(Path(sys.executable).parent)) or shutil.which("mypy")
+    assert mypy is not None, "mypy is not installed: run `make test`, which installs the dev extra"
+    library = ROOT / "layers" / "earnloop" / "python" / "earnloop"
+    result = subprocess.run(
+        [mypy, "--cache-dir", str(tmp_path), str(library)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr

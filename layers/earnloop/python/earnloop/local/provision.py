@@ -163,7 +163,10 @@ def create_keys(settings: Settings, values: dict[str, dict[str, str]]) -> dict[s
         emulated = backend.keys.get(metadata["KeyId"])
         if emulated is None:
             raise RuntimeError("the local signing keys need moto's KMS in this process")
-        emulated.private_key.private_key = load_pem_private_key(values[key.name]["pem"].encode(), None)
+        # moto's key wraps a `cryptography` key in `.private_key`; its abstract type does not say so.
+        emulated.private_key.private_key = load_pem_private_key(  # type: ignore[attr-defined]
+            values[key.name]["pem"].encode(), None
+        )
         kept_id = values[key.name].get("key_id")
         if kept_id and kept_id != emulated.id:
             # moto cannot be told a key id either: the kept one replaces the one it drew.
