@@ -75,6 +75,12 @@ def test_earnloop_dev_serves_the_quick_start_and_stops_cleanly_on_ctrl_c(tmp_pat
             login = http.post("/v1/auth/login", json={"code": "dev:alice"}).json()
             headers = {"authorization": f"Bearer {login['token']}"}
             assert http.post("/v1/scans", headers=headers, json={"code": codes[0]}).status_code == 202
+            # A printed URL points at this server, on its port: opened in a browser, it is the code
+            # domain's page; scanned as a URL, it is the code (already claimed now).
+            printed_url = f"{base}/q/{codes[1]}"
+            assert printed_url in output
+            assert "WeChat" in http.get(f"/q/{codes[1]}").text
+            assert http.post("/v1/scans", headers=headers, json={"code": printed_url}).status_code == 202
             # A rejected scan: `single_metric` prints its metric even with metrics disabled.
             assert http.post("/v1/scans", headers=headers, json={"code": codes[0]}).status_code == 409
             admin = http.post("/v1/auth/login", json={"code": "dev:admin"}).json()

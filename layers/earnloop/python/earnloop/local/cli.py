@@ -101,6 +101,14 @@ def port_is_free(port: int, host: str = HOST) -> bool:
     return True
 
 
+def _listen(port: int, host: str = HOST) -> socket.socket:
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind((host, port))
+    listener.listen(2048)
+    return listener
+
+
 def dev(port: int, data_dir: Path = DATA_DIR, clean: bool = False) -> int:
     """Starts the local cloud on the data kept in `data_dir` (after deleting it, with `clean`),
     seeds demo data, serves the API until Ctrl-C, then stops it all."""
@@ -135,7 +143,9 @@ def _serve(port: int, data_dir: Path) -> int:
     began = time.monotonic()
     _out("starting the local cloud (DynamoDB Local, moto server) ...")
     # Metrics are on, as in Lambda: MetricsLog keeps them out of the terminal.
-    cloud = LocalCloud(environment={"POWERTOOLS_METRICS_DISABLED": "false"}, data_dir=data_dir)
+    # Printed codes point at this server, whatever its port, so a code can be tried end to end.
+    environment = {"POWERTOOLS_METRICS_DISABLED": "false", "EARNLOOP_QR_URL_BASE": f"http://{HOST}:{port}/q/"}
+    cloud = LocalCloud(environment=environment, data_dir=data_dir)
     try:
         with warnings.catch_warnings():
             # The fallback is said plainly below; the Python warning would only repeat it.
@@ -162,9 +172,12 @@ def _serve(port: int, data_dir: Path) -> int:
         base_url = f"http://{HOST}:{port}"
         app = create_app(routers())
         server = uvicorn.Server(uvicorn.Config(app, host=HOST, port=port, log_level="warning"))
+        # Listening before the quick start is printed: a request sent the moment it appears waits in
+        # the backlog instead of being refused while uvicorn is still starting.
+        listener = _listen(port)
         _out(quick_start(seeded, cloud, base_url, time.monotonic() - began, data_dir))
         # uvicorn turns Ctrl-C (and SIGTERM) into a graceful shutdown and returns.
-        server.run()
+        server.run(sockets=[listener])
     except KeyboardInterrupt:
         pass
     finally:
