@@ -13,6 +13,7 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 from earnloop.codes.context import CONTEXT as CODES
+from earnloop.content.context import CONTEXT as CONTENT
 from earnloop.identity.context import CONTEXT as IDENTITY
 from earnloop.platform.catalog import EVERY_TABLE, FunctionSpec
 from earnloop.platform.context import PLATFORM, Context
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
     from earnloop.platform.events import Deriver
     from earnloop.platform.resources import Queue, Rule, Secret, SigningKey, Table
 
-CONTEXTS: tuple[Context, ...] = (PLATFORM, IDENTITY, POINTS, CODES)
+CONTEXTS: tuple[Context, ...] = (PLATFORM, IDENTITY, POINTS, CODES, CONTENT)
 
 
 def tables() -> tuple[Table, ...]:

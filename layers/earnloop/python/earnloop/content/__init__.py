@@ -1,0 +1,1 @@
+"""The content context: media uploads and renditions, posts, comments, reports, moderation, feeds."""

@@ -1,0 +1,15 @@
+"""Events of the content context: each area derives its own from the table's changes."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from earnloop.platform.events import Change, Deriver, DomainEvent
+
+# Each area (media, posts, feeds) adds its deriver here.
+_DERIVERS: tuple[Deriver, ...] = ()
+
+
+def derive(change: Change) -> list[DomainEvent]:
+    return [event for deriver in _DERIVERS for event in deriver(change)]
