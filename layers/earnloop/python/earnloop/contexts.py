@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from fastapi import APIRouter
 
     from earnloop.platform.events import Deriver
-    from earnloop.platform.resources import Queue, Rule, Secret, SigningKey, Table
+    from earnloop.platform.resources import Bucket, Queue, Rule, Secret, SigningKey, Table
 
 CONTEXTS: tuple[Context, ...] = (PLATFORM, IDENTITY, POINTS, CODES, CONTENT)
 
@@ -46,6 +46,17 @@ def secrets() -> tuple[Secret, ...]:
 
 def signing_keys() -> tuple[SigningKey, ...]:
     return tuple(k for c in CONTEXTS for k in c.keys)
+
+
+def buckets() -> tuple[Bucket, ...]:
+    return tuple(b for c in CONTEXTS for b in c.buckets)
+
+
+def bucket(name: str) -> Bucket:
+    for candidate in buckets():
+        if candidate.name == name:
+            return candidate
+    raise KeyError(name)
 
 
 @cache

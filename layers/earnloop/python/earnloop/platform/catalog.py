@@ -18,14 +18,17 @@ KeyAccess = Literal["sign", "verify"]
 @dataclass(frozen=True)
 class Grant:
     """One permission: `table` (with its indexes), `bus` (put events), `secret` (read), `queue`
-    (send), or `key` (a signing key: sign with its current version, or read its public halves)."""
+    (send), `key` (a signing key: sign with its current version, or read its public halves), or
+    `bucket` (objects under `prefixes`: read = GetObject, write = PutObject, delete = DeleteObject)."""
 
-    kind: Literal["table", "bus", "secret", "queue", "key"]
+    kind: Literal["table", "bus", "secret", "queue", "key", "bucket"]
     name: str
     access: Access | KeyAccess = "read"
     # For tables: the indexes the function queries (only those are granted), and whether it deletes.
     indexes: tuple[str, ...] = ()
     delete: bool = False
+    # For buckets: the key prefixes granted ("uploads/", "media/"); never the whole bucket.
+    prefixes: tuple[str, ...] = ()
 
 
 def table(
@@ -34,6 +37,16 @@ def table(
     if delete and access == "read":
         raise ValueError(f"table {name}: a delete grant needs write access")
     return Grant("table", name, access, indexes, delete)
+
+
+def bucket(name: str, access: Access = "read", *, prefixes: tuple[str, ...], delete: bool = False) -> Grant:
+    """Objects of the bucket `name` under `prefixes`. A presigned URL carries its signer's rights,
+    so signing an upload needs `write` and signing a download `read` on that prefix."""
+    if not prefixes:
+        raise ValueError(f"bucket {name}: a grant names the prefixes it covers")
+    if delete and access == "read":
+        raise ValueError(f"bucket {name}: a delete grant needs write access")
+    return Grant("bucket", name, access, delete=delete, prefixes=prefixes)
 
 
 def secret(name: str) -> Grant:

@@ -15,7 +15,7 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 from earnloop.platform.catalog import EVERY_TABLE, FunctionSpec, bus, http, key
-from earnloop.platform.resources import SESSION_KEY, Queue, Rule, Secret, SigningKey, Table
+from earnloop.platform.resources import SESSION_KEY, Bucket, Queue, Rule, Secret, SigningKey, Table
 
 if TYPE_CHECKING:
     from fastapi import APIRouter
@@ -42,6 +42,7 @@ class Context:
     rules: tuple[Rule, ...] = ()
     secrets: tuple[Secret, ...] = ()
     keys: tuple[SigningKey, ...] = ()
+    buckets: tuple[Bucket, ...] = ()
 
     def __post_init__(self) -> None:
         if (self.table is None) != (self.derive is None):

@@ -1,5 +1,5 @@
 """The shapes of every stateful resource: tables and their indexes, queues and their dead-letter
-queues, the rules routing events to them, secrets.
+queues, the rules routing events to them, secrets, buckets.
 
 Each context declares its own (`<context>/context.py`) and `earnloop.contexts` gathers them. The CDK
 app deploys from these definitions, the local cloud creates its emulated resources from them, and
@@ -106,6 +106,44 @@ class SigningKey:
     # The JWS algorithm and KMS signing algorithm that go with `spec`.
     jws_algorithm: Literal["ES256"] = "ES256"
     kms_algorithm: Literal["ECDSA_SHA_256"] = "ECDSA_SHA_256"
+
+
+@dataclass(frozen=True)
+class ObjectCreated:
+    """S3 `ObjectCreated:*` notifications for keys under `prefix`, sent to a queue of the context.
+
+    The local cloud delivers the same S3-shaped event after a presigned upload (earnloop.local.s3).
+    """
+
+    prefix: str
+    queue: str
+
+
+@dataclass(frozen=True)
+class Expiry:
+    """A lifecycle rule: objects under `prefix` are deleted `days` after they were written."""
+
+    prefix: str
+    days: int
+
+
+@dataclass(frozen=True)
+class Bucket:
+    """A private S3 bucket (public access blocked, TLS only, encrypted) and the prefixes it serves.
+
+    Nothing in it is ever public: clients upload with presigned POSTs and read with presigned GETs.
+    """
+
+    name: str
+    # Every key lives under one of these ("uploads/", "media/"); grants name them.
+    prefixes: tuple[str, ...]
+    notifications: tuple[ObjectCreated, ...] = ()
+    expiries: tuple[Expiry, ...] = ()
+
+    def __post_init__(self) -> None:
+        for prefix in (*(n.prefix for n in self.notifications), *(e.prefix for e in self.expiries)):
+            if not any(prefix.startswith(served) for served in self.prefixes):
+                raise ValueError(f"bucket {self.name}: {prefix!r} is under none of its prefixes")
 
 
 BUS = "bus"

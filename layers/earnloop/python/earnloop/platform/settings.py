@@ -28,6 +28,8 @@ class Settings(BaseSettings):
     tables: dict[str, str] = Field(default_factory=dict)
     event_bus: str = "earnloop-local-bus"
     secrets: dict[str, str] = Field(default_factory=dict)
+    # `EARNLOOP_BUCKETS`: logical bucket name -> physical name, like the tables.
+    buckets: dict[str, str] = Field(default_factory=dict)
     # Signing keys (`EARNLOOP_KEYS`): logical name -> KMS key ARNs, the signing version first, then
     # the versions that still verify tokens they signed (a rotation's grace period).
     keys: dict[str, list[str]] = Field(default_factory=dict)
@@ -74,6 +76,10 @@ class Settings(BaseSettings):
     def table_name(self, name: str) -> str:
         """The physical name of the context table `name` ("points", "codes", ...)."""
         return self.tables.get(name) or f"earnloop-local-{name}"
+
+    def bucket_name(self, name: str) -> str:
+        """The physical name of the bucket `name` ("media")."""
+        return self.buckets.get(name) or f"earnloop-local-{name}"
 
     def key_ids(self, name: str) -> list[str]:
         """The KMS key ids, ARNs or aliases of the signing key `name`, the signing version first.
