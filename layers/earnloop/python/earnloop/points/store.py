@@ -272,6 +272,14 @@ class PointsStore:
             ),
         }
 
+    def entry(self, user_id: str, txn_id: str) -> LedgerEntry | None:
+        """One ledger entry, strongly consistent (a refund reads the buckets its spend took)."""
+        response = self._ddb.get_item(
+            TableName=self._table, Key=marshal(entry_key(user_id, txn_id)), ConsistentRead=True
+        )
+        item = response.get("Item")
+        return LedgerEntry.model_validate(unmarshal(item)) if item else None
+
     def entry_exists(self, user_id: str, txn_id: str) -> bool:
         response = self._ddb.get_item(
             TableName=self._table,
