@@ -51,6 +51,18 @@ class LimitReachedError(EarnloopError):
     code, status, title = "limit_reached", 409, "Limit reached"
 
 
+class NotOnSaleError(EarnloopError):
+    """The reward exists but its sale window is not open now (docs/decisions.md, 2026-12-02)."""
+
+    code, status, title = "not_on_sale", 409, "Not on sale now"
+
+
+class InvalidStateError(EarnloopError):
+    """The resource is in a state that does not allow this action (an order already fulfilled)."""
+
+    code, status, title = "invalid_state", 409, "Not allowed in this state"
+
+
 class AccountFrozenError(EarnloopError):
     code, status, title = "account_frozen", 423, "Points account frozen"
 
