@@ -1,0 +1,1 @@
+"""The points mall: rewards, stock, coupons, redemptions and orders."""
