@@ -39,10 +39,18 @@ def handle_record(record: SQSRecord, routes: Mapping[str, Route]) -> None:
 
 
 def queue_worker(routes: Mapping[str, Route]) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
-    processor = BatchProcessor(event_type=EventType.SQS)
-
     def record_handler(record: SQSRecord) -> None:
         handle_record(record, routes)
+
+    return sqs_worker(record_handler)
+
+
+def sqs_worker(
+    record_handler: Callable[[SQSRecord], None],
+) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
+    """A Lambda handler for a queue whose messages are not EventBridge events (S3 notifications):
+    `record_handler` gets each SQS record; a raise fails that message alone."""
+    processor = BatchProcessor(event_type=EventType.SQS)
 
     @metrics.log_metrics
     @tracer.capture_lambda_handler(capture_response=False)
