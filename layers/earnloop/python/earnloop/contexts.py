@@ -18,6 +18,7 @@ from earnloop.identity.context import CONTEXT as IDENTITY
 from earnloop.platform.catalog import EVERY_TABLE, FunctionSpec
 from earnloop.platform.context import PLATFORM, Context
 from earnloop.points.context import CONTEXT as POINTS
+from earnloop.wechat.context import CONTEXT as WECHAT
 
 if TYPE_CHECKING:
     from fastapi import APIRouter
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
     from earnloop.platform.events import Deriver
     from earnloop.platform.resources import Bucket, Queue, Rule, Secret, SigningKey, Table
 
-CONTEXTS: tuple[Context, ...] = (PLATFORM, IDENTITY, POINTS, CODES, CONTENT)
+CONTEXTS: tuple[Context, ...] = (PLATFORM, IDENTITY, POINTS, CODES, CONTENT, WECHAT)
 
 
 def tables() -> tuple[Table, ...]:

@@ -42,6 +42,29 @@ class Settings(BaseSettings):
     wechat_api_base: str = "https://api.weixin.qq.com"
     wechat_timeout_s: float = 3.0
     wechat_retries: int = 2
+    # A signed message push (`/wechat/push`) whose timestamp is further than this from now is
+    # refused; within it, each nonce is accepted once (earnloop.wechat.push).
+    wechat_push_window_s: PositiveInt = 300
+
+    # Who checks posted text and images (earnloop.moderation): `local` (word lists and image
+    # markers, offline), `wechat` (content security), `aws` (Rekognition and the word lists).
+    moderation_provider: Literal["local", "wechat", "aws"] = "local"
+    # Text with one of these is rejected / sent to review (local and aws); empty = the demo lists.
+    moderation_reject_words: list[str] = []
+    moderation_review_words: list[str] = []
+    # Rekognition is not offered in Hong Kong or the China regions: a stage there names another.
+    rekognition_region: str | None = None
+    # Labels below this confidence are ignored; at or above it they send an image to review.
+    rekognition_min_confidence: float = Field(default=50.0, ge=0, le=100)
+    # A label in (or under) one of these top-level categories at or above this confidence rejects.
+    rekognition_reject_confidence: float = Field(default=80.0, ge=0, le=100)
+    rekognition_reject_categories: list[str] = [
+        "Explicit",
+        "Explicit Nudity",
+        "Violence",
+        "Visually Disturbing",
+        "Hate Symbols",
+    ]
 
     token_ttl_s: PositiveInt = 7 * 24 * 3600
     scans_per_hour: PositiveInt = 20
