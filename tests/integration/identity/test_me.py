@@ -30,6 +30,7 @@ def test_me_shows_the_profile_with_no_tags_and_no_points_yet(alice):
         "tier": "bronze",
         "tags": [],
         "points": {"balance": 0, "expiring_soon": 0},
+        "unread_notifications": 0,
     }
 
 

@@ -77,6 +77,11 @@ class MemoryStore:
             self.tag_counts[(user_id, tag)] = TagCount(tag=tag, count=count, last_seen=claimed_at)
         return True
 
+    def count_order_tags(
+        self, user_id: str, order_id: str, tags: Sequence[str], placed_at: str, guard_expires_at: int
+    ) -> bool:
+        return self.count_scan_tags(user_id, f"order#{order_id}", tags, placed_at, guard_expires_at)
+
 
 @dataclass(frozen=True)
 class Session:
@@ -233,7 +238,7 @@ def test_me_shows_the_profile_top_tags_and_points(store):
     store.users["U1"] = User(user_id="U1", nickname="Li", created_at="2026-11-23T09:00:00.000Z")
     store.tag_counts[("U1", "a")] = TagCount(tag="a", count=1, last_seen="2026-11-23T09:00:00.000Z")
     store.tag_counts[("U1", "b")] = TagCount(tag="b", count=3, last_seen="2026-11-23T09:00:00.000Z")
-    me = service.me(store, lambda user_id, now: Summary(120, 20), "U1", NOW)
+    me = service.me(store, lambda user_id, now: Summary(120, 20), "U1", NOW, unread={"U1": 4}.__getitem__)
     assert me.model_dump() == {
         "id": "U1",
         "nickname": "Li",
@@ -241,12 +246,13 @@ def test_me_shows_the_profile_top_tags_and_points(store):
         "tier": "bronze",
         "tags": ["b", "a"],
         "points": {"balance": 120, "expiring_soon": 20},
+        "unread_notifications": 4,
     }
 
 
 def test_me_of_an_unknown_user_is_not_found(store):
     with pytest.raises(NotFoundError):
-        service.me(store, lambda user_id, now: Summary(0, 0), "nobody", NOW)
+        service.me(store, lambda user_id, now: Summary(0, 0), "nobody", NOW, unread=lambda user_id: 0)
     with pytest.raises(NotFoundError):
         service.update_me(store, "nobody", ProfileUpdate(), NOW)
     with pytest.raises(NotFoundError):

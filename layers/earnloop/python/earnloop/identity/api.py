@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query, Response, status
 
-from earnloop.identity import service
+from earnloop.identity import notifications_service, service
 from earnloop.identity.avatars import avatar_hosts
 from earnloop.identity.models import LoginRequest, LoginResponse, Me, Profile, ProfileUpdate
+from earnloop.identity.notifications_models import MarkRead, NotificationsPage
+from earnloop.identity.notifications_store import InboxStore
 from earnloop.identity.store import IdentityStore
 from earnloop.platform import aws
 from earnloop.platform.auth import CurrentUser
@@ -30,7 +32,12 @@ def points_reader() -> service.PointsReader:
     return balance_summary
 
 
+def inbox_store() -> InboxStore:
+    return InboxStore(aws.dynamodb(), get_settings().table_name("identity"))
+
+
 Identity = Annotated[IdentityStore, Depends(identity_store)]
+Inbox = Annotated[InboxStore, Depends(inbox_store)]
 WeChat = Annotated[WeChatClient, Depends(default_client)]
 Points = Annotated[service.PointsReader, Depends(points_reader)]
 
@@ -44,9 +51,13 @@ def auth_login(body: LoginRequest, store: Identity, wechat: WeChat) -> LoginResp
 
 
 @router.get("/v1/me", name="me_get", response_model=Me, summary="The caller's profile")
-def me_get(principal: CurrentUser, store: Identity, points: Points) -> Me:
-    """Profile, top product tags and points balance of the caller."""
-    return service.me(store, points, principal.user_id, utcnow())
+def me_get(principal: CurrentUser, store: Identity, points: Points, inbox: Inbox) -> Me:
+    """Profile, top product tags, points balance and unread notifications of the caller."""
+
+    def unread(user_id: str) -> int:
+        return notifications_service.unread_count(inbox, user_id)
+
+    return service.me(store, points, principal.user_id, utcnow(), unread=unread)
 
 
 @router.patch("/v1/me", name="me_update", response_model=Profile, summary="Edit the caller's profile")
@@ -54,3 +65,34 @@ def me_update(body: ProfileUpdate, principal: CurrentUser, store: Identity) -> P
     """Changes the nickname and/or avatar (a merge patch: `null` clears, fields not sent stay)."""
     hosts = avatar_hosts(get_settings().media_host)
     return service.update_me(store, principal.user_id, body, utcnow(), hosts)
+
+
+@router.get(
+    "/v1/notifications",
+    name="notifications_list",
+    response_model=NotificationsPage,
+    response_model_exclude_none=True,
+    summary="The caller's notifications",
+)
+def notifications_list(
+    principal: CurrentUser,
+    inbox: Inbox,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    cursor: Annotated[str | None, Query(min_length=1, max_length=512)] = None,
+) -> NotificationsPage:
+    """The caller's inbox, newest first, cursor-paged."""
+    return notifications_service.page(inbox, principal.user_id, limit, cursor)
+
+
+@router.post(
+    "/v1/notifications/read",
+    name="notifications_read",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    summary="Mark notifications read",
+)
+def notifications_read(body: MarkRead, principal: CurrentUser, inbox: Inbox) -> Response:
+    """`{ids: [..]}` marks those (ids not in the caller's inbox are ignored); `{all: true}` marks
+    everything the inbox holds now."""
+    notifications_service.mark_read(inbox, principal.user_id, body, utcnow())
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -11,8 +11,23 @@ CONTEXT = Context(
     router="earnloop.identity.api:router",
     derive="earnloop.identity.events:derive",
     table=Table(name="identity"),
-    queues=(Queue(name="tags", consumer="profile_tags"),),
-    rules=(Rule("scan-claimed-to-tags", "earnloop.codes", ("ScanClaimed",), queue="tags"),),
+    queues=(Queue(name="tags", consumer="profile_tags"), Queue(name="notify", consumer="notify_inbox")),
+    rules=(
+        Rule("scan-claimed-to-tags", "earnloop.codes", ("ScanClaimed",), queue="tags"),
+        Rule("redemption-placed-to-tags", "earnloop.mall", ("RedemptionPlaced",), queue="tags"),
+        Rule(
+            "redemptions-to-notify",
+            "earnloop.mall",
+            ("RedemptionPlaced", "RedemptionStatusChanged"),
+            queue="notify",
+        ),
+        Rule(
+            "content-to-notify",
+            "earnloop.content",
+            ("PostPublished", "PostInReview", "PostRejected", "PostTakenDown", "MediaRejected"),
+            queue="notify",
+        ),
+    ),
     # The operator puts the mini-program's AppID and AppSecret here (README: deploying); a deploy
     # creates the secret empty and never writes it (no `generate`). The template is the local value.
     secrets=(Secret("wechat", template={"app_id": "set-me", "app_secret": "set-me"}),),
@@ -38,7 +53,21 @@ CONTEXT = Context(
             "profile_tags",
             "tags",
             table("identity", "readwrite"),
-            description="Adds product tags to profiles",
+            description="Adds product and reward tags to profiles",
+        ),
+        http("notifications_list", table("identity"), key("session"), description="The caller's inbox"),
+        http(
+            "notifications_read",
+            table("identity", "readwrite"),
+            key("session"),
+            description="Marks notifications read",
+        ),
+        # Issue 9's subscribe messages will be sent from here too (grants: the wechat token cache).
+        worker(
+            "notify_inbox",
+            "notify",
+            table("identity", "readwrite"),
+            description="Turns mall and content events into inbox notifications",
         ),
     ),
 )

@@ -77,6 +77,7 @@ class PointsOverview(BaseModel):
 class Me(Profile):
     tags: list[str]
     points: PointsOverview
+    unread_notifications: int = Field(description="Unread among the newest 100 notifications")
 
 
 class WeChatIdentity(BaseModel):

@@ -103,3 +103,9 @@ def tags_to_count(tags: Iterable[str]) -> tuple[list[str], list[str]]:
 def scan_guard_expiry(claimed_at: datetime) -> int:
     """Epoch seconds after which the table's TTL may delete a scan's guard."""
     return int((claimed_at + SCAN_GUARD_TTL).timestamp())
+
+
+def order_guard_expiry(placed_at: datetime) -> int:
+    """Epoch seconds after which TTL may delete a redemption's tags guard: as long as a scan's, which
+    outlives every redelivery of the event."""
+    return scan_guard_expiry(placed_at)

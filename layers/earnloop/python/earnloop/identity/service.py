@@ -30,6 +30,7 @@ from earnloop.platform.observability import logger, mask, metrics
 
 if TYPE_CHECKING:
     from earnloop.codes.events import ScanClaimed
+    from earnloop.identity.consumed_events import RedemptionPlaced
     from earnloop.platform.auth import Principal
 
 
@@ -42,6 +43,9 @@ class IdentityRepository(Protocol):
     def tags(self, user_id: str) -> list[TagCount]: ...
     def count_scan_tags(
         self, user_id: str, code: str, tags: Sequence[str], claimed_at: str, guard_expires_at: int
+    ) -> bool: ...
+    def count_order_tags(
+        self, user_id: str, order_id: str, tags: Sequence[str], placed_at: str, guard_expires_at: int
     ) -> bool: ...
 
 
@@ -67,6 +71,7 @@ class PointsSummaryLike(Protocol):
 CREATE_ATTEMPTS = 3
 
 PointsReader = Callable[[str, datetime], PointsSummaryLike]
+UnreadCounter = Callable[[str], int]
 TokenIssuer = Callable[["Principal", datetime], tuple[str, int]]
 
 
@@ -196,8 +201,10 @@ def _load(store: IdentityRepository, user_id: str) -> User:
     return user
 
 
-def me(store: IdentityRepository, points: PointsReader, user_id: str, now: datetime) -> Me:
-    """The caller's profile with their top tags and points.
+def me(
+    store: IdentityRepository, points: PointsReader, user_id: str, now: datetime, *, unread: UnreadCounter
+) -> Me:
+    """The caller's profile with their top tags, points and unread notifications.
 
     Raises:
         NotFoundError: the token names no registered user.
@@ -210,6 +217,7 @@ def me(store: IdentityRepository, points: PointsReader, user_id: str, now: datet
         **user.profile().model_dump(),
         tags=rules.top_tags(store.tags(user_id)),
         points=PointsOverview(balance=summary.balance, expiring_soon=summary.expiring_soon),
+        unread_notifications=unread(user_id),
     )
 
 
@@ -263,4 +271,20 @@ def record_scan_tags(store: IdentityRepository, event: ScanClaimed) -> bool:
         logger.info("scan tags counted", extra={"user_id": event.user_id, "scan_id": event.scan_id})
     else:
         logger.info("scan tags already counted", extra={"user_id": event.user_id, "scan_id": event.scan_id})
+    return counted
+
+
+def record_redemption_tags(store: IdentityRepository, event: RedemptionPlaced) -> bool:
+    """Counts a redeemed reward's tags on its buyer, once per order however often the event arrives
+    (what people redeem says as much about them as what they scan). Returns whether anything was
+    counted."""
+    tags, dropped = rules.tags_to_count(event.tags)
+    if dropped:
+        logger.warning("reward has more tags than one transaction holds", extra={"dropped": len(dropped)})
+    if not tags:
+        return False
+    expires = rules.order_guard_expiry(parse_iso(event.occurred_at))
+    counted = store.count_order_tags(event.user_id, event.order_id, tags, event.occurred_at, expires)
+    extra = {"user_id": event.user_id, "order_id": event.order_id}
+    logger.info("redemption tags counted" if counted else "redemption tags already counted", extra=extra)
     return counted

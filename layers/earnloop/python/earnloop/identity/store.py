@@ -6,6 +6,8 @@ Items:
     IDENT#wx_openid#<openid>      IDENT                entity=Identity   -> user_id
     USER#<id>                     TAG#<tag>            entity=Tag        count, last_seen
     USER#<id>                     SEEN#scan#<code>     entity=ScanSeen   a scan's tags were counted
+    USER#<id>                     SEEN#order#<order>   entity=OrderSeen  a redemption's tags were counted
+    USER#<id>                     NOTE#... INBOX ...   the notifications inbox: see notifications_store
 """
 
 from __future__ import annotations
@@ -57,6 +59,10 @@ def tag_key(user_id: str, tag: str) -> dict[str, str]:
 
 def scan_guard_key(user_id: str, code: str) -> dict[str, str]:
     return {"pk": f"USER#{user_id}", "sk": f"SEEN#scan#{code}"}
+
+
+def order_guard_key(user_id: str, order_id: str) -> dict[str, str]:
+    return {"pk": f"USER#{user_id}", "sk": f"SEEN#order#{order_id}"}
 
 
 def live_user_check(
@@ -199,18 +205,25 @@ class IdentityStore:
     def count_scan_tags(
         self, user_id: str, code: str, tags: Sequence[str], claimed_at: str, guard_expires_at: int
     ) -> bool:
-        """Adds one to each tag of a scan, at most once per scan: the guard item is put in the same
-        transaction with `attribute_not_exists`, so a redelivered event changes nothing.
+        """Adds one to each tag of a scan, at most once per scan. Returns False when the scan had
+        been counted before."""
+        guard = {**scan_guard_key(user_id, code), "entity": "ScanSeen", "claimed_at": claimed_at}
+        return self._count_tags(user_id, guard, tags, claimed_at, guard_expires_at)
 
-        Returns False when the scan had been counted before.
-        """
-        guard = {
-            **scan_guard_key(user_id, code),
-            "entity": "ScanSeen",
-            "user_id": user_id,
-            "claimed_at": claimed_at,
-            "expires_at": guard_expires_at,
-        }
+    def count_order_tags(
+        self, user_id: str, order_id: str, tags: Sequence[str], placed_at: str, guard_expires_at: int
+    ) -> bool:
+        """Adds one to each tag of a redeemed reward, at most once per order. Returns False when
+        the order had been counted before."""
+        guard = {**order_guard_key(user_id, order_id), "entity": "OrderSeen", "placed_at": placed_at}
+        return self._count_tags(user_id, guard, tags, placed_at, guard_expires_at)
+
+    def _count_tags(
+        self, user_id: str, guard: Mapping[str, Any], tags: Sequence[str], seen_at: str, guard_expires_at: int
+    ) -> bool:
+        """The guard item is put in the same transaction as the counts with `attribute_not_exists`,
+        so a redelivered event changes nothing."""
+        guard = {**guard, "user_id": user_id, "expires_at": guard_expires_at}
         actions = [TxAction(self._put_new(guard), _already_counted)]
         for tag in tags:
             actions.append(
@@ -225,7 +238,7 @@ class IdentityStore:
                             "ExpressionAttributeValues": marshal(
                                 {
                                     ":one": 1,
-                                    ":seen": claimed_at,
+                                    ":seen": seen_at,
                                     ":tag": tag,
                                     ":entity": "Tag",
                                     ":user": user_id,

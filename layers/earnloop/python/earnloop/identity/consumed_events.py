@@ -1,0 +1,108 @@
+"""Events of other contexts that identity consumes, as identity reads them.
+
+A context never imports another's code: each model here names only the fields of the producer's
+event (the contract in the mall and content contexts) that the notify and tags workers need, and
+ignores the rest, so a producer may add fields without breaking us.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from earnloop.platform.events import DomainEvent
+
+
+class RedemptionPlaced(DomainEvent):
+    source = "earnloop.mall"
+    detail_type = "RedemptionPlaced"
+
+    order_id: str
+    user_id: str
+    reward_id: str
+    reward_name: str
+    quantity: int = 1
+    points: int
+    status: str
+    tags: list[str] = Field(default_factory=list)
+    # Added by the stream publisher to every event: when the order was committed.
+    occurred_at: str
+
+
+class RedemptionStatusChanged(DomainEvent):
+    source = "earnloop.mall"
+    detail_type = "RedemptionStatusChanged"
+
+    order_id: str
+    user_id: str
+    reward_id: str
+    reward_name: str
+    from_status: str
+    to_status: str
+    points: int
+
+
+class PostPublished(DomainEvent):
+    source = "earnloop.content"
+    detail_type = "PostPublished"
+
+    post_id: str
+    author_id: str
+    text: str = ""
+    published_at: str
+
+
+class PostInReview(DomainEvent):
+    source = "earnloop.content"
+    detail_type = "PostInReview"
+
+    post_id: str
+    author_id: str
+    reason: str = ""
+
+
+class PostRejected(DomainEvent):
+    source = "earnloop.content"
+    detail_type = "PostRejected"
+
+    post_id: str
+    author_id: str
+    reason: str = ""
+
+
+class PostTakenDown(DomainEvent):
+    source = "earnloop.content"
+    detail_type = "PostTakenDown"
+
+    post_id: str
+    author_id: str
+    # Not in the contract yet; told to the author when the producer adds it.
+    reason: str = ""
+
+
+class MediaRejected(DomainEvent):
+    source = "earnloop.content"
+    detail_type = "MediaRejected"
+
+    media_id: str
+    owner_id: str
+    reason: str = ""
+
+
+InboxEvent = (
+    RedemptionPlaced
+    | RedemptionStatusChanged
+    | PostPublished
+    | PostInReview
+    | PostRejected
+    | PostTakenDown
+    | MediaRejected
+)
+INBOX_EVENTS: tuple[type[DomainEvent], ...] = (
+    RedemptionPlaced,
+    RedemptionStatusChanged,
+    PostPublished,
+    PostInReview,
+    PostRejected,
+    PostTakenDown,
+    MediaRejected,
+)

@@ -1,0 +1,109 @@
+"""Use cases of the notifications inbox: the notify worker's one action, the owner's page, marking
+read and the unread count. The store is passed in; no FastAPI here (the worker shares this module)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Protocol
+
+from earnloop.identity import notifications_texts as texts
+from earnloop.identity.notifications_models import (
+    MarkRead,
+    NoticeDraft,
+    Notification,
+    NotificationsPage,
+)
+from earnloop.identity.notifications_store import NoteGoneError
+from earnloop.platform.clock import iso
+from earnloop.platform.dynamo import TransactionConflictError
+from earnloop.platform.errors import ConcurrencyError
+from earnloop.platform.ids import new_id
+from earnloop.platform.observability import logger, metrics
+
+if TYPE_CHECKING:
+    from earnloop.identity.consumed_events import InboxEvent
+
+# Read or not, a note is deleted (TTL, some days later) this long after it arrived: the inbox stays
+# bounded without a sweeper, and a quarter-old notice is not worth a badge. The event's guard lives
+# as long, far beyond SQS's 4 days and the DLQ's 14 days of possible redelivery.
+NOTE_TTL = timedelta(days=90)
+# `unread_notifications` counts unread among this many newest notes above the watermark: one
+# bounded query on /v1/me, and the mini-program's badge shows "99+" anyway.
+UNREAD_WINDOW = 100
+# A mark-read that raced a TTL delete or another mark of the same notes reads again and retries.
+MARK_ATTEMPTS = 3
+
+
+class InboxRepository(Protocol):
+    def add(self, draft: NoticeDraft, note_id: str, created_at: str, expires_at: int) -> bool: ...
+    def page(self, user_id: str, limit: int, cursor: str | None) -> tuple[list[Notification], str | None]: ...
+    def read_before(self, user_id: str) -> str | None: ...
+    def unread_ids(self, user_id: str, note_ids: Sequence[str]) -> list[str]: ...
+    def mark_read(self, user_id: str, note_ids: Sequence[str], read_at: str) -> None: ...
+    def newest_id(self, user_id: str) -> str | None: ...
+    def move_watermark(self, user_id: str, note_id: str, updated_at: str) -> bool: ...
+    def unread_count(self, user_id: str, read_before: str | None, window: int) -> int: ...
+
+
+def notify(
+    inbox: InboxRepository, event: InboxEvent, now: datetime, make_id: Callable[[], str] = new_id
+) -> bool:
+    """`notify_inbox`: puts the notification an event asks for in its recipient's inbox, once per
+    happening however often the event arrives. Returns whether a note was added."""
+    draft = texts.draft(event)
+    added = inbox.add(draft, make_id(), iso(now), int((now + NOTE_TTL).timestamp()))
+    extra = {"user_id": draft.user_id, "kind": draft.kind, "ref_id": draft.ref.id}
+    if not added:
+        logger.info("notification already in the inbox", extra=extra)
+        return False
+    logger.info("notification added", extra=extra)
+    metrics.add_metric(name="NotificationsAdded", unit="Count", value=1)
+    # Issue 9 hangs WeChat subscribe messages here: only when `added` (so a redelivered event never
+    # sends twice), hand `draft` to a sender that spends one of the user's grants for the kind's
+    # template, the most valuable kind first when grants are scarce. The inbox note stays the record.
+    return True
+
+
+def page(inbox: InboxRepository, user_id: str, limit: int, cursor: str | None) -> NotificationsPage:
+    """The caller's notifications, newest first.
+
+    Raises:
+        ValidationFailedError: the cursor is not one we issued for this caller.
+    """
+    notes, next_cursor = inbox.page(user_id, limit, cursor)
+    watermark = inbox.read_before(user_id) if notes else None
+    return NotificationsPage(items=[note.public(watermark) for note in notes], next_cursor=next_cursor)
+
+
+def mark_read(inbox: InboxRepository, user_id: str, request: MarkRead, now: datetime) -> None:
+    """Marks the named notes read, or everything the inbox holds now with `all` (one write: the
+    watermark moves to the newest note; nothing is written per note). Ids that are not the caller's,
+    or no longer exist, are ignored: the caller cannot learn anything about other inboxes.
+
+    Raises:
+        ConcurrencyError: the same notes kept being marked by simultaneous requests.
+    """
+    if request.all:
+        newest = inbox.newest_id(user_id)
+        if newest is not None:
+            inbox.move_watermark(user_id, newest, iso(now))
+        logger.info("notifications all read", extra={"user_id": user_id})
+        return
+    for attempt in range(MARK_ATTEMPTS):
+        unread = inbox.unread_ids(user_id, request.ids or [])
+        try:
+            inbox.mark_read(user_id, unread, iso(now))
+        except (NoteGoneError, TransactionConflictError) as error:
+            # Nothing was written; read again (the gone note drops out) and retry.
+            if attempt + 1 == MARK_ATTEMPTS:
+                raise ConcurrencyError("notifications kept changing, please retry") from error
+            continue
+        logger.info("notifications read", extra={"user_id": user_id, "marked": len(unread)})
+        return
+
+
+def unread_count(inbox: InboxRepository, user_id: str) -> int:
+    """Unread notifications among the newest `UNREAD_WINDOW` (two reads: the watermark item and
+    one bounded query)."""
+    return inbox.unread_count(user_id, inbox.read_before(user_id), UNREAD_WINDOW)

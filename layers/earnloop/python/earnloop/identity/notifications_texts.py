@@ -1,0 +1,196 @@
+# The texts use Chinese full-width punctuation on purpose (commas, colons, brackets, the times sign).
+# ruff: noqa: RUF001
+"""What a user is told, in Simplified Chinese, for each event: pure rules, no I/O.
+
+`draft(event)` decides the recipient, kind, text, the page it points at and the key that makes a
+redelivered event a no-op. Where the author must be told why (rejected or reviewed posts, rejected
+media, take-downs), the producer's reason word becomes a human sentence.
+"""
+
+from __future__ import annotations
+
+import re
+
+from earnloop.identity.consumed_events import (
+    InboxEvent,
+    MediaRejected,
+    PostInReview,
+    PostPublished,
+    PostRejected,
+    PostTakenDown,
+    RedemptionPlaced,
+    RedemptionStatusChanged,
+)
+from earnloop.identity.notifications_models import NoticeDraft, NotificationKind, NotificationRef
+
+# Reason words of moderation (WeChat content-security labels, Rekognition categories, the local
+# word list), of reports and of the media worker, each as the sentence the author reads. A word not
+# listed falls back to GENERIC_REASON: the author is always told something true, never the raw word.
+REASONS: dict[str, str] = {
+    "ad": "内容含有广告或营销信息",
+    "ads": "内容含有广告或营销信息",
+    "advertising": "内容含有广告或营销信息",
+    "spam": "内容含有广告或营销信息",
+    "politics": "内容涉及敏感话题",
+    "political": "内容涉及敏感话题",
+    "porn": "内容含有色情信息",
+    "sexual": "内容含有色情信息",
+    "nudity": "内容含有色情信息",
+    "explicit": "内容含有色情信息",
+    "vulgar": "内容含有低俗信息",
+    "insult": "内容含有辱骂或人身攻击",
+    "abuse": "内容含有辱骂或人身攻击",
+    "harassment": "内容含有辱骂或人身攻击",
+    "illegal": "内容涉及违法违规信息",
+    "crime": "内容涉及违法违规信息",
+    "drugs": "内容涉及违法违规信息",
+    "gambling": "内容涉及违法违规信息",
+    "fraud": "内容涉嫌欺诈",
+    "scam": "内容涉嫌欺诈",
+    "violence": "内容含有暴力或血腥画面",
+    "gore": "内容含有暴力或血腥画面",
+    "terror": "内容含有暴力或血腥画面",
+    "copyright": "内容可能侵犯他人版权",
+    "reported": "多位用户举报了这条内容",
+    "reports": "多位用户举报了这条内容",
+    "media": "帖子中的图片或视频未通过检查",
+    "media_rejected": "帖子中的图片或视频未通过检查",
+    "unsupported": "文件格式不受支持（图片支持 JPEG、PNG、WebP、HEIC，视频支持 MP4、MOV）",
+    "unsupported_type": "文件格式不受支持（图片支持 JPEG、PNG、WebP、HEIC，视频支持 MP4、MOV）",
+    "disguised": "文件内容与格式不符",
+    "too_large": "文件太大（图片不超过 10 MB，视频不超过 50 MB）",
+    "too_many_pixels": "图片像素过大",
+    "pixel_limit": "图片像素过大",
+    "damaged": "文件已损坏，无法打开",
+    "corrupt": "文件已损坏，无法打开",
+    "truncated": "文件不完整，请重新上传",
+    "duration": "视频时长需在 15 到 60 秒之间",
+    "too_short": "视频时长需在 15 到 60 秒之间",
+    "too_long": "视频时长需在 15 到 60 秒之间",
+    "timeout": "内容检查超时，请重新发布",
+}
+GENERIC_REASON = "内容不符合社区规范"
+# A post's text quoted in a notification is cut to this many characters.
+SNIPPET_CHARS = 20
+# A reason is part of a dedupe key (a sort key): bounded, whatever the producer sends.
+REASON_KEY_CHARS = 64
+
+_WORD = re.compile(r"[a-z_]+")
+
+ORDER_STATUS_WORDS = {
+    "pending_review": "待审核",
+    "pending_payment": "待支付",
+    "confirmed": "已确认",
+    "fulfilled": "已发放",
+    "cancelled": "已取消",
+}
+
+
+def reason_sentence(reason: str) -> str:
+    """The sentence for a producer's reason: the word itself, else the first known word in it
+    (`"label:porn"`, `"image moderation: violence"`), else the generic sentence."""
+    normalized = reason.strip().lower()
+    if normalized in REASONS:
+        return REASONS[normalized]
+    for word in _WORD.findall(normalized):
+        if word in REASONS:
+            return REASONS[word]
+    return GENERIC_REASON
+
+
+def snippet(text: str) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= SNIPPET_CHARS else flat[:SNIPPET_CHARS] + "…"
+
+
+def draft(event: InboxEvent) -> NoticeDraft:
+    """The notification an event asks for."""
+    match event:
+        case RedemptionPlaced():
+            return _redemption_placed(event)
+        case RedemptionStatusChanged():
+            return _redemption_status_changed(event)
+        case PostPublished():
+            quoted = snippet(event.text)
+            text = f"你的帖子「{quoted}」已发布，快去看看吧。" if quoted else "你的帖子已发布，快去看看吧。"
+            # A post can be published again after a review took it down: each publication is told once.
+            happening = f"published#{event.published_at}"
+            return _post(event.author_id, event.post_id, "post_published", text, happening)
+        case PostInReview():
+            why = reason_sentence(event.reason) if event.reason else "需要人工确认"
+            text = f"你的帖子正在人工审核（{why}），审核通过后会自动发布。"
+            happening = f"in_review#{event.reason[:REASON_KEY_CHARS]}"
+            return _post(event.author_id, event.post_id, "post_in_review", text, happening)
+        case PostRejected():
+            text = f"你的帖子未能发布：{reason_sentence(event.reason)}。请修改后重新发布。"
+            return _post(event.author_id, event.post_id, "post_rejected", text, "rejected")
+        case PostTakenDown():
+            text = f"你的帖子已被下架：{reason_sentence(event.reason)}。因这篇帖子获得的积分已扣回。"
+            return _post(event.author_id, event.post_id, "post_taken_down", text, "taken_down")
+        case MediaRejected():
+            text = f"你上传的图片或视频未通过检查：{reason_sentence(event.reason)}。"
+            return NoticeDraft(
+                user_id=event.owner_id,
+                kind="media_rejected",
+                text=text,
+                ref=NotificationRef(type="media", id=event.media_id),
+                dedupe_key=f"media#{event.media_id}#rejected",
+            )
+    raise TypeError(f"no notification for {type(event).__name__}")
+
+
+def _post(author_id: str, post_id: str, kind: NotificationKind, text: str, happening: str) -> NoticeDraft:
+    return NoticeDraft(
+        user_id=author_id,
+        kind=kind,
+        text=text,
+        ref=NotificationRef(type="post", id=post_id),
+        dedupe_key=f"post#{post_id}#{happening}",
+    )
+
+
+def _reward(name: str, quantity: int) -> str:
+    return f"「{name}」" if quantity <= 1 else f"「{name}」×{quantity}"
+
+
+def _redemption_placed(event: RedemptionPlaced) -> NoticeDraft:
+    reward = _reward(event.reward_name, event.quantity)
+    if event.status == "pending_review":
+        text = f"你已提交兑换{reward}，使用 {event.points} 积分，订单正在审核，结果会通知你。"
+    elif event.status == "pending_payment":
+        text = f"你已提交兑换{reward}，使用 {event.points} 积分，完成支付后订单即确认。"
+    else:
+        text = f"兑换成功：{reward}，使用 {event.points} 积分。"
+    return NoticeDraft(
+        user_id=event.user_id,
+        kind="redemption_placed",
+        text=text,
+        ref=NotificationRef(type="order", id=event.order_id),
+        dedupe_key=f"order#{event.order_id}#placed",
+    )
+
+
+def _redemption_status_changed(event: RedemptionStatusChanged) -> NoticeDraft:
+    reward = _reward(event.reward_name, 1)
+    refund = f"，{event.points} 积分已退回你的账户" if event.points > 0 else ""
+    if event.to_status == "confirmed" and event.from_status == "pending_review":
+        text = f"你兑换的{reward}已通过审核，订单已确认。"
+    elif event.to_status == "confirmed":
+        text = f"你兑换的{reward}订单已确认。"
+    elif event.to_status == "fulfilled":
+        text = f"你兑换的{reward}已发放，请留意查收。"
+    elif event.to_status == "cancelled" and event.from_status == "pending_review":
+        text = f"你兑换的{reward}未通过审核，订单已取消{refund}。"
+    elif event.to_status == "cancelled":
+        text = f"你兑换的{reward}订单已取消{refund}。"
+    else:
+        status = ORDER_STATUS_WORDS.get(event.to_status, event.to_status)
+        text = f"你兑换的{reward}订单状态已更新为：{status}。"
+    return NoticeDraft(
+        user_id=event.user_id,
+        kind="redemption_status_changed",
+        text=text,
+        ref=NotificationRef(type="order", id=event.order_id),
+        # An order reaches each status once (the mall's state machine moves forward only).
+        dedupe_key=f"order#{event.order_id}#{event.to_status}",
+    )
