@@ -68,6 +68,8 @@ class Settings(BaseSettings):
 
     token_ttl_s: PositiveInt = 7 * 24 * 3600
     scans_per_hour: PositiveInt = 20
+    # Distinct readers whose reports send a published post back to the admins (hidden meanwhile).
+    post_report_threshold: PositiveInt = 3
     # Printed QR symbols hold `<qr_url_base><code>` (a WeChat plain-URL QR rule opens the mini-program);
     # at most 64 characters without commas or quotes, so a CSV export range fits one Lambda answer.
     # Locally the printed URLs point at `make dev` itself, so the whole path of a printed code can be
