@@ -84,8 +84,9 @@ class MotoCloud:
 
 @pytest.fixture
 def moto_cloud() -> Iterator[MotoCloud]:
-    """Every table, secret, queue, bus and rule of the resource definitions, on moto, fresh per test."""
+    """Every table, secret, bucket, queue, bus and rule of the resource definitions, on moto, fresh per test."""
     from earnloop.local.provision import (
+        create_buckets,
         create_keys,
         create_messaging,
         create_secrets,
@@ -100,6 +101,7 @@ def moto_cloud() -> Iterator[MotoCloud]:
         streams = create_tables(settings)
         create_secrets(settings, values)
         create_keys(settings, values)
+        create_buckets(settings)
         queues = create_messaging(settings)
         yield MotoCloud(settings, streams, dict(queues), values)
     forget_settings_and_secrets()

@@ -7,13 +7,146 @@ pages and topics). Each area adds its indexes, queues, rules and functions here.
 
 from __future__ import annotations
 
+from earnloop.platform.catalog import FunctionSpec, bucket, http, key, table, worker
 from earnloop.platform.context import Context
-from earnloop.platform.resources import Table
+from earnloop.platform.resources import Bucket, Expiry, Index, Key, ObjectCreated, Queue, Rule, Table
+from earnloop.wechat.context import TOKEN_GRANTS
+
+# Raw uploads under `uploads/<user>/<media-id>` (never readable by a client, deleted by the worker or,
+# abandoned, by the lifecycle rule after a day); renditions under `media/<media-id>/`.
+MEDIA_BUCKET = Bucket(
+    "media",
+    prefixes=("uploads/", "media/"),
+    notifications=(ObjectCreated("uploads/", queue="media"),),
+    expiries=(Expiry("uploads/", days=1),),
+)
 
 CONTEXT = Context(
     name="content",
     router="earnloop.content.api:router",
     derive="earnloop.content.events:derive",
-    table=Table(name="content"),
-    functions=(),
+    table=Table(
+        name="content",
+        gsis=(
+            # Posts waiting for an admin (sparse: only in_review posts carry review_pk), oldest first.
+            Index("moderation", Key("review_pk"), Key("review_sk")),
+        ),
+    ),
+    buckets=(MEDIA_BUCKET,),
+    queues=(
+        # S3 notifications, one upload per invocation: processing takes seconds and memory, and a
+        # failure retries that upload alone.
+        Queue(name="media", consumer="media_process", batch_size=1, max_concurrency=10),
+        Queue(name="media-verdicts", consumer="media_verdict"),
+        # Posts waiting on their media, the products each user scanned, removed posts' comments.
+        Queue(name="posts", consumer="posts_worker"),
+    ),
+    rules=(
+        Rule(
+            "media-check-verdicts-to-media", "earnloop.wechat", ("MediaCheckVerdict",), queue="media-verdicts"
+        ),
+        Rule(
+            "media-and-removals-to-posts",
+            "earnloop.content",
+            ("MediaReady", "MediaRejected", "PostRemoved"),
+            queue="posts",
+        ),
+        Rule("scan-claimed-to-posts", "earnloop.codes", ("ScanClaimed",), queue="posts"),
+    ),
+    functions=(
+        # Reads the uploader's openid (WeChat checks images on their behalf); signs the upload form.
+        http(
+            "media_uploads_create",
+            table("content", "readwrite"),
+            table("identity"),
+            bucket("media", "write", prefixes=("uploads/",)),
+            key("session"),
+            description="Starts an upload: the pending media item and a presigned S3 POST",
+        ),
+        http(
+            "media_get",
+            table("content"),
+            bucket("media", "read", prefixes=("media/",)),
+            key("session"),
+            description="The caller's own media item, with presigned rendition URLs once ready",
+        ),
+        FunctionSpec(
+            "media_process",
+            "queue",
+            (
+                table("content", "readwrite"),
+                # Reads and deletes the raw upload, writes renditions.
+                bucket("media", "readwrite", prefixes=("uploads/", "media/"), delete=True),
+                # The WeChat image check (moderation provider `wechat`) needs the access token.
+                *TOKEN_GRANTS,
+            ),
+            description="Processes an uploaded file: renditions, moderation, the media item's outcome",
+            queue="media",
+            timeout_s=60,
+            memory_mb=1536,
+        ),
+        worker(
+            "media_verdict",
+            "media-verdicts",
+            table("content", "readwrite"),
+            # A refused image's renditions are deleted at once.
+            bucket("media", "write", prefixes=("media/",), delete=True),
+            description="Settles media waiting on WeChat's asynchronous image check",
+        ),
+        # Posts, comments, reports, moderation outcomes (posts area). Posting and commenting read
+        # the author's profile (nickname, avatar, openid for the text check) from identity.
+        http(
+            "posts_create",
+            table("content", "readwrite"),
+            table("identity"),
+            key("session"),
+            *TOKEN_GRANTS,
+            description="Creates a post: text checked, media claimed, pending until ready",
+        ),
+        http(
+            "posts_get",
+            table("content"),
+            bucket("media", "read", prefixes=("media/",)),
+            key("session"),
+            description="A post, with presigned rendition URLs",
+        ),
+        http("posts_delete", table("content", "readwrite"), key("session"), description="Deletes a post"),
+        http(
+            "comments_create",
+            table("content", "readwrite"),
+            table("identity"),
+            key("session"),
+            *TOKEN_GRANTS,
+            description="Comments on a published post",
+        ),
+        http("comments_list", table("content"), key("session"), description="A post's comments"),
+        http("reports_create", table("content", "readwrite"), key("session"), description="Reports a post"),
+        http(
+            "admin_moderation_list",
+            table("content", indexes=("moderation",)),
+            bucket("media", "read", prefixes=("media/",)),
+            key("session"),
+            description="Posts waiting for an admin",
+        ),
+        http(
+            "admin_posts_approve",
+            table("content", "readwrite"),
+            bucket("media", "read", prefixes=("media/",)),
+            key("session"),
+            description="Publishes a post in review",
+        ),
+        http(
+            "admin_posts_reject",
+            table("content", "readwrite"),
+            bucket("media", "read", prefixes=("media/",)),
+            key("session"),
+            description="Rejects or takes down a post",
+        ),
+        worker(
+            "posts_worker",
+            "posts",
+            table("content", "readwrite", delete=True),
+            description="Moves posts on as their media are processed; clears removed posts' comments",
+        ),
+    ),
 )

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from earnloop.content.media_events import derive_media
+from earnloop.content.posts_events import derive_posts
+
 if TYPE_CHECKING:
     from earnloop.platform.events import Change, Deriver, DomainEvent
 
 # Each area (media, posts, feeds) adds its deriver here.
-_DERIVERS: tuple[Deriver, ...] = ()
+_DERIVERS: tuple[Deriver, ...] = (derive_media, derive_posts)
 
 
 def derive(change: Change) -> list[DomainEvent]:

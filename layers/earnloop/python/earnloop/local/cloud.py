@@ -26,6 +26,7 @@ from earnloop.local.dynamodb_local import LIB_DIR, DynamoDBLocal, DynamoDBLocalU
 from earnloop.local.moto_server import MotoServer
 from earnloop.local.provision import (
     TableMismatchError,
+    create_buckets,
     create_keys,
     create_messaging,
     create_secrets,
@@ -34,6 +35,7 @@ from earnloop.local.provision import (
     local_secret_values,
 )
 from earnloop.local.pumps import QueuePump
+from earnloop.local.s3_front import S3Front
 from earnloop.local.scheduler import Scheduler
 from earnloop.local.stream_pump import StreamPositions, StreamPump
 from earnloop.platform import aws, secrets, signing
@@ -51,7 +53,12 @@ DynamoBackend = Literal["dynamodb-local", "moto"]
 _FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local"}
 # Variables that could send a local boto3 call somewhere else; cleared while the cloud runs.
 CLEARED = ("AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
-ENDPOINT_VARIABLES = ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_DYNAMODB_STREAMS")
+ENDPOINT_VARIABLES = (
+    "AWS_ENDPOINT_URL",
+    "AWS_ENDPOINT_URL_DYNAMODB",
+    "AWS_ENDPOINT_URL_DYNAMODB_STREAMS",
+    "AWS_ENDPOINT_URL_S3",
+)
 
 
 # Stream records per consumer and shard taken in one pump round, before the queues are drained.
@@ -85,11 +92,14 @@ class Endpoints:
     dynamodb: str
     dynamodb_backend: DynamoBackend
     region: str
+    # The S3 front (earnloop.local.s3_front): presigned uploads checked as S3 checks them.
+    s3: str | None = None
 
     def environment(self) -> dict[str, str]:
         """The process environment that points boto3 and our settings at this cloud."""
         return {
             "AWS_ENDPOINT_URL": self.moto,
+            **({"AWS_ENDPOINT_URL_S3": self.s3} if self.s3 else {}),
             "AWS_ENDPOINT_URL_DYNAMODB": self.dynamodb,
             # botocore derives the name from the service id "DynamoDB Streams": DYNAMODB_STREAMS.
             "AWS_ENDPOINT_URL_DYNAMODB_STREAMS": self.dynamodb,
@@ -158,6 +168,7 @@ class LocalCloud:
         self.visibility_timeout_s = visibility_timeout_s
         self.extra_environment = environment or {}
         self.moto = MotoServer()
+        self.s3_front: S3Front | None = None
         self.ddb: DynamoDBLocal | None = None
         self.endpoints: Endpoints | None = None
         self.settings: Settings | None = None
@@ -184,8 +195,12 @@ class LocalCloud:
         began = time.monotonic()
         try:
             self.moto.start()
+            self.s3_front = S3Front(self.moto.endpoint)
+            self.s3_front.start()
             dynamodb_endpoint, backend = self._start_dynamodb()
-            self.endpoints = Endpoints(self.moto.endpoint, dynamodb_endpoint, backend, self.region)
+            self.endpoints = Endpoints(
+                self.moto.endpoint, dynamodb_endpoint, backend, self.region, s3=self.s3_front.endpoint
+            )
             self._env.apply({**self.endpoints.environment(), **self.extra_environment}, CLEARED)
             reset_process_caches()
             lambdas.forget_handlers()
@@ -198,6 +213,7 @@ class LocalCloud:
             except TableMismatchError as error:
                 raise LocalCloudError(str(error)) from error
             create_secrets(self.settings, self.secret_values)
+            create_buckets(self.settings)
             create_keys(self.settings, self.secret_values)
             queues = create_messaging(self.settings, visibility_timeout_s=self.visibility_timeout_s)
             self.stream_failure_queues = create_stream_failure_queues(self.settings)
@@ -257,6 +273,9 @@ class LocalCloud:
         if self.ddb is not None:
             self.ddb.stop()
             self.ddb = None
+        if self.s3_front is not None:
+            self.s3_front.stop()
+            self.s3_front = None
         self.moto.stop()
         self._env.restore()
         reset_process_caches()

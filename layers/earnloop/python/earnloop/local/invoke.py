@@ -58,7 +58,9 @@ def running_cloud(path: Path | None = None) -> Endpoints | None:
     """The endpoints of a running `earnloop dev`, or None (no file, or a stale one left by a crash)."""
     try:
         data = json.loads((path or ENDPOINTS_FILE).read_text())
-        endpoints = Endpoints(data["moto"], data["dynamodb"], data["dynamodb_backend"], data["region"])
+        endpoints = Endpoints(
+            data["moto"], data["dynamodb"], data["dynamodb_backend"], data["region"], s3=data.get("s3")
+        )
     except (OSError, ValueError, KeyError):
         return None
     if not (_answers(endpoints.moto) and _answers(endpoints.dynamodb)):

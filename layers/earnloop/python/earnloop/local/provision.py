@@ -13,7 +13,7 @@ import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from earnloop.contexts import all_functions, queues, rules, secrets, signing_keys, tables
+from earnloop.contexts import all_functions, buckets, queues, rules, secrets, signing_keys, tables
 from earnloop.local.replay import failure_queue
 from earnloop.platform import aws
 from earnloop.platform.resources import Index, Table
@@ -186,6 +186,16 @@ def create_secrets(settings: Settings, values: dict[str, dict[str, str]] | None 
     values = values or local_secret_values()
     for secret in secrets():
         sm.create_secret(Name=settings.secret_id(secret.name), SecretString=json.dumps(values[secret.name]))
+
+
+def create_buckets(settings: Settings) -> None:
+    """Creates each bucket (kept across a `make dev` restart: moto's state is not, so never)."""
+    s3 = aws.client("s3")
+    for bucket in buckets():
+        s3.create_bucket(
+            Bucket=settings.bucket_name(bucket.name),
+            CreateBucketConfiguration={"LocationConstraint": settings.region},  # type: ignore[typeddict-item]
+        )
 
 
 @dataclass(frozen=True)
