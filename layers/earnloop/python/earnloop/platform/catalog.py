@@ -81,6 +81,9 @@ class FunctionSpec:
     # For kind="http": serves API Gateway's `$default` route (every request no route matches)
     # instead of a route of its context's router.
     default_route: bool = False
+    # Optional Lambda layers beyond the library and its dependencies, by name (`imaging`: Pillow,
+    # pillow-heif, mutagen, PyAV for the media worker); a function without them starts without them.
+    layers: tuple[str, ...] = ()
 
 
 def http(
@@ -89,5 +92,22 @@ def http(
     return FunctionSpec(name, "http", grants, description, timeout_s=timeout_s, default_route=default_route)
 
 
-def worker(name: str, queue: str, *grants: Grant, description: str = "") -> FunctionSpec:
-    return FunctionSpec(name, "queue", grants, description, queue=queue, timeout_s=30)
+def worker(
+    name: str,
+    queue: str,
+    *grants: Grant,
+    description: str = "",
+    layers: tuple[str, ...] = (),
+    timeout_s: int = 30,
+    memory_mb: int = 512,
+) -> FunctionSpec:
+    return FunctionSpec(
+        name,
+        "queue",
+        grants,
+        description,
+        queue=queue,
+        timeout_s=timeout_s,
+        memory_mb=memory_mb,
+        layers=layers,
+    )
