@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from earnloop.codes.context import CONTEXT as CODES
 from earnloop.content.context import CONTEXT as CONTENT
 from earnloop.identity.context import CONTEXT as IDENTITY
+from earnloop.mall.context import CONTEXT as MALL
 from earnloop.platform.catalog import EVERY_TABLE, FunctionSpec
 from earnloop.platform.context import PLATFORM, Context
 from earnloop.points.context import CONTEXT as POINTS
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
     from earnloop.platform.events import Deriver
     from earnloop.platform.resources import Bucket, Queue, Rule, Secret, SigningKey, Table
 
-CONTEXTS: tuple[Context, ...] = (PLATFORM, IDENTITY, POINTS, CODES, CONTENT, WECHAT)
+CONTEXTS: tuple[Context, ...] = (PLATFORM, IDENTITY, POINTS, CODES, CONTENT, MALL, WECHAT)
 
 
 def tables() -> tuple[Table, ...]:

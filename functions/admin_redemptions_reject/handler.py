@@ -1,0 +1,6 @@
+"""POST /v1/admin/redemptions/{order_id}/reject"""
+
+from earnloop.mall.api import router
+from earnloop.platform.http import function_handler
+
+lambda_handler = function_handler(router, "admin_redemptions_reject")

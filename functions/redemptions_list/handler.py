@@ -1,0 +1,6 @@
+"""GET /v1/redemptions"""
+
+from earnloop.mall.api import router
+from earnloop.platform.http import function_handler
+
+lambda_handler = function_handler(router, "redemptions_list")

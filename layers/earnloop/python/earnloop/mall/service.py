@@ -1,0 +1,391 @@
+"""Use cases of the mall: the catalog, redemption (one transaction across the points and mall
+tables), and the review of orders with their exactly-once refund.
+
+A redemption's transaction, in this order (a failed condition is reported by the first item that
+failed, so the order decides which answer a request that fails several ways gets):
+  0. the idempotency record `IDEM#<user>#<key>` (new)            -> answer from the record
+  1. the ledger entry `redeem#<key>` (new)                        -> answer from the record
+  2. the points account (version seen, not frozen, funded)       -> read again, plan again
+  3. stock shard takes (and coupon codes)                         -> another shard / code, or 409
+  4. the per-user limit counter (room for the quantity)           -> 409 limit_reached
+  5. the order (new)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING
+
+from earnloop.mall import rules
+from earnloop.mall.allocation import allocate_and_commit
+from earnloop.mall.coupons import CouponPool, clean_codes
+from earnloop.mall.models import (
+    CANCELLED,
+    Order,
+    OrderStatus,
+    RedemptionCreate,
+    Reward,
+    RewardCreate,
+    RewardUpdate,
+)
+from earnloop.mall.stock import StockStore
+from earnloop.mall.stock_rules import shard_count
+from earnloop.mall.store import IdempotencyKeyTakenError, MallStore, OrderMovedError
+from earnloop.platform.clock import iso
+from earnloop.platform.dynamo import TransactionConflictError, TxAction, transact
+from earnloop.platform.errors import (
+    ConcurrencyError,
+    IdempotencyConflictError,
+    InvalidStateError,
+    NotFoundError,
+    ValidationFailedError,
+)
+from earnloop.platform.ids import new_id
+from earnloop.platform.observability import logger
+from earnloop.points import spending
+from earnloop.points.models import SpendCommand
+from earnloop.points.service import MAX_ATTEMPTS, jittered_pause
+from earnloop.points.store import AlreadyAppliedError, PointsStore, StaleAccountError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from datetime import datetime
+
+    from earnloop.mall.allocation import Allocation
+
+# Rounds of `allocate_and_commit` (each tries several times) before the client is told to retry.
+_ROUNDS = 3
+
+
+@dataclasses.dataclass(frozen=True)
+class Mall:
+    """The mall's stores; `pause` waits between attempts that lost a race (tests pass a no-op)."""
+
+    store: MallStore
+    points: PointsStore
+    stock: StockStore
+    coupons: CouponPool
+    pause: Callable[[int], None] = jittered_pause
+
+    @classmethod
+    def build(cls, store: MallStore, points: PointsStore) -> Mall:
+        stock = StockStore(store.ddb, store.table)
+        return cls(store, points, stock, CouponPool(store.ddb, store.table, stock))
+
+    def stock_left(self, rewards: list[Reward]) -> dict[str, int]:
+        return self.stock.stock_left({r.reward_id: r.stock_shards for r in rewards})
+
+
+# -- catalog ---------------------------------------------------------------------------------------
+
+
+def create_reward(mall: Mall, body: RewardCreate, now: datetime) -> Reward:
+    """Puts the reward and its stock shards in one transaction, then adds a coupon reward's codes.
+
+    Raises:
+        ValidationFailedError: a coupon reward with `stock` (its pool is its stock), or codes on
+            another kind.
+    """
+    _check_kind_and_stock(body.kind, body.stock, body.coupon_codes)
+    stamp = iso(now)
+    reward = Reward.model_validate(
+        {
+            **body.model_dump(exclude={"stock", "coupon_codes"}),
+            "reward_id": new_id(),
+            "stock_shards": shard_count(body.flash),
+            "created_at": stamp,
+            "updated_at": stamp,
+        }
+    )
+    actions = [mall.store.new_reward_action(reward)]
+    actions += mall.stock.create_actions(reward.reward_id, body.stock, reward.stock_shards)
+    transact(mall.store.ddb, actions)
+    if body.coupon_codes:
+        mall.coupons.add_codes(reward.reward_id, clean_codes(body.coupon_codes), reward.stock_shards)
+    logger.info("reward created", extra={"reward_id": reward.reward_id, "kind": reward.kind})
+    return reward
+
+
+def update_reward(mall: Mall, reward_id: str, body: RewardUpdate, now: datetime) -> Reward:
+    """Replaces the fields given (conditioned on the version read), then sets the stock or adds codes.
+
+    Raises:
+        NotFoundError: no such reward.
+        ValidationFailedError: as `create_reward`.
+        RewardChangedError: another edit of the same reward came first (409, retry).
+    """
+    current = mall.store.reward(reward_id, consistent=True)
+    if current is None:
+        raise NotFoundError("no such reward")
+    _check_kind_and_stock(current.kind, body.stock, body.coupon_codes or [])
+    changes = body.model_dump(exclude_unset=True, exclude={"stock", "coupon_codes"})
+    flash = changes.get("flash", current.flash)
+    updated = Reward.model_validate(
+        {
+            **current.model_dump(),
+            **changes,
+            # More shards for a flash sale; never fewer (units in a dropped shard would be stranded).
+            "stock_shards": max(current.stock_shards, shard_count(flash)),
+            "updated_at": iso(now),
+            "version": current.version + 1,
+        }
+    )
+    mall.store.put_reward(updated, current.version)
+    if body.stock is not None:
+        mall.stock.set_stock(reward_id, body.stock, updated.stock_shards)
+    if body.coupon_codes:
+        mall.coupons.add_codes(reward_id, clean_codes(body.coupon_codes), updated.stock_shards)
+    return updated
+
+
+def _check_kind_and_stock(kind: str, stock: int | None, codes: list[str]) -> None:
+    if kind == "coupon" and stock:
+        raise ValidationFailedError(
+            "a coupon reward's stock is its pool: add coupon_codes",
+            errors=[{"loc": ["body", "stock"], "msg": "must be 0 for a coupon reward"}],
+        )
+    if kind != "coupon" and codes:
+        raise ValidationFailedError(
+            "only a coupon reward takes coupon codes",
+            errors=[{"loc": ["body", "coupon_codes"], "msg": "only for kind coupon"}],
+        )
+
+
+def reward_or_404(mall: Mall, reward_id: str) -> Reward:
+    reward = mall.store.reward(reward_id)
+    if reward is None:
+        raise NotFoundError("no such reward")
+    return reward
+
+
+# -- redemption ------------------------------------------------------------------------------------
+
+
+def redeem(
+    mall: Mall, user_id: str, key: str, request: RedemptionCreate, now: datetime
+) -> tuple[Order, bool]:
+    """Redeems once per (user, idempotency key); returns the order and whether this call made it.
+
+    Raises (nothing is written in each case):
+        IdempotencyConflictError: the key was used with another body.
+        NotFoundError: no such reward.
+        NotOnSaleError: unlisted, or outside its sale window.
+        ValidationFailedError: a physical reward without an address.
+        AccountFrozenError, InsufficientPointsError, OutOfStockError, LimitReachedError.
+        ConcurrencyError: every attempt lost its race (the client retries with the same key).
+    """
+    fingerprint = rules.request_fingerprint(request)
+    replay = _replay(mall, user_id, key, fingerprint)
+    if replay is not None:
+        return replay, False
+    reward = mall.store.reward(request.reward_id)
+    if reward is None:
+        raise NotFoundError("no such reward")
+    period = rules.check_redeemable(reward, request, now)
+    stamp = iso(now)
+    order = Order(
+        order_id=new_id(),
+        user_id=user_id,
+        reward_id=reward.reward_id,
+        reward_name=reward.name,
+        kind=reward.kind,
+        tags=reward.tags,
+        quantity=request.quantity,
+        points=reward.points * request.quantity,
+        cash_cents=reward.cash_cents * request.quantity,
+        payment_status="pending" if reward.cash_cents else None,
+        status=rules.initial_status(reward),
+        # Only a physical reward keeps an address: nothing else ships.
+        address=request.address if reward.kind == "physical" else None,
+        idempotency_key=key,
+        spend_txn_id=spending.redeem_txn_id(key),
+        stock_shards=reward.stock_shards,
+        limit_period=period if reward.per_user_limit is not None else None,
+        created_at=stamp,
+        updated_at=stamp,
+    )
+    command = SpendCommand(
+        txn_id=order.spend_txn_id,
+        user_id=user_id,
+        points=order.points,
+        reason="redeem",
+        actor=user_id,
+        reference=order.order_id,
+    )
+
+    def commit(allocation: Allocation) -> Order:
+        placed = order.model_copy(
+            update={
+                "stock_parts": [[shard, units] for shard, units in sorted(allocation.parts.items())],
+                "coupon_codes": list(allocation.codes),
+            }
+        )
+        # The account is read again on every try: a stale version is the common lost race.
+        leg = spending.spend_actions(mall.points, command, now)
+        actions: list[TxAction] = [mall.store.idempotency_action(placed, fingerprint), *leg.actions]
+        actions += allocation.actions
+        if placed.limit_period is not None and reward.per_user_limit is not None:
+            actions.append(mall.store.limit_take_action(placed, reward.per_user_limit))
+        actions.append(mall.store.new_order_action(placed))
+        try:
+            transact(mall.store.ddb, actions)
+        except StaleAccountError as error:
+            # Another write moved the account: for the allocation this is just another conflict.
+            raise TransactionConflictError() from error
+        return placed
+
+    for attempt in range(_ROUNDS):
+        try:
+            placed = allocate_and_commit(
+                mall.stock,
+                mall.coupons if reward.kind == "coupon" else None,
+                reward_id=reward.reward_id,
+                quantity=request.quantity,
+                shards=reward.stock_shards,
+                order_id=order.order_id,
+                commit=commit,
+            )
+        except (IdempotencyKeyTakenError, AlreadyAppliedError):
+            # A concurrent request with the same key committed first: answer as it did.
+            replay = _replay(mall, user_id, key, fingerprint)
+            if replay is None:  # pragma: no cover - the record commits with the entry
+                raise ConcurrencyError("please retry") from None
+            return replay, False
+        except ConcurrencyError:
+            if attempt + 1 < _ROUNDS:
+                mall.pause(attempt)
+            continue
+        logger.info(
+            "redemption placed",
+            extra={
+                "order_id": placed.order_id,
+                "reward_id": placed.reward_id,
+                "quantity": placed.quantity,
+                "points": placed.points,
+                "status": placed.status,
+                "address": placed.address.masked() if placed.address else None,
+            },
+        )
+        return placed, True
+    raise ConcurrencyError("the mall is busy, please retry")
+
+
+def _replay(mall: Mall, user_id: str, key: str, fingerprint: str) -> Order | None:
+    """The order an earlier request with this key made, or None when the key is new.
+
+    Raises:
+        IdempotencyConflictError: the earlier request had another body.
+    """
+    record = mall.store.idempotency(user_id, key)
+    if record is None:
+        return None
+    seen, order_id = record
+    if seen != fingerprint:
+        raise IdempotencyConflictError("this Idempotency-Key was used with another request body")
+    order = mall.store.order(order_id)
+    if order is None:  # pragma: no cover - written in the same transaction
+        raise ConcurrencyError("please retry")
+    return order
+
+
+# -- orders ----------------------------------------------------------------------------------------
+
+
+def order_of(mall: Mall, user_id: str, order_id: str) -> Order:
+    """The user's order; another user's is as absent as one that does not exist (404)."""
+    order = mall.store.order(order_id, consistent=False)
+    if order is None or order.user_id != user_id:
+        raise NotFoundError("no such order")
+    return order
+
+
+def approve(mall: Mall, order_id: str, admin_id: str, reason: str | None, now: datetime) -> Order:
+    """pending_review -> confirmed (physical, or cash still to pay) or fulfilled. Repeating an
+    approval answers with the order as it is.
+
+    Raises:
+        NotFoundError: no such order.
+        InvalidStateError: the order was cancelled.
+    """
+    for _ in range(MAX_ATTEMPTS):
+        order = _order_or_404(mall, order_id)
+        if order.status not in rules.APPROVABLE:
+            if order.status == CANCELLED:
+                raise InvalidStateError("the order was cancelled")
+            return order
+        moved = _moved(order, rules.approved_status(order.kind, order.cash_cents), reason, now)
+        try:
+            transact(mall.store.ddb, [mall.store.transition_action(order, moved)])
+        except OrderMovedError:
+            continue
+        logger.info("order approved", extra={"order_id": order_id, "admin": admin_id, "status": moved.status})
+        return moved
+    raise ConcurrencyError("the order is busy, please retry")
+
+
+def cancel_with_refund(mall: Mall, order_id: str, actor: str, reason: str | None, now: datetime) -> Order:
+    """-> cancelled, with the points back in the buckets they came from (`refund#<order>`), the
+    stock back in its shards, the limit count back, and an unrevealed coupon code back in its pool:
+    all in one transaction conditioned on the order's status, so it happens exactly once.
+    Repeating it answers with the cancelled order.
+
+    Raises:
+        NotFoundError: no such order.
+        InvalidStateError: the order is fulfilled.
+        AccountFrozenError: the buyer's account is frozen (a refund credits; unfreeze first).
+        ConcurrencyError: every attempt lost its race.
+    """
+    for attempt in range(MAX_ATTEMPTS):
+        order = _order_or_404(mall, order_id)
+        if order.status == CANCELLED:
+            return order
+        if order.status not in rules.REFUNDABLE:
+            raise InvalidStateError(f"a {order.status} order cannot be cancelled")
+        moved = _moved(order, CANCELLED, reason, now)
+        leg = spending.refund_actions(
+            mall.points,
+            order.user_id,
+            order.spend_txn_id,
+            reference=order.order_id,
+            reason="refund",
+            actor=actor,
+            now=now,
+        )
+        actions = [mall.store.transition_action(order, moved), *leg.actions]
+        if order.coupon_codes:
+            actions += mall.coupons.refund_actions(
+                order.reward_id,
+                order.order_id,
+                order.coupon_codes,
+                order.stock_parts,
+                order.stock_shards,
+                revealed=False,
+            )
+        else:
+            actions += mall.stock.return_actions(order.reward_id, order.stock_parts, order.stock_shards)
+        if order.limit_period is not None:
+            actions.append(mall.store.limit_return_action(order))
+        try:
+            transact(mall.store.ddb, actions)
+        except (OrderMovedError, StaleAccountError, TransactionConflictError, AlreadyAppliedError):
+            # Moved on, or another writer touched the account: read both again.
+            if attempt + 1 < MAX_ATTEMPTS:
+                mall.pause(attempt)
+            continue
+        logger.info(
+            "order cancelled and refunded",
+            extra={"order_id": order_id, "actor": actor, "points": order.points, "from": order.status},
+        )
+        return moved
+    raise ConcurrencyError("the order is busy, please retry")
+
+
+def _order_or_404(mall: Mall, order_id: str) -> Order:
+    order = mall.store.order(order_id, consistent=True)
+    if order is None:
+        raise NotFoundError("no such order")
+    return order
+
+
+def _moved(order: Order, status: OrderStatus, reason: str | None, now: datetime) -> Order:
+    return order.model_copy(update={"status": status, "status_reason": reason, "updated_at": iso(now)})
