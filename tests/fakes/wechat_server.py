@@ -1,4 +1,6 @@
-"""A fake WeChat server on 127.0.0.1 speaking `GET /sns/jscode2session` as documented.
+"""A fake WeChat server on 127.0.0.1 speaking `GET /sns/jscode2session` as documented, and the
+server API behind the access token: `POST /cgi-bin/stable_token`, `POST /wxa/msg_sec_check` and
+`POST /wxa/media_check_async` (see "Server API" below).
 
 It checks `appid`, `secret` and `grant_type` like WeChat does (40013 / 40125 / 40002), treats a code
 as single-use (40163 the second time), and answers each code by its shape, so a test chooses the
@@ -16,19 +18,39 @@ outcome by the code it logs in with:
 A `~<anything>` suffix is ignored, so `ok:o1~a` and `ok:o1~b` are two codes of one user. `script`
 overrides the shapes with explicit replies for one code. Use it as a context manager; stopping it
 releases any reply still waiting.
+
+Server API. `stable_token` checks appid, secret and grant_type, counts its calls (`token_fetches`)
+and behaves like WeChat's two modes on the fake's `clock`: normal mode returns the live token with
+its remaining `expires_in`, and a new one in its last 300 s (the old one stays valid until it ends);
+`force_refresh` returns a new one and invalidates the old. Every other API refuses a token it never
+issued (40001) or one that has ended (42001). `revoke_tokens()` makes WeChat forget every token.
+`msg_sec_check` answers by the content: `risky` in it -> suggest risky (label 20002), `review` in it
+-> review (label 21000), else pass (100); an openid starting with `stale` -> 61010. `media_check_async`
+answers a new trace id and records the check in `media_checks`. `script_api(path, *replies)` queues
+explicit replies for a path (after the token check).
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import threading
+import time
 from collections import defaultdict, deque
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
 PATH = "/sns/jscode2session"
+STABLE_TOKEN = "/cgi-bin/stable_token"
+MSG_SEC_CHECK = "/wxa/msg_sec_check"
+MEDIA_CHECK_ASYNC = "/wxa/media_check_async"
+TOKEN_LIFETIME_S = 7200
+NORMAL_MODE_RENEWAL_S = 300
 
 
 @dataclass(frozen=True)
@@ -54,11 +76,35 @@ def ok(openid: str, unionid: str | None = None) -> Reply:
     return Reply(body)
 
 
+@dataclass(frozen=True)
+class MediaCheck:
+    trace_id: str
+    media_url: str
+    openid: str
+    scene: int
+
+
 class FakeWeChat:
-    def __init__(self, app_id: str = "wx-fake-app", app_secret: str = "fake-app-secret") -> None:
+    def __init__(
+        self,
+        app_id: str = "wx-fake-app",
+        app_secret: str = "fake-app-secret",
+        *,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.app_id = app_id
         self.app_secret = app_secret
+        self.clock = clock
         self.requests: list[dict[str, str]] = []
+        self.token_fetches = 0
+        self.forced_fetches = 0
+        self.api_calls: list[tuple[str, dict[str, Any]]] = []
+        self.media_checks: list[MediaCheck] = []
+        # Token -> the moment it ends; the newest is `_live`.
+        self._tokens: dict[str, float] = {}
+        self._live: str | None = None
+        self._serial = itertools.count(1)
+        self._api_scripts: dict[str, deque[Reply]] = defaultdict(deque)
         self._lock = threading.Lock()
         self._scripts: dict[str, deque[Reply]] = defaultdict(deque)
         self._calls: dict[str, int] = defaultdict(int)
@@ -100,6 +146,101 @@ class FakeWeChat:
         with self._lock:
             return self._calls[code]
 
+    def script_api(self, path: str, *replies: Reply) -> None:
+        """The next calls of `path` with a valid token get these replies, in order."""
+        with self._lock:
+            self._api_scripts[path].extend(replies)
+
+    def revoke_tokens(self) -> None:
+        """WeChat forgets every token it issued (as after a reset in the console)."""
+        with self._lock:
+            self._tokens.clear()
+            self._live = None
+
+    def api_calls_to(self, path: str) -> list[dict[str, Any]]:
+        with self._lock:
+            return [body for called, body in self.api_calls if called == path]
+
+    def stable_token(self, body: dict[str, Any]) -> Reply:
+        if body.get("grant_type") != "client_credential":
+            return error(40002, "invalid grant_type")
+        if body.get("appid") != self.app_id:
+            return error(40013, "invalid appid")
+        if body.get("secret") != self.app_secret:
+            return error(40125, "invalid appsecret")
+        now = self.clock()
+        with self._lock:
+            self.token_fetches += 1
+            live = self._live
+            remaining = self._tokens.get(live, 0) - now if live else 0
+            if body.get("force_refresh") is True:
+                self.forced_fetches += 1
+                self._tokens.pop(live or "", None)
+            elif remaining > NORMAL_MODE_RENEWAL_S:
+                return Reply({"access_token": live, "expires_in": int(remaining)})
+            token = f"TOKEN-{next(self._serial)}"
+            self._tokens[token] = now + TOKEN_LIFETIME_S
+            self._live = token
+            return Reply({"access_token": token, "expires_in": TOKEN_LIFETIME_S})
+
+    def api(self, path: str, query: dict[str, str], body: dict[str, Any]) -> Reply:
+        token = query.get("access_token", "")
+        with self._lock:
+            self.api_calls.append((path, body))
+            ends = self._tokens.get(token)
+            if ends is None:
+                return error(40001, "invalid credential, access_token is invalid or not latest")
+            if ends <= self.clock():
+                return error(42001, "access_token expired")
+            if self._api_scripts[path]:
+                return self._api_scripts[path].popleft()
+        if path == MSG_SEC_CHECK:
+            return self._msg_sec_check(body)
+        if path == MEDIA_CHECK_ASYNC:
+            return self._media_check_async(body)
+        return Reply(b"not found", status=404)
+
+    def _msg_sec_check(self, body: dict[str, Any]) -> Reply:
+        content, openid = str(body.get("content", "")), str(body.get("openid", ""))
+        if body.get("version") != 2 or body.get("scene") not in (1, 2, 3, 4):
+            return error(40129, "invalid scene")
+        if len(content) > 2500:
+            return error(87014, "content too long")
+        if openid.startswith("stale"):
+            return error(61010, "user not visited recently")
+        suggest, label = (
+            ("risky", 20002)
+            if "risky" in content
+            else ("review", 21000)
+            if "review" in content
+            else ("pass", 100)
+        )
+        trace_id = f"trace-text-{next(self._serial)}"
+        return Reply(
+            {
+                "errcode": 0,
+                "errmsg": "ok",
+                "trace_id": trace_id,
+                "result": {"suggest": suggest, "label": label},
+                "detail": [{"strategy": "content_model", "errcode": 0, "suggest": suggest, "label": label}],
+            }
+        )
+
+    def _media_check_async(self, body: dict[str, Any]) -> Reply:
+        url = str(body.get("media_url", ""))
+        if (
+            body.get("media_type") != 2
+            or body.get("version") != 2
+            or not url.startswith(("http://", "https://"))
+        ):
+            return error(47001, "data format error")
+        trace_id = f"trace-media-{next(self._serial)}"
+        with self._lock:
+            self.media_checks.append(
+                MediaCheck(trace_id, url, str(body.get("openid", "")), int(body.get("scene", 0)))
+            )
+        return Reply({"errcode": 0, "errmsg": "ok", "trace_id": trace_id})
+
     def reply_to(self, query: dict[str, str]) -> Reply:
         if query.get("appid") != self.app_id:
             return error(40013, "invalid appid")
@@ -132,6 +273,25 @@ class FakeWeChat:
                 with fake._lock:
                     fake.requests.append(query)
                 reply = fake.reply_to(query) if url.path == PATH else Reply(b"not found", status=404)
+                self._send(reply)
+
+            def do_POST(self) -> None:
+                url = urlsplit(self.path)
+                query = {k: v[0] for k, v in parse_qs(url.query, keep_blank_values=True).items()}
+                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                try:
+                    body = json.loads(raw)
+                except ValueError:
+                    body = None
+                if not isinstance(body, dict):
+                    reply = error(47001, "data format error")
+                elif url.path == STABLE_TOKEN:
+                    reply = fake.stable_token(body)
+                else:
+                    reply = fake.api(url.path, query, body)
+                self._send(reply)
+
+            def _send(self, reply: Reply) -> None:
                 if reply.delay_s:
                     fake._released.wait(reply.delay_s)
                 body = json.dumps(reply.body).encode() if isinstance(reply.body, dict) else reply.body
