@@ -9,7 +9,7 @@ from typing import Any
 from earnloop.local.samples import load
 
 from tests.integration.identity.checks import all_items, stored
-from tests.support.lambdas import call_http, invoke
+from tests.support.lambdas import call_http, invoke, sample_body, sqs_event
 
 SAMPLE_USER = "01JDQ3Z8V7X6M5N4B3C2A1Z0YX"
 SAMPLE_CODE = "AK7Q2M3X.7.MFRGGZDFMZTWQ2LKNNWG23TPOA"
@@ -101,3 +101,45 @@ def test_me_shows_the_tags_and_points_a_users_scans_earned(moto_cloud):
     me = call_http("me_get", token=token).json
     assert me["tags"] == ["yogurt", "oat-peach flavour fan"]
     assert me["points"]["balance"] == 50 * scans
+
+
+def redemption(order_id: str, tags: list[str]) -> dict[str, Any]:
+    """A RedemptionPlaced event of the mall on the tags queue."""
+    body = sample_body("sqs/profile_tags.json")
+    body["detail-type"], body["source"] = "RedemptionPlaced", "earnloop.mall"
+    body["detail"] = {
+        "order_id": order_id,
+        "user_id": SAMPLE_USER,
+        "reward_id": "R1",
+        "reward_name": "Trial pack",
+        "quantity": 1,
+        "points": 300,
+        "status": "confirmed",
+        "tags": tags,
+        "event_id": f"{order_id}:0",
+        "occurred_at": "2026-11-25T10:00:00Z",
+    }
+    return body
+
+
+def test_a_redemption_counts_its_rewards_tags_once_per_order(moto_cloud):
+    first = redemption("O1", ["yogurt", "trial-pack"])
+    for _ in range(2):
+        event = sqs_event("sqs/profile_tags.json", first, first)
+        assert invoke("profile_tags", event) == {"batchItemFailures": []}
+    assert tag_counts() == {"yogurt": 1, "trial-pack": 1}
+    guard = stored(f"USER#{SAMPLE_USER}", "SEEN#order#O1")
+    assert guard is not None and guard["entity"] == "OrderSeen" and guard["expires_at"] > 1795424400
+
+    invoke("profile_tags", sqs_event("sqs/profile_tags.json", redemption("O2", ["yogurt"])))
+    invoke("profile_tags", load("sqs/profile_tags.json"))  # a scan adds to the same counts
+    assert tag_counts() == {"yogurt": 3, "trial-pack": 1, "oat-peach flavour fan": 1}
+    tag = stored(f"USER#{SAMPLE_USER}", "TAG#trial-pack")
+    assert tag is not None and tag["last_seen"] == "2026-11-25T10:00:00Z"
+
+
+def test_a_redemption_without_tags_writes_nothing(moto_cloud):
+    assert invoke("profile_tags", sqs_event("sqs/profile_tags.json", redemption("O1", []))) == {
+        "batchItemFailures": []
+    }
+    assert all_items() == []
