@@ -8,6 +8,8 @@ STAMP := $(VENV)/.installed
 DDB_DIR := .local/dynamodb-local
 RUNTIME_LOCK := requirements/runtime.lock
 DEV_LOCK := requirements/dev.lock
+IMAGING_IN := layers/imaging/requirements.in
+IMAGING_LOCK := requirements/imaging.lock
 DDB_STAMP := $(DDB_DIR)/.fetched
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
@@ -31,8 +33,11 @@ $(STAMP): pyproject.toml $(DEV_LOCK)
 lock: $(STAMP)
 	$(BIN)/uv pip compile --quiet --generate-hashes --python-version 3.14 \
 	  --python-platform aarch64-manylinux2014 pyproject.toml -o $(RUNTIME_LOCK)
+	$(BIN)/uv pip compile --quiet --generate-hashes --python-version 3.14 \
+	  --python-platform aarch64-manylinux_2_28 -c $(RUNTIME_LOCK) $(IMAGING_IN) -o $(IMAGING_LOCK)
 	$(BIN)/uv pip compile --quiet --generate-hashes --universal --python-version 3.11 \
-	  --extra dev --extra infra -c $(RUNTIME_LOCK) pyproject.toml -o $(DEV_LOCK)
+	  --extra dev --extra infra -c $(RUNTIME_LOCK) -c $(IMAGING_LOCK) pyproject.toml $(IMAGING_IN) \
+	  -o $(DEV_LOCK)
 
 ddb-local: $(DDB_STAMP)
 
@@ -65,7 +70,7 @@ lint: $(STAMP)
 openapi: $(STAMP)
 	$(BIN)/python -c "from earnloop.contexts import routers; from earnloop.platform.app import openapi_json; print(openapi_json(routers()), end='')" > docs/openapi.json
 
-layer: $(STAMP) $(RUNTIME_LOCK)
+layer: $(STAMP) $(RUNTIME_LOCK) $(IMAGING_LOCK)
 	$(BIN)/python -m infra.layer_build
 
 synth: $(STAMP) layer

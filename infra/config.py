@@ -15,6 +15,8 @@ Context keys (`-c key=value` or `cdk.json`):
 - `session_keys` (default `1`): the session key's versions, comma-separated, the signing one first;
   the others only verify until the tokens they signed expire (docs/deploy.md: rotating it).
 - `deps_layer`: the dependency layer folder (default `build/deps-layer`, built by `make layer`).
+- `imaging_layer`: the imaging layer folder (default `build/imaging-layer`, built by `make layer`),
+  attached only to the functions that declare it.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 from aws_cdk import RemovalPolicy
 from aws_cdk import aws_logs as logs
 
+from infra.layer_build import LAYER_TARGETS
 from infra.naming import check_stage
 
 if TYPE_CHECKING:
@@ -89,6 +92,8 @@ class StageConfig:
     wechat_verify_file: str | None = None
     wechat_verify_content: str | None = None
     session_keys: tuple[str, ...] = ("1",)
+    # Optional layers (name, folder holding `python/`): `<name>_layer` in the context.
+    layers: tuple[tuple[str, Path], ...] = tuple(LAYER_TARGETS.items())
 
     def __post_init__(self) -> None:
         check_stage(self.stage)
@@ -168,7 +173,16 @@ class StageConfig:
             wechat_verify_file=text("wechat_verify_file"),
             wechat_verify_content=text("wechat_verify_content"),
             session_keys=tuple(v.strip() for v in (text("session_keys") or "1").split(",")),
+            layers=tuple(
+                (name, Path(text(f"{name}_layer") or default)) for name, default in LAYER_TARGETS.items()
+            ),
         )
+
+    def layer_folder(self, name: str) -> Path:
+        for known, folder in self.layers:
+            if known == name:
+                return folder
+        raise KeyError(f"no layer named {name!r} (known: {[known for known, _ in self.layers]})")
 
     @property
     def protect_data(self) -> bool:

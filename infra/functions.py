@@ -118,6 +118,8 @@ class Functions(Construct):
             compatible_architectures=[ARCHITECTURE],
             description="earnloop runtime dependencies (make layer)",
         )
+        # Optional layers by name, made when the first function declaring one is built.
+        self.optional_layers: dict[str, lambda_.LayerVersion] = {}
         self.environment = self._environment()
         self.snapstart = self._snapstart_condition()
         # Lambda's X-Ray integration does not exist in the China regions (Lambda's China guide):
@@ -140,6 +142,22 @@ class Functions(Construct):
                 self.entry_points[spec.name] = alias
         for name, roles in self._signers.items():
             keys.sign_only_by(name, roles)
+
+    def _layer(self, name: str) -> lambda_.LayerVersion:
+        """An optional layer (`make layer` builds it), shared by the functions that declare it."""
+        if name not in self.optional_layers:
+            folder = self._config.layer_folder(name)
+            if not folder.is_dir():
+                raise FileNotFoundError(f"{folder} is missing: run `make layer` first")
+            self.optional_layers[name] = lambda_.LayerVersion(
+                self,
+                f"{construct_id(name)}Layer",
+                code=lambda_.Code.from_asset(str(folder)),
+                compatible_runtimes=[RUNTIME],
+                compatible_architectures=[ARCHITECTURE],
+                description=f"earnloop {name} layer (make layer)",
+            )
+        return self.optional_layers[name]
 
     def _snapstart_condition(self) -> CfnCondition | None:
         """With no `snapstart` context, SnapStart follows the region the stack is deployed to."""
@@ -226,7 +244,7 @@ class Functions(Construct):
             architecture=ARCHITECTURE,
             handler=HANDLER,
             code=lambda_.Code.from_asset(str(code), exclude=CODE_EXCLUDE),
-            layers=[self.library, self.dependencies],
+            layers=[self.library, self.dependencies, *(self._layer(name) for name in spec.layers)],
             memory_size=spec.memory_mb,
             timeout=Duration.seconds(spec.timeout_s),
             role=role,

@@ -1,4 +1,4 @@
-"""Builds the dependency layer: `python -m infra.layer_build` (`make layer`).
+"""Builds the dependency layers: `python -m infra.layer_build` (`make layer`).
 
 Installs `requirements/runtime.lock` (every runtime package, transitive ones included, pinned with
 their hashes; `make lock` writes it from `[project].dependencies` of `pyproject.toml`) as Linux
@@ -7,6 +7,9 @@ Docker: pip picks binary wheels for the target platform (`--only-binary=:all:`) 
 file whose hash is not in the lock (`--require-hashes`), so a macOS or x86_64 machine builds the
 same arm64 layer, byte for byte. The build is skipped while the lock, Python version and platform
 are unchanged.
+
+The imaging layer (`layers/imaging/requirements.in`, locked in `requirements/imaging.lock`) is built
+the same way into `build/imaging-layer/python`; only the functions that declare it carry it.
 
 This module imports nothing from CDK: it runs before a synth, and the CDK app reads its constants.
 """
@@ -36,6 +39,15 @@ DEFAULT_TARGET = ROOT / "build" / "deps-layer"
 # wheels and the runtime cannot drift apart. `make lock` resolves the runtime lock for them too.
 PYTHON_VERSION = "3.14"
 PLATFORM = "manylinux2014_aarch64"
+
+IMAGING_REQUIREMENTS = ROOT / "layers" / "imaging" / "requirements.in"
+IMAGING_LOCK = ROOT / "requirements" / "imaging.lock"
+IMAGING_TARGET = ROOT / "build" / "imaging-layer"
+# Pillow 13, pillow-heif and PyAV publish arm64 wheels for glibc 2.28 and later only; Lambda's
+# Python 3.14 runtime runs on Amazon Linux 2023 (glibc 2.34).
+IMAGING_PLATFORM = "manylinux_2_28_aarch64"
+# Optional layers by the name a `FunctionSpec` gives in `layers`: its folder (holding `python/`).
+LAYER_TARGETS: dict[str, Path] = {"imaging": IMAGING_TARGET}
 
 log = logging.getLogger("earnloop.layer_build")
 
@@ -75,27 +87,39 @@ def declared(pyproject: Path = PYPROJECT, extras: Sequence[str] = ()) -> dict[st
     return found
 
 
-def check_lock(lock: Path = RUNTIME_LOCK, pyproject: Path = PYPROJECT) -> None:
-    """Raises `StaleLockError` unless the lock pins every runtime dependency at its declared version."""
+def required(requirements: Path) -> dict[str, str]:
+    """Package -> version of every exactly pinned line of a requirements file (`layers/imaging`)."""
+    found: dict[str, str] = {}
+    for line in requirements.read_text().splitlines():
+        match = _DECLARED.match(line.split("#", 1)[0].strip())
+        if match:
+            found[canonical(match.group(1))] = match.group(2)
+    return found
+
+
+def check_lock(
+    lock: Path = RUNTIME_LOCK, pyproject: Path = PYPROJECT, *, requirements: Path | None = None
+) -> None:
+    """Raises `StaleLockError` unless the lock pins every dependency at its declared version: those
+    of `requirements` when given, else the runtime dependencies of `pyproject`."""
     if not lock.is_file():
         raise StaleLockError(f"{lock} is missing: run `make lock`")
     locked = pins(lock)
+    wanted = required(requirements) if requirements is not None else declared(pyproject)
     wrong = {
-        name: (version, locked.get(name))
-        for name, version in declared(pyproject).items()
-        if locked.get(name) != version
+        name: (version, locked.get(name)) for name, version in wanted.items() if locked.get(name) != version
     }
     if wrong:
         raise StaleLockError(f"{lock.name} disagrees with pyproject.toml {wrong}: run `make lock`")
 
 
-def fingerprint(lock_text: str) -> str:
+def fingerprint(lock_text: str, platform: str = PLATFORM) -> str:
     """Changes when anything that decides the layer's content changes."""
-    material = {"lock": lock_text, "python": PYTHON_VERSION, "platform": PLATFORM}
+    material = {"lock": lock_text, "python": PYTHON_VERSION, "platform": platform}
     return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
 
 
-def pip_command(lock: Path, site_packages: Path) -> list[str]:
+def pip_command(lock: Path, site_packages: Path, platform: str = PLATFORM) -> list[str]:
     return [
         sys.executable,
         "-m",
@@ -108,7 +132,7 @@ def pip_command(lock: Path, site_packages: Path) -> list[str]:
         # Every file must match a hash of the lock; a package missing from it is an error.
         "--require-hashes",
         "--platform",
-        PLATFORM,
+        platform,
         "--implementation",
         "cp",
         "--python-version",
@@ -131,15 +155,17 @@ def build(
     *,
     lock: Path = RUNTIME_LOCK,
     pyproject: Path = PYPROJECT,
+    requirements: Path | None = None,
+    platform: str = PLATFORM,
     force: bool = False,
     runner: Runner = subprocess.run,
 ) -> bool:
     """Builds the layer into `target/python`; returns False when it was already up to date.
 
-    Raises `StaleLockError` when the lock no longer matches `pyproject.toml`.
+    Raises `StaleLockError` when the lock no longer matches `pyproject.toml` (or `requirements`).
     """
-    check_lock(lock, pyproject)
-    wanted = fingerprint(lock.read_text())
+    check_lock(lock, pyproject, requirements=requirements)
+    wanted = fingerprint(lock.read_text(), platform)
     stamp = stamp_path(target)
     site_packages = target / "python"
     if not force and site_packages.is_dir() and stamp.is_file() and stamp.read_text().strip() == wanted:
@@ -149,7 +175,7 @@ def build(
     stamp.unlink(missing_ok=True)
     site_packages.mkdir(parents=True)
     log.info("building dependency layer", extra={"target": str(target), "lock": str(lock)})
-    runner(pip_command(lock, site_packages), check=True)
+    runner(pip_command(lock, site_packages, platform), check=True)
     # Console scripts point at the build machine's interpreter; nothing on Lambda runs them.
     shutil.rmtree(site_packages / "bin", ignore_errors=True)
     # Written last: an interrupted build is rebuilt next time.
@@ -169,10 +195,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     try:
         built = build(args.target, force=args.force)
+        imaging = build(
+            IMAGING_TARGET,
+            lock=IMAGING_LOCK,
+            requirements=IMAGING_REQUIREMENTS,
+            platform=IMAGING_PLATFORM,
+            force=args.force,
+        )
     except StaleLockError as error:
         log.error("%s", error)
         return 2
     log.info("dependency layer built" if built else "dependency layer unchanged, skipped")
+    log.info("imaging layer built" if imaging else "imaging layer unchanged, skipped")
     return 0
 
 

@@ -149,7 +149,15 @@ def _synthesize(tmp_path_factory: pytest.TempPathFactory, stage: str, extra: dic
 
     outdir = tmp_path_factory.mktemp(f"cdk.out-{stage}")
     deps_layer = tmp_path_factory.mktemp("deps-layer")
-    context = {**CLI_CONTEXT, **_cdk_json_context(), **extra, "stage": stage, "deps_layer": str(deps_layer)}
+    imaging_layer = tmp_path_factory.mktemp("imaging-layer")
+    context = {
+        **CLI_CONTEXT,
+        **_cdk_json_context(),
+        **extra,
+        "stage": stage,
+        "deps_layer": str(deps_layer),
+        "imaging_layer": str(imaging_layer),
+    }
     started = time.perf_counter()
     app, stack = create_app(context, outdir=str(outdir))
     app.synth()
