@@ -28,6 +28,8 @@ CONTEXT = Context(
             queue="points",
             detail={"entry_type": ["unfreeze"]},
         ),
+        # Points for posting and their clawback (points/post_rewards.py).
+        Rule("posts-to-points", "earnloop.content", ("PostPublished", "PostTakenDown"), queue="points"),
     ),
     functions=(
         http("points_get", table("points"), key("session"), description="The caller's balance"),

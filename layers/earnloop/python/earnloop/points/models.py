@@ -28,6 +28,9 @@ class Account(BaseModel):
     version: int | None = None
     buckets: dict[date, int] = Field(default_factory=dict)
     next_expiry: date | None = None
+    # Points clawed back that the balance could not cover (points/post_rewards.py); later earns
+    # repay it before they add to the balance.
+    debt: int = 0
 
     @property
     def exists(self) -> bool:
@@ -54,6 +57,8 @@ class LedgerEntry(BaseModel):
     actor: str
     reference: str | None = None
     created_at: str
+    # Debt this entry added (+, a clawback the balance could not cover) or repaid (-, an earn).
+    debt_delta: int | None = None
 
 
 class DailyCap(BaseModel):
@@ -147,6 +152,7 @@ class Posting:
     new_status: AccountStatus | None = None
     cap: CapCharge | None = None
     release_hold: bool = False
+    debt_delta: int = 0
 
     @property
     def seen_version(self) -> int | None:

@@ -127,9 +127,11 @@ def _entry(
     actor: str,
     reference: str | None,
     now: datetime,
+    debt_delta: int | None = None,
 ) -> LedgerEntry:
     return LedgerEntry.model_validate(
         {
+            "debt_delta": debt_delta,
             "txn_id": txn_id,
             "user_id": account.user_id,
             "entry_type": entry_type,
@@ -158,7 +160,10 @@ def plan_earn(account: Account, command: EarnCommand, now: datetime, expiry_mont
     if account.frozen:
         raise AccountFrozenError("points account is frozen")
     bucket = bucket_for(now, expiry_months)
-    deltas = {bucket: command.points}
+    # An earn repays a debt (points clawed back that were already spent) before the balance grows.
+    repaid = min(command.points, account.debt) if command.entry_type == "earn" else 0
+    credited = command.points - repaid
+    deltas = {bucket: credited} if credited else {}
     cap = None
     if command.cap is not None:
         day = business_day(command.occurred_at or now)
@@ -169,18 +174,20 @@ def plan_earn(account: Account, command: EarnCommand, now: datetime, expiry_mont
             account,
             command.txn_id,
             command.entry_type,
-            command.points,
+            credited,
             deltas,
             command.reason,
             command.actor,
             command.reference,
             now,
+            debt_delta=-repaid or None,
         ),
         bucket_deltas=deltas,
         emptied=frozenset(),
         next_expiry=earliest(apply_deltas(account.buckets, deltas)),
         lifetime_delta=command.points if command.entry_type == "earn" else 0,
         cap=cap,
+        debt_delta=-repaid,
     )
 
 

@@ -141,22 +141,41 @@ class Ledger:
         logger.warning("ledger write gave up", extra={"user_id": user_id, "attempts": self._attempts})
         raise ConcurrencyError("the points account is busy, please retry")
 
-    def earn(self, command: EarnCommand, now: datetime, *, release_hold: bool = False) -> Outcome:
-        """Credits the points once per txn id (`already_applied` on a repeat).
+    def earn(
+        self,
+        command: EarnCommand,
+        now: datetime,
+        *,
+        release_hold: bool = False,
+        checks: Sequence[TxAction] = (),
+    ) -> Outcome:
+        """Credits the points once per txn id (`already_applied` on a repeat), only if `checks`
+        (ConditionChecks committed with it) hold.
 
         Raises:
             AccountFrozenError: the account is frozen (`credit` holds the earn instead).
             LimitReachedError: the command's daily cap has no room for it.
             ConcurrencyError: too many concurrent writers.
+            whatever a failed check's translation says.
         """
 
         def plan(account: Account) -> Posting:
             posting = rules.plan_earn(account, command, now, self._months)
             return dataclasses.replace(posting, release_hold=release_hold)
 
-        return self._post(command.user_id, command.txn_id, plan)
+        guard = Guard(checks, verify=lambda: None) if checks else None
+        return self._post(command.user_id, command.txn_id, plan, guard)
 
-    def credit(self, command: EarnCommand, now: datetime) -> Outcome:
+    def apply(self, user_id: str, txn_id: str, plan: Callable[[Account], Posting | None]) -> Outcome:
+        """Commits a posting that a rule outside the ledger plans from the account as read (the
+        clawback of a post's points), with the same retries and once-per-txn-id guarantee.
+
+        Raises:
+            whatever `plan` raises; ConcurrencyError: too many concurrent writers.
+        """
+        return self._post(user_id, txn_id, plan)
+
+    def credit(self, command: EarnCommand, now: datetime, checks: Sequence[TxAction] = ()) -> Outcome:
         """Earns, or holds the earn while the account is frozen (`held`), to be released on unfreeze.
 
         Raises:
@@ -166,7 +185,7 @@ class Ledger:
         held = command if command.occurred_at else command.model_copy(update={"occurred_at": now})
         for _ in range(self._attempts):
             try:
-                return self.earn(command, now)
+                return self.earn(command, now, checks=checks)
             except AccountFrozenError:
                 pass
             try:

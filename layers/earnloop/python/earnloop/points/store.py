@@ -91,6 +91,21 @@ def account_not_frozen_check(table_name: str, user_id: str) -> dict[str, Any]:
     }
 
 
+def entry_absent_check(table_name: str, user_id: str, txn_id: str, on_present: OnFail) -> TxAction:
+    """A TransactWriteItems ConditionCheck that passes while `txn_id` is not in the user's ledger
+    (a post's earn is refused once its clawback is recorded, whichever arrives first)."""
+    return TxAction(
+        {
+            "ConditionCheck": {
+                "TableName": table_name,
+                "Key": marshal(entry_key(user_id, txn_id)),
+                "ConditionExpression": "attribute_not_exists(pk)",
+            }
+        },
+        on_condition_failed=on_present,
+    )
+
+
 def account_from_item(user_id: str, item: Mapping[str, Any] | None) -> Account:
     """The account from its stored item (plain values); a missing item is an empty, new account."""
     if not item:
@@ -108,6 +123,7 @@ def account_from_item(user_id: str, item: Mapping[str, Any] | None) -> Account:
         version=int(item.get("version", 0)),
         buckets=buckets,
         next_expiry=date.fromisoformat(item["next_expiry"]) if item.get("next_expiry") else None,
+        debt=int(item.get("debt", 0)),
     )
 
 
@@ -205,6 +221,10 @@ class PointsStore:
         sets = ["#entity = :entity", "#user_id = :user_id"]
         removes: list[str] = []
         adds = ["#balance :delta", "#lifetime :lifetime", "#version :one"]
+        if posting.debt_delta:
+            names["#debt"] = "debt"
+            values[":debt"] = posting.debt_delta
+            adds.append("#debt :debt")
         if posting.new_status is not None or not account.exists:
             names["#status"] = "status"
             values[":status"] = posting.new_status or ACTIVE

@@ -1,5 +1,6 @@
-"""The points worker (queue `points`): credits scans, and releases held earns when an account is
-unfrozen. Every credit carries a deterministic txn id, so a redelivered message is a no-op."""
+"""The points worker (queue `points`): credits scans and published posts (and claws back a post
+taken down), and releases held earns when an account is unfrozen. Every credit carries a
+deterministic txn id, so a redelivered message is a no-op."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from earnloop.platform.observability import logger, metrics
 from earnloop.platform.workers import queue_worker
 from earnloop.points.events import PointsChanged
 from earnloop.points.models import EarnCommand, Outcome
+from earnloop.points.post_rewards import PostPublished, PostTakenDown, claw_back, earn_for_post
 from earnloop.points.service import Ledger
 
 
@@ -56,5 +58,7 @@ lambda_handler = queue_worker(
     {
         ScanClaimed.detail_type: (ScanClaimed, credit_scan),
         PointsChanged.detail_type: (PointsChanged, release_on_unfreeze),
+        PostPublished.detail_type: (PostPublished, earn_for_post),
+        PostTakenDown.detail_type: (PostTakenDown, claw_back),
     }
 )
