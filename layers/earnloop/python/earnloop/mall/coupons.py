@@ -236,7 +236,12 @@ class CouponPool:
         if len(found) < quantity:
             raise OutOfStockError()
         codes = tuple(chooser.sample(found, quantity))
-        return Draw(codes, tuple(self._assign(reward_id, code, order_id) for code in codes))
+        return Draw(codes, self.assign_actions(reward_id, codes, order_id))
+
+    def assign_actions(self, reward_id: str, codes: Sequence[str], order_id: str) -> tuple[TxAction, ...]:
+        """The Updates that give `codes` to `order_id` if each is still available; a code drawn
+        first by another order raises `CouponTakenError` (through `transact`)."""
+        return tuple(self._assign(reward_id, code, order_id) for code in codes)
 
     def _assign(self, reward_id: str, code: str, order_id: str) -> TxAction:
         return TxAction(
