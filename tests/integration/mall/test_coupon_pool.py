@@ -19,20 +19,12 @@ from tests.integration.mall.stock_harness import (
     client_for,
     mall_on,
     run_threads,
-    start_dynamodb_local,
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
-
     from earnloop.local.dynamodb_local import DynamoDBLocal
 
 THREADS = 8
-
-
-@pytest.fixture(scope="module")
-def emulator() -> Iterator[DynamoDBLocal]:
-    yield from start_dynamodb_local()
 
 
 @pytest.fixture
