@@ -7,9 +7,9 @@ pages and topics). Each area adds its indexes, queues, rules and functions here.
 
 from __future__ import annotations
 
-from earnloop.platform.catalog import FunctionSpec, bucket, http, key, table, worker
+from earnloop.platform.catalog import FunctionSpec, bucket, http, key, secret, table, worker
 from earnloop.platform.context import Context
-from earnloop.platform.resources import Bucket, Expiry, Index, Key, ObjectCreated, Queue, Rule, Table
+from earnloop.platform.resources import Bucket, Expiry, Index, Key, ObjectCreated, Queue, Rule, Secret, Table
 from earnloop.wechat.context import TOKEN_GRANTS
 
 # Raw uploads under `uploads/<user>/<media-id>` (never readable by a client, deleted by the worker or,
@@ -30,6 +30,11 @@ CONTEXT = Context(
         gsis=(
             # Posts waiting for an admin (sparse: only in_review posts carry review_pk), oldest first.
             Index("moderation", Key("review_pk"), Key("review_sk")),
+            # Feeds (content/feed_store.py): every live post newest first; the materialized hot set
+            # best first; topics by post count. One partition each, sized in docs/decisions.md.
+            Index("feed_new", Key("new_pk"), Key("new_sk")),
+            Index("feed_hot", Key("hot_pk"), Key("hot_sk")),
+            Index("topics_by_count", Key("topics_pk"), Key("post_count", "N")),
         ),
     ),
     buckets=(MEDIA_BUCKET,),
@@ -40,6 +45,9 @@ CONTEXT = Context(
         Queue(name="media-verdicts", consumer="media_verdict"),
         # Posts waiting on their media, the products each user scanned, removed posts' comments.
         Queue(name="posts", consumer="posts_worker"),
+        # Post events and scans materialized into feeds. Five copies at most: the cap on how fast
+        # the feed indexes' single partitions are written (docs/decisions.md, "Feeds").
+        Queue(name="feed", consumer="feed_materialize", max_concurrency=5),
     ),
     rules=(
         Rule(
@@ -52,7 +60,16 @@ CONTEXT = Context(
             queue="posts",
         ),
         Rule("scan-claimed-to-posts", "earnloop.codes", ("ScanClaimed",), queue="posts"),
+        Rule(
+            "posts-to-feed",
+            "earnloop.content",
+            ("PostPublished", "PostInReview", "PostRejected", "PostTakenDown", "PostRemoved", "CommentAdded"),
+            queue="feed",
+        ),
+        Rule("scan-claimed-to-feed", "earnloop.codes", ("ScanClaimed",), queue="feed"),
     ),
+    # Signs feed cursors (HMAC), so a cursor is bound to its reader and feed.
+    secrets=(Secret("feed_cursor", template={}, generate="key"),),
     functions=(
         # Reads the uploader's openid (WeChat checks images on their behalf); signs the upload form.
         http(
@@ -147,6 +164,35 @@ CONTEXT = Context(
             "posts",
             table("content", "readwrite", delete=True),
             description="Moves posts on as their media are processed; clears removed posts' comments",
+        ),
+        # Feeds and topics (feeds area).
+        http(
+            "feed_get",
+            table("content", indexes=("feed_new", "feed_hot")),
+            bucket("media", "read", prefixes=("media/",)),
+            key("session"),
+            secret("feed_cursor"),
+            description="A page of a feed (hot, new, following, for_you, a topic)",
+        ),
+        http(
+            "topics_list",
+            table("content", indexes=("topics_by_count",)),
+            key("session"),
+            description="Topics by post count",
+        ),
+        worker(
+            "feed_materialize",
+            "feed",
+            table("content", "readwrite", delete=True),
+            description="Materializes posts into feeds, topic counts and readers' interests",
+        ),
+        FunctionSpec(
+            "feed_hot_rank",
+            "schedule",
+            (table("content", "readwrite", indexes=("feed_new", "feed_hot")),),
+            description="Re-ranks the recent posts into the hot set",
+            schedule="rate(5 minutes)",
+            timeout_s=60,
         ),
     ),
 )
