@@ -13,7 +13,9 @@ format is probed:
 from __future__ import annotations
 
 import io
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 
 import av
 import av.error
@@ -97,16 +99,20 @@ def _poster(data: bytes) -> tuple[Image.Image, int, int]:
 
 
 def _remux(data: bytes) -> bytes:
-    """The video and (first) audio streams in a new MP4, moov first, no metadata copied."""
-    output = io.BytesIO()
-    with av.open(io.BytesIO(data), format=DEMUXER) as source:
-        streams = [source.streams.video[0], *source.streams.audio[:1]]
-        with av.open(output, mode="w", format="mp4", options={"movflags": "+faststart"}) as target:
-            mapping = {stream.index: target.add_stream_from_template(stream) for stream in streams}
-            for packet in source.demux(streams):
-                # The demuxer ends each stream with an empty packet.
-                if packet.dts is None:
-                    continue
-                packet.stream = mapping[packet.stream.index]
-                target.mux(packet)
-    return output.getvalue()
+    """The video and (first) audio streams in a new MP4, moov first, no metadata copied.
+
+    Written to a file in /tmp: moving the index to the front (`faststart`) is a second pass that
+    FFmpeg makes by reopening the output by name, which an in-memory output does not have."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "video.mp4"
+        with av.open(io.BytesIO(data), format=DEMUXER) as source:
+            streams = [source.streams.video[0], *source.streams.audio[:1]]
+            with av.open(str(path), mode="w", format="mp4", options={"movflags": "+faststart"}) as target:
+                mapping = {stream.index: target.add_stream_from_template(stream) for stream in streams}
+                for packet in source.demux(streams):
+                    # The demuxer ends each stream with an empty packet.
+                    if packet.dts is None:
+                        continue
+                    packet.stream = mapping[packet.stream.index]
+                    target.mux(packet)
+        return path.read_bytes()
