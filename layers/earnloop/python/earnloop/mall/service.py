@@ -35,6 +35,7 @@ from earnloop.platform.clock import iso
 from earnloop.platform.dynamo import TransactionConflictError, TxAction, transact
 from earnloop.platform.errors import (
     ConcurrencyError,
+    EarnloopError,
     IdempotencyConflictError,
     InvalidStateError,
     NotFoundError,
@@ -255,6 +256,13 @@ def redeem(
             if attempt + 1 < _ROUNDS:
                 mall.pause(attempt)
             continue
+        except EarnloopError:
+            # A request repeated while its first copy committed answers as the first did, whatever
+            # the account or the stock say now.
+            replay = _replay(mall, user_id, key, fingerprint)
+            if replay is not None:
+                return replay, False
+            raise
         logger.info(
             "redemption placed",
             extra={
