@@ -1,0 +1,242 @@
+"""The media worker (`media_process`) on S3's notification of real uploaded files, under moto: the
+outcome on the media item, renditions written without EXIF, the raw upload gone, redelivery harmless;
+and the verdict worker (`media_verdict`) settling what WeChat checks asynchronously."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import pytest
+from earnloop.content.media_store import media_key, trace_key
+from earnloop.local.s3_front import object_created_event
+from earnloop.moderation import ImageVerdict
+from earnloop.platform import aws
+from PIL import Image
+
+from tests.conftest import TESTDATA
+from tests.support.lambdas import call_http, invoke, sample_body, sqs_event, stored
+
+IMAGES = TESTDATA / "images"
+GPS_IFD = 0x8825
+
+
+def start_upload(cloud: Any, user: str = "u1", content_type: str = "image/jpeg") -> str:
+    answer = call_http(
+        "media_uploads_create", token=cloud.token(user), body={"content_type": content_type, "size": 1000}
+    )
+    assert answer.status == 201, answer.body
+    return str(answer.json["media_id"])
+
+
+def deliver(cloud: Any, user: str, media_id: str, data: bytes | None = None) -> dict[str, Any]:
+    """Puts the raw object (unless None) and hands S3's notification to the worker, as SQS would."""
+    bucket, key = cloud.settings.bucket_name("media"), f"uploads/{user}/{media_id}"
+    if data is not None:
+        aws.client("s3").put_object(Bucket=bucket, Key=key, Body=data)
+    notification = object_created_event(
+        region="ap-east-1",
+        bucket=bucket,
+        key=key,
+        size=len(data or b""),
+        etag="e",
+        configuration_id="media-0",
+        source_ip="203.0.113.10",
+    )
+    return invoke("media_process", sqs_event("sqs/media_process.json", notification))  # type: ignore[no-any-return]
+
+
+def process(cloud: Any, path_or_bytes: Any, user: str = "u1") -> dict[str, Any]:
+    media_id = start_upload(cloud, user)
+    data = path_or_bytes if isinstance(path_or_bytes, bytes) else path_or_bytes.read_bytes()
+    assert deliver(cloud, user, media_id, data) == {"batchItemFailures": []}
+    return media(cloud, media_id)
+
+
+def media(cloud: Any, media_id: str) -> dict[str, Any]:
+    item = stored(cloud.settings.table_name("content"), media_key(media_id))
+    assert item is not None
+    return item
+
+
+def objects(cloud: Any, prefix: str) -> dict[str, bytes]:
+    s3, bucket = aws.client("s3"), cloud.settings.bucket_name("media")
+    listed = s3.list_objects_v2(Bucket=bucket, Prefix=prefix).get("Contents", [])
+    return {o["Key"]: s3.get_object(Bucket=bucket, Key=o["Key"])["Body"].read() for o in listed}
+
+
+def solid_jpeg(colour: tuple[int, int, int]) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (400, 300), colour).save(out, "JPEG")
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("name", ["gps_DSCN0010.jpg", "IMG_5195.HEIC"])
+def test_a_photo_with_gps_becomes_ready_with_renditions_without_exif_and_the_raw_upload_goes(
+    moto_cloud, name
+) -> None:
+    item = process(moto_cloud, IMAGES / name)
+
+    assert (item["status"], item["moderation"], item["kind"]) == ("ready", "pass", "image")
+    media_id = item["media_id"]
+    assert set(item["renditions"]) == {"display", "thumb"}
+    written = objects(moto_cloud, f"media/{media_id}/")
+    assert set(written) == set(item["renditions"].values())
+    for data in written.values():
+        with Image.open(io.BytesIO(data)) as image:
+            exif = image.getexif()
+            assert not exif.get_ifd(GPS_IFD) and GPS_IFD not in exif
+            assert max(image.size) <= 1080
+    assert objects(moto_cloud, "uploads/") == {}
+    # The owner now gets presigned GETs of the renditions, never of the raw upload.
+    answer = call_http("media_get", token=moto_cloud.token("u1"), path_parameters={"media_id": media_id})
+    assert answer.json["status"] == "ready"
+    assert f"media/{media_id}/display" in answer.json["urls"]["display"]
+    assert "X-Amz-Signature" in answer.json["urls"]["thumb"]
+
+
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [
+        ("html_disguised.jpg", "unsupported_type"),
+        ("script.svg", "unsupported_type"),
+        ("truncated_DSCN0010.jpg", "damaged"),
+        ("bomb_40000x40000.png", "too_many_pixels"),
+    ],
+)
+def test_a_hostile_or_broken_file_is_rejected_with_its_reason_and_leaves_nothing(
+    moto_cloud, name, reason
+) -> None:
+    item = process(moto_cloud, IMAGES / name)
+
+    assert (item["status"], item["reason"]) == ("rejected", reason)
+    assert objects(moto_cloud, "uploads/") == {}
+    assert objects(moto_cloud, "media/") == {}
+
+
+def test_an_image_moderation_rejects_is_rejected_and_its_renditions_are_deleted(moto_cloud) -> None:
+    # The local provider rejects a mostly pure red image (earnloop.moderation.local).
+    item = process(moto_cloud, solid_jpeg((230, 20, 20)))
+
+    assert (item["status"], item["reason"]) == ("rejected", "moderation")
+    assert objects(moto_cloud, "media/") == {} and objects(moto_cloud, "uploads/") == {}
+
+
+def test_an_image_moderation_sends_to_review_is_ready_in_review(moto_cloud) -> None:
+    item = process(moto_cloud, solid_jpeg((20, 20, 230)))
+
+    assert (item["status"], item["moderation"]) == ("ready", "review")
+
+
+def test_a_redelivered_notification_neither_processes_again_nor_flips_the_outcome(moto_cloud) -> None:
+    media_id = start_upload(moto_cloud)
+    data = (IMAGES / "gps_DSCN0021.jpg").read_bytes()
+    deliver(moto_cloud, "u1", media_id, data)
+    first = media(moto_cloud, media_id)
+
+    # The same object's notification again (raw already deleted), then the raw object again under
+    # the same key (a client re-using its form within its expiry).
+    assert deliver(moto_cloud, "u1", media_id) == {"batchItemFailures": []}
+    assert deliver(moto_cloud, "u1", media_id, solid_jpeg((230, 20, 20))) == {"batchItemFailures": []}
+
+    assert media(moto_cloud, media_id) == first
+    assert objects(moto_cloud, "uploads/") == {}
+    assert set(objects(moto_cloud, f"media/{media_id}/")) == set(first["renditions"].values())
+
+
+def test_a_notification_for_a_raw_upload_that_is_gone_rejects_a_pending_item_as_missing(moto_cloud) -> None:
+    media_id = start_upload(moto_cloud)
+
+    assert deliver(moto_cloud, "u1", media_id) == {"batchItemFailures": []}
+
+    assert (media(moto_cloud, media_id)["status"], media(moto_cloud, media_id)["reason"]) == (
+        "rejected",
+        "missing",
+    )
+
+
+def test_an_object_under_another_users_prefix_is_deleted_and_changes_no_item(moto_cloud) -> None:
+    media_id = start_upload(moto_cloud, "u1")
+
+    deliver(moto_cloud, "u2", media_id, solid_jpeg((10, 200, 10)))
+
+    assert media(moto_cloud, media_id)["status"] == "pending"
+    assert objects(moto_cloud, "uploads/") == {}
+
+
+class PendingModeration:
+    """WeChat's shape of answer: the image is fetched later from the URL; the verdict comes by push."""
+
+    name = "wechat"
+
+    def __init__(self) -> None:
+        self.asked: list[dict[str, Any]] = []
+
+    def check_image(
+        self, *, image: bytes, url: str | None, openid: str | None, subject_id: str
+    ) -> ImageVerdict:
+        self.asked.append({"url": url, "openid": openid, "subject_id": subject_id})
+        return ImageVerdict(outcome="pending", trace_id=f"trace-{subject_id}", labels=(), provider=self.name)
+
+
+@pytest.fixture
+def wechat_checks(monkeypatch: pytest.MonkeyPatch) -> PendingModeration:
+    import earnloop.moderation
+
+    checks = PendingModeration()
+    monkeypatch.setattr(earnloop.moderation, "moderation_from_settings", lambda: checks)
+    return checks
+
+
+def verdict(trace_id: str, outcome: str) -> dict[str, Any]:
+    """The wechat context's `MediaCheckVerdict`, as the sample's EventBridge envelope on SQS."""
+    body = sample_body("sqs/media_verdict.json")
+    body["detail"] = {**body["detail"], "trace_id": trace_id, "outcome": outcome, "label": 100}
+    return sqs_event("sqs/media_verdict.json", body)
+
+
+@pytest.mark.parametrize(
+    ("outcome", "status"), [("pass", "ready"), ("review", "ready"), ("reject", "rejected")]
+)
+def test_a_wechat_check_keeps_the_item_pending_until_its_verdict_settles_it_once(
+    moto_cloud, wechat_checks, outcome, status
+) -> None:
+    item = process(moto_cloud, IMAGES / "gps_DSCN0010.jpg")
+    media_id = item["media_id"]
+    (asked,) = wechat_checks.asked
+    assert asked["subject_id"] == media_id and f"media/{media_id}/display" in asked["url"]
+    assert (item["status"], item["moderation"], item["trace_id"]) == (
+        "pending",
+        "pending",
+        f"trace-{media_id}",
+    )
+    table = moto_cloud.settings.table_name("content")
+    assert stored(table, trace_key(f"trace-{media_id}"))["media_id"] == media_id  # type: ignore[index]
+
+    assert invoke("media_verdict", verdict(f"trace-{media_id}", outcome)) == {"batchItemFailures": []}
+    settled = media(moto_cloud, media_id)
+    # A repeated verdict, even a contrary one, changes nothing.
+    contrary = "pass" if outcome == "reject" else "reject"
+    assert invoke("media_verdict", verdict(f"trace-{media_id}", contrary)) == {"batchItemFailures": []}
+
+    assert settled["status"] == status and media(moto_cloud, media_id) == settled
+    if status == "ready":
+        assert settled["moderation"] == outcome
+    else:
+        assert settled["reason"] == "moderation" and objects(moto_cloud, "media/") == {}
+
+
+def test_a_verdict_for_a_check_this_area_never_asked_is_ignored(moto_cloud) -> None:
+    assert invoke("media_verdict", verdict("trace-of-someone-else", "reject")) == {"batchItemFailures": []}
+
+
+def test_a_redelivered_notification_while_a_wechat_check_is_pending_asks_no_second_time(
+    moto_cloud, wechat_checks
+) -> None:
+    media_id = start_upload(moto_cloud)
+    deliver(moto_cloud, "u1", media_id, (IMAGES / "gps_DSCN0010.jpg").read_bytes())
+
+    deliver(moto_cloud, "u1", media_id)
+
+    assert len(wechat_checks.asked) == 1
+    assert media(moto_cloud, media_id)["trace_id"] == f"trace-{media_id}"
