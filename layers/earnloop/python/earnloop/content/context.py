@@ -87,18 +87,19 @@ CONTEXT = Context(
             key("session"),
             description="The caller's own media item, with presigned rendition URLs once ready",
         ),
-        FunctionSpec(
+        worker(
             "media_process",
-            "queue",
-            (
-                table("content", "readwrite"),
-                # Reads and deletes the raw upload, writes renditions.
-                bucket("media", "readwrite", prefixes=("uploads/", "media/"), delete=True),
-                # The WeChat image check (moderation provider `wechat`) needs the access token.
-                *TOKEN_GRANTS,
-            ),
+            "media",
+            table("content", "readwrite"),
+            # Reads and deletes the raw upload, writes renditions.
+            bucket("media", "readwrite", prefixes=("uploads/", "media/"), delete=True),
+            # The WeChat image check (moderation provider `wechat`) needs the access token.
+            *TOKEN_GRANTS,
             description="Processes an uploaded file: renditions, moderation, the media item's outcome",
-            queue="media",
+            # Pillow, pillow-heif, mutagen and PyAV: only this function carries them.
+            layers=("imaging",),
+            # A 50 MB video remuxed and a 12-megapixel HEIC decoded take seconds and memory (more
+            # memory is also more CPU in Lambda).
             timeout_s=60,
             memory_mb=1536,
         ),
