@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
@@ -170,6 +171,17 @@ def _pk_attribute(query: FeedQuery) -> str:
     return {NEW_INDEX: "new_pk", HOT_INDEX: "hot_pk"}.get(query.index or "", "pk")
 
 
+def _storable(value: Any) -> Any:
+    """DynamoDB takes no float: the quality score and a video's duration go as Decimals."""
+    if isinstance(value, float):
+        return Decimal(str(value))
+    if isinstance(value, dict):
+        return {k: _storable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_storable(v) for v in value]
+    return value
+
+
 def _expires_at(now_epoch: float) -> int:
     return int(now_epoch) + GUARD_DAYS * 24 * 3600
 
@@ -222,7 +234,11 @@ class FeedStore:
         return "version = :read_version", {":read_version": before.version}
 
     def _card_item(self, card: FeedCard) -> dict[str, Any]:
-        item: dict[str, Any] = {**card_key(card.post_id), "entity": CARD_ENTITY, **card.model_dump()}
+        item: dict[str, Any] = {
+            **card_key(card.post_id),
+            "entity": CARD_ENTITY,
+            **_storable(card.model_dump()),
+        }
         if card.state == "live" and card.published_at:
             item["new_pk"] = NEW_PARTITION
             item["new_sk"] = order_key(card.published_at, card.post_id)
@@ -231,7 +247,7 @@ class FeedStore:
         return item
 
     def _entry_item(self, key: Mapping[str, str], card: FeedCard) -> dict[str, Any]:
-        shown = card.model_dump(include=set(_SHOWN))
+        shown = _storable(card.model_dump(include=set(_SHOWN)))
         return {**key, "entity": ENTRY_ENTITY, **shown}
 
     def _put_card(self, before: FeedCard | None, card: FeedCard) -> TxAction:
