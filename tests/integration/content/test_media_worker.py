@@ -1,6 +1,6 @@
 """The media worker (`media_process`) on S3's notification of real uploaded files, under moto: the
 outcome on the media item, renditions written without EXIF, the raw upload gone, redelivery harmless;
-and the verdict worker (`media_verdict`) settling what WeChat checks asynchronously."""
+and `media_settle`: WeChat's asynchronous verdicts, and removed posts' media deleted."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from earnloop.content.media_store import media_key, trace_key
 from earnloop.local.s3_front import object_created_event
 from earnloop.moderation import ImageVerdict
 from earnloop.platform import aws
+from earnloop.platform.dynamo import marshal
 from PIL import Image
 
 from tests.conftest import TESTDATA
@@ -190,9 +191,9 @@ def wechat_checks(monkeypatch: pytest.MonkeyPatch) -> PendingModeration:
 
 def verdict(trace_id: str, outcome: str) -> dict[str, Any]:
     """The wechat context's `MediaCheckVerdict`, as the sample's EventBridge envelope on SQS."""
-    body = sample_body("sqs/media_verdict.json")
+    body = sample_body("sqs/media_settle.json")
     body["detail"] = {**body["detail"], "trace_id": trace_id, "outcome": outcome, "label": 100}
-    return sqs_event("sqs/media_verdict.json", body)
+    return sqs_event("sqs/media_settle.json", body)
 
 
 @pytest.mark.parametrize(
@@ -213,11 +214,11 @@ def test_a_wechat_check_keeps_the_item_pending_until_its_verdict_settles_it_once
     table = moto_cloud.settings.table_name("content")
     assert stored(table, trace_key(f"trace-{media_id}"))["media_id"] == media_id  # type: ignore[index]
 
-    assert invoke("media_verdict", verdict(f"trace-{media_id}", outcome)) == {"batchItemFailures": []}
+    assert invoke("media_settle", verdict(f"trace-{media_id}", outcome)) == {"batchItemFailures": []}
     settled = media(moto_cloud, media_id)
     # A repeated verdict, even a contrary one, changes nothing.
     contrary = "pass" if outcome == "reject" else "reject"
-    assert invoke("media_verdict", verdict(f"trace-{media_id}", contrary)) == {"batchItemFailures": []}
+    assert invoke("media_settle", verdict(f"trace-{media_id}", contrary)) == {"batchItemFailures": []}
 
     assert settled["status"] == status and media(moto_cloud, media_id) == settled
     if status == "ready":
@@ -227,7 +228,7 @@ def test_a_wechat_check_keeps_the_item_pending_until_its_verdict_settles_it_once
 
 
 def test_a_verdict_for_a_check_this_area_never_asked_is_ignored(moto_cloud) -> None:
-    assert invoke("media_verdict", verdict("trace-of-someone-else", "reject")) == {"batchItemFailures": []}
+    assert invoke("media_settle", verdict("trace-of-someone-else", "reject")) == {"batchItemFailures": []}
 
 
 def test_a_redelivered_notification_while_a_wechat_check_is_pending_asks_no_second_time(
@@ -240,3 +241,47 @@ def test_a_redelivered_notification_while_a_wechat_check_is_pending_asks_no_seco
 
     assert len(wechat_checks.asked) == 1
     assert media(moto_cloud, media_id)["trace_id"] == f"trace-{media_id}"
+
+
+def post_removed(post_id: str, media_ids: list[str]) -> dict[str, Any]:
+    body = sample_body("sqs/media_settle.json")
+    body.update({"detail-type": "PostRemoved", "source": "earnloop.content"})
+    body["detail"] = {
+        "post_id": post_id,
+        "author_id": "u1",
+        "by": "author",
+        "was_published": True,
+        "media_ids": media_ids,
+        "event_id": "e:0",
+        "occurred_at": "2026-12-02T10:00:00Z",
+    }
+    return sqs_event("sqs/media_settle.json", body)
+
+
+def claim(cloud: Any, media_id: str, post_id: str) -> None:
+    """What the posts area's create does to a media item its post takes."""
+    aws.dynamodb().update_item(
+        TableName=cloud.settings.table_name("content"),
+        Key=marshal(media_key(media_id)),
+        UpdateExpression="SET post_id = :post",
+        ExpressionAttributeValues=marshal({":post": post_id}),
+    )
+
+
+def test_a_removed_posts_media_go_renditions_items_and_all_and_no_one_elses(moto_cloud) -> None:
+    kept = process(moto_cloud, IMAGES / "gps_DSCN0021.jpg")["media_id"]
+    removed = process(moto_cloud, IMAGES / "gps_DSCN0010.jpg")["media_id"]
+    pending = start_upload(moto_cloud)
+    claim(moto_cloud, kept, "post-kept")
+    claim(moto_cloud, removed, "post-gone")
+    claim(moto_cloud, pending, "post-gone")
+
+    event = post_removed("post-gone", [removed, pending, kept])
+    assert invoke("media_settle", event) == {"batchItemFailures": []}
+    assert invoke("media_settle", event) == {"batchItemFailures": []}
+
+    table = moto_cloud.settings.table_name("content")
+    assert stored(table, media_key(removed)) is None and stored(table, media_key(pending)) is None
+    assert objects(moto_cloud, f"media/{removed}/") == {}
+    assert media(moto_cloud, kept)["status"] == "ready"
+    assert set(objects(moto_cloud, f"media/{kept}/")) == set(media(moto_cloud, kept)["renditions"].values())

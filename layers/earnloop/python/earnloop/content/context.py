@@ -42,7 +42,8 @@ CONTEXT = Context(
         # S3 notifications, one upload per invocation: processing takes seconds and memory, and a
         # failure retries that upload alone.
         Queue(name="media", consumer="media_process", batch_size=1, max_concurrency=10),
-        Queue(name="media-verdicts", consumer="media_verdict"),
+        # WeChat's image verdicts and removed posts: what happens to media after the worker.
+        Queue(name="media-settle", consumer="media_settle"),
         # Posts waiting on their media, the products each user scanned, removed posts' comments.
         Queue(name="posts", consumer="posts_worker"),
         # Post events and scans materialized into feeds. Five copies at most: the cap on how fast
@@ -51,8 +52,9 @@ CONTEXT = Context(
     ),
     rules=(
         Rule(
-            "media-check-verdicts-to-media", "earnloop.wechat", ("MediaCheckVerdict",), queue="media-verdicts"
+            "media-check-verdicts-to-media", "earnloop.wechat", ("MediaCheckVerdict",), queue="media-settle"
         ),
+        Rule("post-removals-to-media", "earnloop.content", ("PostRemoved",), queue="media-settle"),
         Rule(
             "media-and-removals-to-posts",
             "earnloop.content",
@@ -104,12 +106,13 @@ CONTEXT = Context(
             memory_mb=1536,
         ),
         worker(
-            "media_verdict",
-            "media-verdicts",
-            table("content", "readwrite"),
-            # A refused image's renditions are deleted at once.
-            bucket("media", "write", prefixes=("media/",), delete=True),
-            description="Settles media waiting on WeChat's asynchronous image check",
+            "media_settle",
+            "media-settle",
+            # Deletes a removed post's media items.
+            table("content", "readwrite", delete=True),
+            # A refused image's renditions, and a removed post's media, are deleted at once.
+            bucket("media", "write", prefixes=("uploads/", "media/"), delete=True),
+            description="Settles media waiting on WeChat's image check; deletes removed posts' media",
         ),
         # Posts, comments, reports, moderation outcomes (posts area). Posting and commenting read
         # the author's profile (nickname, avatar, openid for the text check) from identity.

@@ -201,6 +201,17 @@ class MediaStore:
             )
         )
 
+    def delete_claimed(self, media_id: str, post_id: str) -> bool:
+        """Deletes the item while `post_id` still claims it; False when it is gone already."""
+        return self._conditional(
+            lambda: self._ddb.delete_item(
+                TableName=self._table,
+                Key=marshal(media_key(media_id)),
+                ConditionExpression="post_id = :post",
+                ExpressionAttributeValues=marshal({":post": post_id}),
+            )
+        )
+
     @staticmethod
     def _conditional(write: Any) -> bool:
         try:

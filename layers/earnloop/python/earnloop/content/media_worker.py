@@ -100,7 +100,8 @@ def _process(store: MediaStore, media: Media, bucket: str, key: str, data: bytes
     renditions = _write_renditions(bucket, media.media_id, processed)
     outcome = _moderate(media, processed, renditions)
     recorded = store.record(media.media_id, outcome, now)
-    if recorded and outcome.status == "rejected":
+    if (recorded and outcome.status == "rejected") or (not recorded and store.get(media.media_id) is None):
+        # Refused by moderation, or its post was removed (and the item with it) while we worked.
         _delete_renditions(bucket, renditions)
     logger.info("upload processed", extra={"status": outcome.status, "recorded": recorded})
     _delete(bucket, key)
