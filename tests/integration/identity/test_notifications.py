@@ -5,6 +5,7 @@ then `GET /v1/notifications`, `POST /v1/notifications/read` and the unread count
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -14,7 +15,7 @@ from earnloop.platform import aws
 from earnloop.platform.settings import get_settings
 
 from tests.integration.identity.checks import all_items
-from tests.support.lambdas import assert_problem, call_http, invoke, sample_body, sqs_event
+from tests.support.lambdas import assert_problem, call_http, drain, invoke, sample_body, sqs_event
 
 LI = "01JDQ3Z8V7X6M5N4B3C2A1Z0YX"
 WANG = "01JDQ3Z8V7X6M5N4B3C2A1WANG"
@@ -340,3 +341,30 @@ def test_the_unread_count_is_one_bounded_query_over_the_newest_notes(moto_cloud)
     newest = inbox(token)["items"][0]["id"]
     assert store.unread_count(LI, newest, window=100) == 0
     assert unread(token) == 5
+
+
+def test_the_bus_routes_mall_and_content_events_to_the_notify_and_tags_queues(moto_cloud):
+    order = placed(tags=["yogurt"])
+    post = rejected()
+    aws.client("events").put_events(
+        Entries=[
+            {
+                "Source": event["source"],
+                "DetailType": event["detail-type"],
+                "Detail": json.dumps(event["detail"]),
+                "EventBusName": moto_cloud.settings.event_bus,
+            }
+            for event in (order, post)
+        ]
+    )
+
+    notify = drain(moto_cloud.queues["notify"].main)
+    tags = drain(moto_cloud.queues["tags"].main)
+    assert sorted(e["detail-type"] for e in notify) == ["PostRejected", "RedemptionPlaced"]
+    assert [e["detail-type"] for e in tags] == ["RedemptionPlaced"]
+
+    deliver(*notify)
+    assert invoke("profile_tags", sqs_event("sqs/profile_tags.json", *tags)) == {"batchItemFailures": []}
+    token = moto_cloud.token(LI)
+    assert sorted(item["kind"] for item in inbox(token)["items"]) == ["post_rejected", "redemption_placed"]
+    assert call_http("me_get", token=token).json["tags"] == ["yogurt"]
