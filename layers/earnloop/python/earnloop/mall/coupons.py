@@ -27,7 +27,7 @@ How the mall core calls this module:
     actions += pool.refund_actions(reward_id, order_id, codes, parts, shards, revealed=...)
 
 Refunds (docs/decisions.md, 2026-12-02, "Coupon codes on refund"): a code the buyer has seen
-(`revealed`, the order was confirmed) is voided, never drawn again (it may have been used at the
+(`revealed`: the order has shown it) is voided, never drawn again (it may have been used at the
 partner already) and its unit is not returned; a code never shown (an order rejected while
 pending review) goes back to the pool with its unit.
 """
