@@ -24,6 +24,12 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 _CONFIG = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=2, read_timeout=5)
+_SERVICE_CONFIG = {
+    # Virtual-hosted, regional S3 URLs (`<bucket>.s3.<region>.amazonaws.com`): botocore otherwise
+    # presigns on the legacy global host, which does not serve buckets of opt-in regions such as
+    # Hong Kong. An IP endpoint (the local cloud) still gets path-style URLs.
+    "s3": _CONFIG.merge(Config(s3={"addressing_style": "virtual"})),
+}
 # A session is not thread-safe while it makes clients (FastAPI runs sync dependencies in a pool).
 _MAKING = Lock()
 
@@ -38,7 +44,8 @@ def _session() -> boto3.session.Session:
 @cache
 def client(service: str) -> Any:
     with _MAKING:
-        return _session().client(service, region_name=get_settings().region, config=_CONFIG)  # type: ignore[call-overload]
+        config = _SERVICE_CONFIG.get(service, _CONFIG)
+        return _session().client(service, region_name=get_settings().region, config=config)  # type: ignore[call-overload]
 
 
 def dynamodb() -> DynamoDBClient:
