@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from earnloop.content.media_models import Media, UploadCreate, UploadCreated, UploadForm
 from earnloop.content.media_rules import CONTENT_TYPES, LIMITS, UPLOAD_EXPIRES_S, UPLOADS_PER_HOUR, upload_key
+from earnloop.content.media_serving import on_media_host
 from earnloop.platform import aws
 from earnloop.platform.clock import iso
 from earnloop.platform.errors import PayloadTooLargeError, ValidationFailedError
@@ -65,6 +66,8 @@ def start_upload(
     )
     return UploadCreated(
         media_id=media.media_id,
-        upload=UploadForm(url=form["url"], fields={k: str(v) for k, v in form["fields"].items()}),
+        upload=UploadForm(
+            url=on_media_host(form["url"]), fields={k: str(v) for k, v in form["fields"].items()}
+        ),
         expires_in=UPLOAD_EXPIRES_S,
     )
