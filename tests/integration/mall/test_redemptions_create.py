@@ -194,3 +194,20 @@ def test_orders_are_listed_newest_first_and_another_users_order_is_404(moto_clou
     )
     assert_problem(theirs, 404, "not_found")
     assert call_http("redemptions_list", token=moto_cloud.token("wang")).json["items"] == []
+
+
+def test_a_coupon_reward_draws_a_code_shown_once_fulfilled_and_an_empty_pool_is_out_of_stock(moto_cloud):
+    reward = create_reward(moto_cloud, kind="coupon", points=10, stock=0, coupon_codes=["CODE-A", "CODE-B"])
+    assert reward["stock_left"] == 2
+    fund("li", 100)
+    first = redeem(moto_cloud, "li", reward["reward_id"], "key-coupon-01")
+    second = redeem(moto_cloud, "li", reward["reward_id"], "key-coupon-02")
+    assert first.status == second.status == 201
+    assert {first.json["coupon_code"], second.json["coupon_code"]} == {"CODE-A", "CODE-B"}
+    assert_problem(redeem(moto_cloud, "li", reward["reward_id"], KEY), 409, "out_of_stock")
+
+    reviewed = create_reward(
+        moto_cloud, kind="coupon", points=10, stock=0, review=True, coupon_codes=["CODE-C"]
+    )
+    waiting = redeem(moto_cloud, "li", reviewed["reward_id"], "key-coupon-03")
+    assert waiting.json["status"] == "pending_review" and "coupon_code" not in waiting.json
