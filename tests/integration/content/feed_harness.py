@@ -30,7 +30,9 @@ def event(detail_type: str, source: str = "earnloop.content", **detail: Any) -> 
     return {**body, "detail-type": detail_type, "source": source, "detail": detail}
 
 
-def published(post_id: str, author_id: str = "author-1", *, minute: float = 0, **fields: Any) -> dict:
+def published(
+    post_id: str, author_id: str = "author-1", *, minute: float = 0, **fields: Any
+) -> dict[str, Any]:
     detail = {
         "post_id": post_id,
         "author_id": author_id,
@@ -45,7 +47,9 @@ def published(post_id: str, author_id: str = "author-1", *, minute: float = 0, *
     return event("PostPublished", **detail)
 
 
-def hidden(detail_type: str, post_id: str, author_id: str = "author-1", *, minute: float = 1) -> dict:
+def hidden(
+    detail_type: str, post_id: str, author_id: str = "author-1", *, minute: float = 1
+) -> dict[str, Any]:
     return event(detail_type, post_id=post_id, author_id=author_id, occurred_at=at(minute), reason="reports")
 
 

@@ -169,12 +169,12 @@ def learn_scan(store: FeedStore, event: ScanClaimed, now: datetime) -> None:
 
 
 def rerank_hot(store: FeedStore, now: datetime) -> dict[str, int]:
-    """Scores the live posts of the last HOT_WINDOW_HOURS (at most HOT_CANDIDATES, from the `new`
+    """Scores the live posts of the HOT_WINDOW_HOURS before `now` (at most HOT_CANDIDATES, from the `new`
     index) and makes the best HOT_SIZE the hot set: posts whose key changed are moved, posts that
     fell out are taken out. Writes grow with the changes, reads with the window, never the table."""
     since = iso(now - timedelta(hours=feed_rules.HOT_WINDOW_HOURS))
     scored = []
-    for card in store.recent(since, feed_rules.HOT_CANDIDATES):
+    for card in store.recent(since, iso(now), feed_rules.HOT_CANDIDATES):
         if card.published_at is None:
             continue
         score = feed_rules.hot_score(

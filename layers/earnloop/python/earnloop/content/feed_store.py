@@ -475,14 +475,18 @@ class FeedStore:
 
     # The hot schedule
 
-    def recent(self, since: str, limit: int) -> list[FeedCard]:
-        """Live posts published at or after `since`, newest first, at most `limit` (the `new` index)."""
+    def recent(self, since: str, until: str, limit: int) -> list[FeedCard]:
+        """Live posts published from `since` to `until`, newest first, at most `limit` (the `new`
+        index)."""
         cards: list[FeedCard] = []
         kwargs: dict[str, Any] = {
             "TableName": self._table,
             "IndexName": NEW_INDEX,
-            "KeyConditionExpression": "new_pk = :partition AND new_sk >= :since",
-            "ExpressionAttributeValues": marshal({":partition": NEW_PARTITION, ":since": since}),
+            "KeyConditionExpression": "new_pk = :partition AND new_sk BETWEEN :since AND :until",
+            # "~" sorts after "#": every post id of the last millisecond is in.
+            "ExpressionAttributeValues": marshal(
+                {":partition": NEW_PARTITION, ":since": since, ":until": f"{until}~"}
+            ),
             "ScanIndexForward": False,
         }
         while len(cards) < limit:
