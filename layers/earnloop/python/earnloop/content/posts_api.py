@@ -49,7 +49,7 @@ def text_checker() -> posts_service.TextChecker:
     # Imported on use: only the routes that take text load the moderation providers.
     from earnloop.moderation import moderation_from_settings
 
-    return moderation_from_settings()  # type: ignore[no-any-return]
+    return moderation_from_settings()
 
 
 def rendition_urls(renditions: Mapping[str, str]) -> dict[str, str]:
