@@ -60,6 +60,16 @@ def test_an_edit_changes_price_window_and_stock_and_keeps_what_was_sold(moto_clo
 
     flash = call_http("rewards_update", token=token, path_parameters=path, body={"flash": True})
     assert flash.json["flash"] is True and flash.json["stock_left"] == 9
+    cleared = call_http("rewards_update", token=token, path_parameters=path, body={"per_user_limit": None})
+    assert cleared.status == 200 and "per_user_limit" not in cleared.json
+    for bad in (
+        {"name": None},
+        {"points": 0},
+        {"window": {"ends_at": "2026-01-01T00:00:00"}},
+        {"kind": "coupon"},
+    ):
+        answer = call_http("rewards_update", token=token, path_parameters=path, body=bad)
+        assert_problem(answer, 422, "validation_error")
     missing = {"reward_id": "01JDQZ8Y0000000000000000ZZ"}
     assert_problem(
         call_http("rewards_update", token=token, path_parameters=missing, body={}), 404, "not_found"

@@ -147,6 +147,14 @@ class RewardUpdate(BaseModel):
     # Codes added to a coupon reward's pool (each one unit of its stock).
     coupon_codes: list[StrictStr] | None = Field(default=None, max_length=1000)
 
+    @model_validator(mode="after")
+    def _null_only_where_optional(self) -> RewardUpdate:
+        # `null` clears an optional field; a required one cannot be cleared.
+        cleared = {name for name in self.model_fields_set if getattr(self, name) is None}
+        if cleared - {"description", "per_user_limit", "image_url"}:
+            raise ValueError(f"cannot be null: {', '.join(sorted(cleared))}")
+        return self
+
 
 class Reward(BaseModel):
     """A reward as stored (`REWARD#<id>` / `REWARD`)."""
