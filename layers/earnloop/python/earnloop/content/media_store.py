@@ -137,7 +137,7 @@ class MediaStore:
                 values[f":{name}"] = value
         if outcome.status != "pending":
             sets.append("decided_at = :now")
-        update = {
+        update: dict[str, Any] = {
             "Update": {
                 "TableName": self._table,
                 "Key": marshal(media_key(media_id)),
