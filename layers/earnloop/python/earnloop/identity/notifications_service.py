@@ -14,7 +14,7 @@ from earnloop.identity.notifications_models import (
     Notification,
     NotificationsPage,
 )
-from earnloop.identity.notifications_store import NoteGoneError
+from earnloop.identity.notifications_store import NotesMissingError
 from earnloop.platform.clock import iso
 from earnloop.platform.dynamo import TransactionConflictError
 from earnloop.platform.errors import ConcurrencyError
@@ -31,7 +31,8 @@ NOTE_TTL = timedelta(days=90)
 # `unread_notifications` counts unread among this many newest notes above the watermark: one
 # bounded query on /v1/me, and the mini-program's badge shows "99+" anyway.
 UNREAD_WINDOW = 100
-# A mark-read that raced a TTL delete or another mark of the same notes reads again and retries.
+# A mark-read retries without the ids that named no note of the caller's (at most once: every failed
+# condition is reported together), and again when it raced another mark of the same notes.
 MARK_ATTEMPTS = 3
 
 
@@ -39,7 +40,6 @@ class InboxRepository(Protocol):
     def add(self, draft: NoticeDraft, note_id: str, created_at: str, expires_at: int) -> bool: ...
     def page(self, user_id: str, limit: int, cursor: str | None) -> tuple[list[Notification], str | None]: ...
     def read_before(self, user_id: str) -> str | None: ...
-    def unread_ids(self, user_id: str, note_ids: Sequence[str]) -> list[str]: ...
     def mark_read(self, user_id: str, note_ids: Sequence[str], read_at: str) -> None: ...
     def newest_id(self, user_id: str) -> str | None: ...
     def move_watermark(self, user_id: str, note_id: str, updated_at: str) -> bool: ...
@@ -79,7 +79,8 @@ def page(inbox: InboxRepository, user_id: str, limit: int, cursor: str | None) -
 def mark_read(inbox: InboxRepository, user_id: str, request: MarkRead, now: datetime) -> None:
     """Marks the named notes read, or everything the inbox holds now with `all` (one write: the
     watermark moves to the newest note; nothing is written per note). Ids that are not the caller's,
-    or no longer exist, are ignored: the caller cannot learn anything about other inboxes.
+    or no longer exist, are ignored: the caller learns nothing about other inboxes. No read first:
+    the write's conditions say which ids are the caller's.
 
     Raises:
         ConcurrencyError: the same notes kept being marked by simultaneous requests.
@@ -90,17 +91,22 @@ def mark_read(inbox: InboxRepository, user_id: str, request: MarkRead, now: date
             inbox.move_watermark(user_id, newest, iso(now))
         logger.info("notifications all read", extra={"user_id": user_id})
         return
-    for attempt in range(MARK_ATTEMPTS):
-        unread = inbox.unread_ids(user_id, request.ids or [])
+    remaining = list(dict.fromkeys(request.ids or []))
+    for _ in range(MARK_ATTEMPTS):
+        if not remaining:
+            return
         try:
-            inbox.mark_read(user_id, unread, iso(now))
-        except (NoteGoneError, TransactionConflictError) as error:
-            # Nothing was written; read again (the gone note drops out) and retry.
-            if attempt + 1 == MARK_ATTEMPTS:
-                raise ConcurrencyError("notifications kept changing, please retry") from error
+            inbox.mark_read(user_id, remaining, iso(now))
+        except NotesMissingError as missing:
+            # Nothing was written: drop the ids that are no note of the caller's and mark the rest.
+            gone = set(missing.note_ids)
+            remaining = [note_id for note_id in remaining if note_id not in gone]
             continue
-        logger.info("notifications read", extra={"user_id": user_id, "marked": len(unread)})
+        except TransactionConflictError:
+            continue
+        logger.info("notifications read", extra={"user_id": user_id, "marked": len(remaining)})
         return
+    raise ConcurrencyError("notifications kept changing, please retry")
 
 
 def unread_count(inbox: InboxRepository, user_id: str) -> int:

@@ -20,11 +20,13 @@ from botocore.exceptions import ClientError
 from earnloop.identity.notifications_models import NoticeDraft, Notification
 from earnloop.platform.dynamo import (
     TxAction,
+    cancellation_reasons,
     decode_cursor,
     encode_cursor,
     is_condition_failure,
     marshal,
     transact,
+    translate_cancellation,
     unmarshal,
 )
 
@@ -45,8 +47,13 @@ class AlreadyNotifiedError(Exception):
     """The event's guard exists: this is a redelivery of an event already in the inbox."""
 
 
-class NoteGoneError(Exception):
-    """A note named in a mark-read disappeared (TTL) between the read and the write."""
+class NotesMissingError(Exception):
+    """Ids named in a mark-read that are no note of the caller's (someone else's, never issued, or
+    deleted by TTL)."""
+
+    def __init__(self, note_ids: Sequence[str]) -> None:
+        super().__init__(f"{len(note_ids)} ids name no note")
+        self.note_ids = list(note_ids)
 
 
 def partition(user_id: str) -> str:
@@ -67,10 +74,6 @@ def inbox_key(user_id: str) -> dict[str, str]:
 
 def _already(_: Mapping[str, Any]) -> Exception:
     return AlreadyNotifiedError()
-
-
-def _gone(_: Mapping[str, Any]) -> Exception:
-    return NoteGoneError()
 
 
 class InboxStore:
@@ -140,52 +143,42 @@ class InboxStore:
         value = unmarshal(response.get("Item", {})).get("read_before")
         return value if isinstance(value, str) else None
 
-    def unread_ids(self, user_id: str, note_ids: Sequence[str]) -> list[str]:
-        """Those of `note_ids` that are the user's and not marked read one by one (a BatchGetItem on
-        the user's own keys: another user's id names no item here)."""
-        keys = [marshal(note_key(user_id, note_id)) for note_id in dict.fromkeys(note_ids)]
-        found: list[str] = []
-        request: dict[str, Any] = {
-            self._table: {
-                "Keys": keys,
-                "ConsistentRead": True,
-                "ProjectionExpression": "#id, read_at",
-                "ExpressionAttributeNames": {"#id": "id"},
-            }
-        }
-        while request:
-            response = self._ddb.batch_get_item(RequestItems=request)
-            for raw in response.get("Responses", {}).get(self._table, []):
-                item = unmarshal(raw)
-                if "read_at" not in item:
-                    found.append(str(item["id"]))
-            request = dict(response.get("UnprocessedKeys") or {})
-        return found
-
     def mark_read(self, user_id: str, note_ids: Sequence[str], read_at: str) -> None:
-        """Marks the notes read in one transaction (at most 100).
+        """Marks the notes read in one transaction (at most 100 distinct ids), without reading them
+        first: each update is conditioned on the note existing, so an id that is not the user's
+        (another user's note is under another partition) or no longer exists writes nothing.
 
         Raises:
-            NoteGoneError: one of them no longer exists (TTL deleted it meanwhile); nothing changed.
+            NotesMissingError: some ids name no note of the user; nothing changed, retry without them.
+            TransactionConflictError: another request touched the same notes at the same moment.
         """
-        actions = [
-            TxAction(
-                {
-                    "Update": {
-                        "TableName": self._table,
-                        "Key": marshal(note_key(user_id, note_id)),
-                        "UpdateExpression": "SET read_at = if_not_exists(read_at, :now)",
-                        # Never creates a stray item for an id that is not (or no longer) there.
-                        "ConditionExpression": "attribute_exists(pk)",
-                        "ExpressionAttributeValues": marshal({":now": read_at}),
-                    }
-                },
-                _gone,
-            )
+        updates = [
+            {
+                "Update": {
+                    "TableName": self._table,
+                    "Key": marshal(note_key(user_id, note_id)),
+                    "UpdateExpression": "SET read_at = if_not_exists(read_at, :now)",
+                    # Never creates a stray item for an id that is not (or no longer) there.
+                    "ConditionExpression": "attribute_exists(pk)",
+                    "ExpressionAttributeValues": marshal({":now": read_at}),
+                }
+            }
             for note_id in note_ids
         ]
-        if actions:
-            transact(self._ddb, actions)
+        # Typed loosely, as `platform.dynamo.transact` does: boto3's stubs want TypedDicts.
+        request: dict[str, Any] = {"TransactItems": updates}
+        try:
+            self._ddb.transact_write_items(**request)
+        except ClientError as error:
+            reasons = cancellation_reasons(error)
+            missing = [
+                note_id
+                for note_id, reason in zip(note_ids, reasons, strict=False)
+                if reason.get("Code") == "ConditionalCheckFailed"
+            ]
+            if missing:
+                raise NotesMissingError(missing) from error
+            raise translate_cancellation(error, []) from error
 
     def newest_id(self, user_id: str) -> str | None:
         response = self._ddb.query(
