@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from infra.events import Events
     from infra.keys import SigningKeys
     from infra.secrets import Secrets
+    from infra.storage import Storage
 
 ROOT = Path(__file__).resolve().parents[1]
 FUNCTIONS_DIR = ROOT / "functions"
@@ -89,10 +90,12 @@ class Functions(Construct):
         secrets: Secrets,
         keys: SigningKeys,
         events: Events,
+        storage: Storage,
         routes: Sequence[APIRoute] = (),
     ) -> None:
         super().__init__(scope, id)
         self._config = config
+        self._storage = storage
         self._data = data
         self._secrets = secrets
         self._keys = keys
@@ -196,6 +199,9 @@ class Functions(Construct):
         )
         environment[settings_variable("secrets")] = stack.to_json_string(
             {secret.name: self._secrets.secrets[secret.name].secret_arn for secret in secrets()}
+        )
+        environment[settings_variable("buckets")] = stack.to_json_string(
+            {name: bucket.bucket_name for name, bucket in self._storage.buckets.items()}
         )
         # Signing key name -> KMS key ARNs of its versions, the signing one first.
         environment[settings_variable("keys")] = stack.to_json_string(self._keys.arns())
@@ -336,6 +342,25 @@ class Functions(Construct):
                 # Public halves only, of every version a token may still carry.
                 versions = [key.key_arn for key in self._keys.versions[grant.name]]
                 statements.append(iam.PolicyStatement(actions=["kms:GetPublicKey"], resources=versions))
+            elif grant.kind == "bucket":
+                # Objects under the granted prefixes only, never the bucket (no ListBucket: keys are
+                # known). A presigned URL carries these rights: a GET needs read, a POST write.
+                objects = self._storage.prefix_arns(grant.name, grant.prefixes)
+                actions = []
+                if grant.access in ("read", "readwrite"):
+                    actions.append("s3:GetObject")
+                if grant.access in ("write", "readwrite"):
+                    actions.append("s3:PutObject")
+                if grant.delete:
+                    actions.append("s3:DeleteObject")
+                statements.append(iam.PolicyStatement(actions=actions, resources=objects))
+                for prefix in grant.prefixes:
+                    nag.acknowledge(
+                        role,
+                        self._storage.object_arn_finding(grant.name, prefix),
+                        f"objects of the {grant.name} bucket under {prefix} only: keys carry ids made at "
+                        "upload time, so no narrower resource can be named in advance",
+                    )
             elif grant.kind == "queue":
                 queue = self._events.queues[grant.name]
                 statements.append(

@@ -16,6 +16,7 @@ from infra.keys import SigningKeys
 from infra.monitoring import Monitoring
 from infra.schedules import Schedules
 from infra.secrets import Secrets
+from infra.storage import Storage
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -45,6 +46,7 @@ class EarnloopStack(Stack):
         self.secrets = Secrets(self, "Secrets", config=config)
         self.keys = SigningKeys(self, "Keys", config=config)
         self.events = Events(self, "Events", config=config, functions=by_name)
+        self.storage = Storage(self, "Storage", config=config, events=self.events)
         self.functions = Functions(
             self,
             "Functions",
@@ -54,6 +56,7 @@ class EarnloopStack(Stack):
             secrets=self.secrets,
             keys=self.keys,
             events=self.events,
+            storage=self.storage,
             routes=routes,
         )
         functions = self.functions.functions
@@ -90,6 +93,13 @@ class EarnloopStack(Stack):
         CfnOutput(
             self, "AlarmTopic", value=self.monitoring.topic.topic_arn, description="SNS topic of alarms"
         )
+        for name, bucket in self.storage.buckets.items():
+            CfnOutput(
+                self,
+                f"{bucket.node.id}Bucket",
+                value=bucket.bucket_name,
+                description=f"the {name} bucket (named by CloudFormation)",
+            )
         for name, table in self.data.tables.items():
             CfnOutput(
                 self,
