@@ -152,6 +152,8 @@ CONTEXT = Context(
         http(
             "admin_posts_approve",
             table("content", "readwrite"),
+            # Read-only: a ConditionCheck that the admin still is one.
+            table("identity"),
             bucket("media", "read", prefixes=("media/",)),
             key("session"),
             description="Publishes a post in review",
@@ -159,6 +161,8 @@ CONTEXT = Context(
         http(
             "admin_posts_reject",
             table("content", "readwrite"),
+            # Read-only: a ConditionCheck that the admin still is one.
+            table("identity"),
             bucket("media", "read", prefixes=("media/",)),
             key("session"),
             description="Rejects or takes down a post",
