@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 from earnloop.local.samples import http_event
@@ -94,10 +95,16 @@ def _nothing_changed(cloud, user_id: str, reward_id: str, balance: int, stock: i
     assert stored(cloud.settings.table_name("points"), entry_key(user_id, f"redeem#{KEY}")) is None
 
 
-def test_insufficient_points_is_409_and_nothing_changes(moto_cloud):
+def test_insufficient_points_is_409_and_nothing_changes(moto_cloud, capsys):
     reward = create_reward(moto_cloud, points=100, stock=5)
     fund("li", 99)
+    capsys.readouterr()
     assert_problem(redeem(moto_cloud, "li", reward["reward_id"], KEY), 409, "insufficient_points")
+    # The refusal is counted by its reason (an EMF document on stdout, as Lambda sends it).
+    [refused] = [
+        json.loads(line) for line in capsys.readouterr().out.splitlines() if "RedemptionsRefused" in line
+    ]
+    assert refused["reason"] == "insufficient_points" and refused["RedemptionsRefused"] == [1.0]
     _nothing_changed(moto_cloud, "li", reward["reward_id"], 99, 5)
     # The same key may be used again once the request can succeed: it recorded nothing.
     fund("li", 99, 1)

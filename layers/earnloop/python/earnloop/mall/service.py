@@ -16,6 +16,8 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING
 
+from aws_lambda_powertools.metrics import MetricUnit, single_metric
+
 from earnloop.mall import rules
 from earnloop.mall.allocation import allocate_and_commit
 from earnloop.mall.coupons import CouponPool, clean_codes
@@ -42,7 +44,7 @@ from earnloop.platform.errors import (
     ValidationFailedError,
 )
 from earnloop.platform.ids import new_id
-from earnloop.platform.observability import logger
+from earnloop.platform.observability import logger, metrics
 from earnloop.points import spending
 from earnloop.points.models import SpendCommand
 from earnloop.points.service import MAX_ATTEMPTS, jittered_pause
@@ -166,6 +168,8 @@ def redeem(
     mall: Mall, user_id: str, key: str, request: RedemptionCreate, now: datetime
 ) -> tuple[Order, bool]:
     """Redeems once per (user, idempotency key); returns the order and whether this call made it.
+    Counts what happened: `RedemptionsPlaced` and `PointsRedeemed`, or `RedemptionsRefused` by
+    the API code of the refusal.
 
     Raises (nothing is written in each case):
         IdempotencyConflictError: the key was used with another body.
@@ -175,6 +179,32 @@ def redeem(
         AccountFrozenError, InsufficientPointsError, OutOfStockError, LimitReachedError.
         ConcurrencyError: every attempt lost its race (the client retries with the same key).
     """
+    try:
+        order, created = _redeem(mall, user_id, key, request, now)
+    except EarnloopError as error:
+        _count("RedemptionsRefused", 1, reason=error.code)
+        raise
+    if created:
+        metrics.add_metric(name="RedemptionsPlaced", unit=MetricUnit.Count, value=1)
+        metrics.add_metric(name="PointsRedeemed", unit=MetricUnit.Count, value=order.points)
+    return order, created
+
+
+def _count(name: str, value: int, **dimensions: str) -> None:
+    with single_metric(
+        name=name,
+        unit=MetricUnit.Count,
+        value=value,
+        namespace=metrics.namespace,
+        default_dimensions={"service": str(metrics.service)},
+    ) as metric:
+        for dimension, label in dimensions.items():
+            metric.add_dimension(name=dimension, value=label)
+
+
+def _redeem(
+    mall: Mall, user_id: str, key: str, request: RedemptionCreate, now: datetime
+) -> tuple[Order, bool]:
     fingerprint = rules.request_fingerprint(request)
     replay = _replay(mall, user_id, key, fingerprint)
     if replay is not None:
@@ -380,6 +410,7 @@ def cancel_with_refund(mall: Mall, order_id: str, actor: str, reason: str | None
             if attempt + 1 < MAX_ATTEMPTS:
                 mall.pause(attempt)
             continue
+        metrics.add_metric(name="RedemptionsRefunded", unit=MetricUnit.Count, value=1)
         logger.info(
             "order cancelled and refunded",
             extra={"order_id": order_id, "actor": actor, "points": order.points, "from": order.status},
