@@ -6,10 +6,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from earnloop.content.feed_store import author_key, follower_key, like_key
+from earnloop.content.feed_store import follower_key, like_key
 
-from tests.integration.content.feed_harness import T0, Feeds, comment, hidden, published
+from tests.integration.content.feed_harness import T0, Feeds, at, comment, event, hidden, published
 from tests.support.lambdas import assert_problem, call_http
+
+
+def profile_changed(user_id: str, **fields: str) -> dict[str, object]:
+    return event("ProfileChanged", source="earnloop.identity", user_id=user_id, **fields)
 
 
 @pytest.fixture
@@ -86,20 +90,21 @@ def test_liked_by_me_and_author_profiles_come_with_the_page(feeds):
         published("p1", author_id="alice", minute=1, author={"id": "alice", "nickname": "Alice (old)"}),
         published("p2", author_id="bob", minute=2, author={"id": "bob", "nickname": "Bob"}),
     )
-    # Issue 9's like, and a profile learned from identity, as their writers store them.
+    # Issue 9's like, as its writer stores it; Alice's profile edits from identity, the older
+    # one arriving last.
     feeds.put(**like_key("p1", "reader-1"), entity="Like")
-    feeds.put(**author_key("alice"), nickname="Alice", avatar_url="https://thirdwx.qlogo.cn/a.png")
+    avatar = "https://thirdwx.qlogo.cn/a.png"
+    feeds.deliver(
+        profile_changed("alice", nickname="Alice", avatar_url=avatar, updated_at=at(9)),
+        profile_changed("alice", nickname="Alice (older)", updated_at=at(8)),
+    )
 
     mine = feeds.feed("reader-1", kind="new").json["items"]
     theirs = feeds.feed("reader-2", kind="new").json["items"]
 
     assert [(p["post_id"], p["liked_by_me"]) for p in mine] == [("p2", False), ("p1", True)]
     assert [p["liked_by_me"] for p in theirs] == [False, False]
-    assert mine[1]["author"] == {
-        "id": "alice",
-        "nickname": "Alice",
-        "avatar_url": "https://thirdwx.qlogo.cn/a.png",
-    }
+    assert mine[1]["author"] == {"id": "alice", "nickname": "Alice", "avatar_url": avatar}
     assert mine[0]["author"] == {"id": "bob", "nickname": "Bob"}
     assert mine[0]["status"] == "published" and mine[0]["like_count"] == 0
 

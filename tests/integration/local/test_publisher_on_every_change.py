@@ -166,6 +166,7 @@ def test_the_events_are_what_the_changes_mean(journey: tuple[str, LocalCloud, li
             if event.detail_type == "PointsChanged":
                 entry_types[event.entry_type] += 1  # type: ignore[attr-defined]
 
-    assert events == Counter({"UserRegistered": 3, "ScanClaimed": 2, "PointsChanged": 6})
+    # ProfileChanged: the three dev users' nicknames at registration, and Alice's edit.
+    assert events == Counter({"UserRegistered": 3, "ProfileChanged": 4, "ScanClaimed": 2, "PointsChanged": 6})
     # Alice: earn, freeze, unfreeze; Bob: freeze, unfreeze, then his earn.
     assert entry_types == Counter({"earn": 2, "freeze": 2, "unfreeze": 2})

@@ -69,6 +69,7 @@ CONTEXT = Context(
             queue="feed",
         ),
         Rule("scan-claimed-to-feed", "earnloop.codes", ("ScanClaimed",), queue="feed"),
+        Rule("profile-changed-to-feed", "earnloop.identity", ("ProfileChanged",), queue="feed"),
     ),
     # Signs feed cursors (HMAC), so a cursor is bound to its reader and feed.
     secrets=(Secret("feed_cursor", template={}, generate="key"),),

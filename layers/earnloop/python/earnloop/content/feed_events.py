@@ -15,9 +15,13 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from earnloop.platform.events import DomainEvent
 
-class _Consumed(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="ignore")
+
+class _Consumed(DomainEvent):
+    # Read here, never emitted from here: the posts area's deriver emits them.
+    source = "earnloop.content"
+    detail_type = "consumed"
 
     event_id: str | None = None
     occurred_at: str | None = None
@@ -56,3 +60,12 @@ class CommentAdded(_Consumed):
     post_id: str = Field(min_length=1, max_length=64)
     comment_id: str = Field(min_length=1, max_length=64)
     author_id: str | None = None
+
+
+class ProfileChanged(_Consumed):
+    """From identity: the nickname or avatar every post of this author shows."""
+
+    user_id: str = Field(min_length=1, max_length=64)
+    nickname: str | None = None
+    avatar_url: str | None = None
+    updated_at: str

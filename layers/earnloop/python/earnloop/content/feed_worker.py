@@ -1,7 +1,8 @@
 """The feed materializer (`feed_materialize`): post events in, feed items out.
 
-Consumes the posts area's events (published, hidden in any way, commented) and the codes context's
-`ScanClaimed` (a reader's product tags for `for_you`). Every handler is idempotent (feed_service).
+Consumes the posts area's events (published, hidden in any way, commented), the codes context's
+`ScanClaimed` (a reader's product tags for `for_you`) and identity's `ProfileChanged` (authors'
+nicknames and avatars). Every handler is idempotent (feed_service).
 """
 
 from __future__ import annotations
@@ -10,11 +11,11 @@ from functools import partial
 
 from earnloop.codes.events import ScanClaimed
 from earnloop.content import feed_service
-from earnloop.content.feed_events import CommentAdded, PostHidden, PostPublished
+from earnloop.content.feed_events import CommentAdded, PostHidden, PostPublished, ProfileChanged
 from earnloop.content.feed_models import CardState
 from earnloop.content.feed_store import FeedStore
 from earnloop.platform.clock import utcnow
-from earnloop.platform.workers import queue_worker
+from earnloop.platform.workers import Route, queue_worker
 
 feed_store = FeedStore.default
 
@@ -31,12 +32,17 @@ def on_comment(event: CommentAdded) -> None:
     feed_service.count_comment(feed_store(), event, utcnow())
 
 
+def on_profile(event: ProfileChanged) -> None:
+    feed_store().put_author(event.user_id, event.nickname, event.avatar_url, event.updated_at)
+
+
 def on_scan(event: ScanClaimed) -> None:
     feed_service.learn_scan(feed_store(), event, utcnow())
 
 
-# Which events the rule `posts-to-feed` / `scans-to-feed` (content/context.py) brings here.
-ROUTES = {
+# What the rules `posts-to-feed`, `scan-claimed-to-feed` and `profile-changed-to-feed`
+# (content/context.py) bring here.
+ROUTES: dict[str, Route] = {
     "PostPublished": (PostPublished, on_published),
     # Final: the author or an admin deleted it, moderation took it down, or it never passed.
     "PostRemoved": (PostHidden, partial(on_hidden, state="removed")),
@@ -46,6 +52,7 @@ ROUTES = {
     "PostInReview": (PostHidden, partial(on_hidden, state="hidden")),
     "CommentAdded": (CommentAdded, on_comment),
     "ScanClaimed": (ScanClaimed, on_scan),
+    "ProfileChanged": (ProfileChanged, on_profile),
 }
 
 lambda_handler = queue_worker(ROUTES)

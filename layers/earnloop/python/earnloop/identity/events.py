@@ -17,7 +17,31 @@ class UserRegistered(DomainEvent):
     referral_token: str | None = None
 
 
+class ProfileChanged(DomainEvent):
+    """A user's public face changed (nickname or avatar): what others show beside their posts."""
+
+    source = "earnloop.identity"
+    detail_type = "ProfileChanged"
+
+    user_id: str
+    nickname: str | None = None
+    avatar_url: str | None = None
+    # When it changed (ms): consumers keep the newest, whatever order the events arrive in.
+    updated_at: str
+
+
+def _public_face(image: dict[str, object] | None) -> tuple[object, object]:
+    return ((image or {}).get("nickname"), (image or {}).get("avatar_url"))
+
+
 def derive(change: Change) -> list[DomainEvent]:
-    if change.kind == "INSERT" and change.entity == "User" and change.new is not None:
-        return [UserRegistered.model_validate(change.new)]
-    return []
+    if change.entity != "User" or change.new is None:
+        return []
+    events: list[DomainEvent] = []
+    if change.kind == "INSERT":
+        events.append(UserRegistered.model_validate(change.new))
+    # A cleared nickname is a change too: others must stop showing the old one.
+    if _public_face(change.new) != _public_face(change.old):
+        at = change.new.get("updated_at") or change.new["created_at"]
+        events.append(ProfileChanged.model_validate({**change.new, "updated_at": at}))
+    return events
