@@ -203,3 +203,14 @@ def test_rejecting_a_post_in_review_that_was_never_published_is_no_takedown(post
     events = posts.events("feed")
     assert distinct(events, "PostTakenDown") == []
     assert distinct(events, "PostRejected")[0]["reason"] == "admin"
+
+
+def test_a_demoted_admins_token_decides_nothing(posts, moto_cloud) -> None:
+    post_id = in_review(posts)
+    moto_cloud.register("former-admin")  # exists, without the admin role any more
+    token = moto_cloud.token("former-admin", "admin", registered=False)
+
+    for name in ("admin_posts_approve", "admin_posts_reject"):
+        answer = call_http(name, token=token, path_parameters={"post_id": post_id}, body={})
+        assert_problem(answer, 403, "forbidden")
+    assert posts.get("alice", post_id).json["status"] == "in_review"

@@ -16,10 +16,11 @@ from earnloop.platform.errors import NotFoundError
 from earnloop.platform.observability import logger
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Callable, Mapping, Sequence
     from datetime import datetime
 
     from earnloop.content.posts_store import PostsStore
+    from earnloop.platform.dynamo import TxAction
 
 
 def moderation_queue(
@@ -48,11 +49,14 @@ def moderation_queue(
     return ModerationPage(items=items, next_cursor=next_cursor)
 
 
-def approve(store: PostsStore, post_id: str, admin_id: str, now: datetime) -> Post:
+def approve(
+    store: PostsStore, post_id: str, admin_id: str, now: datetime, checks: Sequence[TxAction] = ()
+) -> Post:
     """Publishes a post in review; its reports are counted afresh from now. Approving a published
-    post changes nothing.
+    post changes nothing. `checks` go into the write (the admin still is one).
 
     Raises:
+        whatever a failed check raises.
         NotFoundError: no such post, or it is not in review or published (pending, rejected, removed).
     """
 
@@ -72,17 +76,25 @@ def approve(store: PostsStore, post_id: str, admin_id: str, now: datetime) -> Po
             }
         )
 
-    post = change_post(store, post_id, decide)
+    post = change_post(store, post_id, decide, checks=checks)
     assert post is not None
     logger.info("post approved", extra={"post_id": post_id, "admin_id": admin_id})
     return post
 
 
-def reject(store: PostsStore, post_id: str, admin_id: str, reason: str | None, now: datetime) -> Post:
+def reject(
+    store: PostsStore,
+    post_id: str,
+    admin_id: str,
+    reason: str | None,
+    now: datetime,
+    checks: Sequence[TxAction] = (),
+) -> Post:
     """Rejects a post in review, pending or published (a published one is taken down). Rejecting a
-    rejected post changes nothing.
+    rejected post changes nothing. `checks` go into the write (the admin still is one).
 
     Raises:
+        whatever a failed check raises.
         NotFoundError: no such post, or it was removed.
     """
 
@@ -95,7 +107,7 @@ def reject(store: PostsStore, post_id: str, admin_id: str, reason: str | None, n
             update={"status": "rejected", "reason": reason or "admin", "in_review_since": None}
         )
 
-    post = change_post(store, post_id, decide)
+    post = change_post(store, post_id, decide, checks=checks)
     assert post is not None
     logger.info("post rejected", extra={"post_id": post_id, "admin_id": admin_id, "at": iso(now)})
     return post

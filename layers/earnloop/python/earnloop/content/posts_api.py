@@ -23,10 +23,13 @@ from earnloop.content.posts_store import PostsStore
 from earnloop.platform import aws
 from earnloop.platform.auth import AdminUser, CurrentUser
 from earnloop.platform.clock import utcnow
+from earnloop.platform.errors import ForbiddenError, UnauthenticatedError
 from earnloop.platform.settings import get_settings
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
+
+    from earnloop.platform.dynamo import TxAction
 
 router = APIRouter(tags=["content"])
 
@@ -66,6 +69,20 @@ Checker = Annotated[posts_service.TextChecker, Depends(text_checker)]
 
 def _viewer(user: Any) -> Viewer:
     return Viewer(user.user_id, user.is_admin)
+
+
+def admin_still_is_one(admin_id: str) -> TxAction:
+    """A ConditionCheck in the decision's write: a deleted or demoted admin's token decides nothing."""
+    from earnloop.identity.rules import ADMIN
+    from earnloop.identity.store import live_user_check
+
+    return live_user_check(
+        get_settings().table_name("identity"),
+        admin_id,
+        role=ADMIN,
+        missing=UnauthenticatedError("the token's user no longer exists"),
+        lacks_role=ForbiddenError("admin role required"),
+    )
 
 
 @router.post(
@@ -171,7 +188,8 @@ def admin_moderation_list(
     summary="Publish a post in review",
 )
 def admin_posts_approve(post_id: str, admin: AdminUser, store: Store) -> PostPublic:
-    moderation_service.approve(store, post_id, admin.user_id, utcnow())
+    checks = [admin_still_is_one(admin.user_id)]
+    moderation_service.approve(store, post_id, admin.user_id, utcnow(), checks)
     return posts_service.get_post(store, post_id, _viewer(admin), rendition_urls, consistent=True)
 
 
@@ -187,5 +205,6 @@ def admin_posts_reject(
     post_id: str, admin: AdminUser, store: Store, body: AdminDecision | None = None
 ) -> PostPublic:
     reason = body.reason if body is not None else None
-    post = moderation_service.reject(store, post_id, admin.user_id, reason, utcnow())
+    checks = [admin_still_is_one(admin.user_id)]
+    post = moderation_service.reject(store, post_id, admin.user_id, reason, utcnow(), checks)
     return posts_service.public(post, _viewer(admin), rendition_urls)

@@ -43,12 +43,13 @@ from earnloop.platform.ids import new_id
 from earnloop.platform.observability import logger
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Callable, Mapping, Sequence
     from datetime import datetime
     from typing import Any
 
     from earnloop.identity.models import User
     from earnloop.moderation.verdicts import TextVerdict
+    from earnloop.platform.dynamo import TxAction
 
 ATTEMPTS = 5
 # A removed post's item stays this long (the media area finds its media through it), then TTL.
@@ -214,9 +215,11 @@ def change_post(
     change: Callable[[Post], Post | None],
     *,
     expires_at: Callable[[Post], int | None] = lambda _: None,
+    checks: Sequence[TxAction] = (),
 ) -> Post | None:
-    """Applies `change` to the post as read, writes it conditioned on that version, and tries
-    again if another write got there first. `change` returns None when nothing is to change.
+    """Applies `change` to the post as read, writes it conditioned on that version (with
+    `checks`, ConditionChecks such as the admin still being one), and tries again if another
+    write got there first. `change` returns None when nothing is to change.
 
     Raises:
         NotFoundError: no such post.
@@ -232,7 +235,7 @@ def change_post(
             return post
         changed = changed.model_copy(update={"version": post.version + 1})
         try:
-            store.save_post(changed, post.version, expires_at=expires_at(changed))
+            store.save_post(changed, post.version, extra=checks, expires_at=expires_at(changed))
         except (StalePostError, TransactionConflictError):
             continue
         return changed
