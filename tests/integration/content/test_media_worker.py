@@ -285,3 +285,29 @@ def test_a_removed_posts_media_go_renditions_items_and_all_and_no_one_elses(moto
     assert objects(moto_cloud, f"media/{removed}/") == {}
     assert media(moto_cloud, kept)["status"] == "ready"
     assert set(objects(moto_cloud, f"media/{kept}/")) == set(media(moto_cloud, kept)["renditions"].values())
+
+
+def test_a_video_in_range_is_ready_with_its_file_and_poster_renditions_and_a_short_one_is_rejected(
+    moto_cloud,
+) -> None:
+    from tests.unit.content.test_media_video import make_video
+
+    media_id = start_upload(moto_cloud, content_type="video/mp4")
+    deliver(moto_cloud, "u1", media_id, make_video(16))
+    item = media(moto_cloud, media_id)
+
+    assert (item["status"], item["kind"], item["moderation"]) == ("ready", "video", "pass")
+    assert {"video", "display", "thumb"} <= set(item["renditions"]) and item["duration_s"] >= 15
+    assert set(objects(moto_cloud, f"media/{media_id}/")) == set(item["renditions"].values())
+    urls = call_http("media_get", token=moto_cloud.token("u1"), path_parameters={"media_id": media_id}).json[
+        "urls"
+    ]
+    assert f"media/{media_id}/video" in urls["video"] and f"media/{media_id}/display" in urls["display"]
+    assert objects(moto_cloud, "uploads/") == {}
+
+    short = start_upload(moto_cloud, content_type="video/mp4")
+    deliver(moto_cloud, "u1", short, make_video(5))
+    assert (media(moto_cloud, short)["status"], media(moto_cloud, short)["reason"]) == (
+        "rejected",
+        "too_short",
+    )

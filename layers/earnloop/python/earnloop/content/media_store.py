@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
@@ -129,7 +130,8 @@ class MediaStore:
             "trace_id": outcome.trace_id,
             "width": outcome.width,
             "height": outcome.height,
-            "duration_s": outcome.duration_s,
+            # DynamoDB numbers are decimals; a duration to the millisecond is plenty.
+            "duration_s": None if outcome.duration_s is None else Decimal(str(round(outcome.duration_s, 3))),
         }
         for name, value in optional.items():
             if value is not None:
