@@ -4,11 +4,12 @@ empty pool out of stock, refunds that void what was seen and return what was not
 from __future__ import annotations
 
 from collections import Counter
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from earnloop.mall.allocation import Allocation, Tries, allocate_and_commit
-from earnloop.mall.coupons import FREE_INDEX, FREE_SLOTS, MAX_CODES_PER_CALL
+from earnloop.mall.coupons import FREE_INDEX, FREE_SLOTS, MAX_CODES_PER_CALL, PROBE_SLOTS, CouponPool
+from earnloop.mall.stock import StockStore
 from earnloop.mall.stock_rules import FLASH_SHARDS
 from earnloop.platform.dynamo import transact
 from earnloop.platform.errors import ConcurrencyError, OutOfStockError, ValidationFailedError
@@ -208,3 +209,42 @@ def test_a_code_another_order_drew_first_fails_its_condition_and_the_draw_moves_
     stored = coupons(mall, "race")
     assert stored[calls[0].codes[0]]["order_id"] == "rival"
     assert stored[won.codes[0]]["order_id"] == "mine"
+
+
+class CountingClient:
+    """The DynamoDB client, counting the calls a draw makes."""
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+        self.calls: Counter[str] = Counter()
+
+    def __getattr__(self, name: str) -> Any:
+        self.calls[name] += 1
+        return getattr(self._client, name)
+
+
+def test_after_a_sell_out_a_draw_asks_the_stock_instead_of_sweeping_every_slot(mall: Mall):
+    mall.pool.add_codes("gone", ["G1"], 2)
+    assert mall.redeem("gone", 1, 2, Outcome(), coupon=True) is not None
+    counting = CountingClient(mall.ddb)
+    pool = CouponPool(counting, mall.table, StockStore(counting, mall.table))  # type: ignore[arg-type]
+
+    with pytest.raises(OutOfStockError):
+        pool.plan_draw("gone", 1, "late", shards=2)
+    assert counting.calls == Counter({"query": 2 * PROBE_SLOTS, "batch_get_item": 1})
+
+    # Without the shard count it has only the index to go by: every slot, both halves.
+    counting.calls.clear()
+    with pytest.raises(OutOfStockError):
+        pool.plan_draw("gone", 1, "late")
+    assert counting.calls == Counter({"query": 2 * FREE_SLOTS})
+
+
+def test_a_last_code_in_a_far_slot_is_still_found(mall: Mall):
+    mall.pool.add_codes("far", [f"F{i}" for i in range(12)], 1)
+    for _ in range(11):
+        assert mall.redeem("far", 1, 1, Outcome(), coupon=True) is not None
+    last = free_codes(mall, "far")
+    assert len(last) == 1
+    taken = mall.redeem("far", 1, 1, Outcome(), coupon=True)
+    assert taken is not None and set(taken.codes) == last

@@ -27,9 +27,11 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
 
+from botocore.exceptions import ClientError
+
 from earnloop.mall.coupons import CouponTakenError
 from earnloop.mall.stock import ShardDryError
-from earnloop.platform.dynamo import TransactionConflictError
+from earnloop.platform.dynamo import TransactionConflictError, cancellation_reasons
 from earnloop.platform.errors import ConcurrencyError
 
 if TYPE_CHECKING:
@@ -64,6 +66,23 @@ class Tries:
     dry_shards: int = 0
     codes_lost: int = 0
     conflicts: int = 0
+    throttled: int = 0
+
+
+_THROTTLED = frozenset(
+    {"ThrottlingException", "ProvisionedThroughputExceededException", "RequestLimitExceeded"}
+)
+
+
+def is_throttled(error: ClientError) -> bool:
+    """DynamoDB refused for capacity: the whole request, or one item of a transaction (botocore
+    retries the former itself, never the latter)."""
+    code = error.response.get("Error", {}).get("Code")
+    if code in _THROTTLED:
+        return True
+    return code == "TransactionCanceledException" and any(
+        reason.get("Code") == "ThrottlingError" for reason in cancellation_reasons(error)
+    )
 
 
 def short_pause(attempt: int) -> None:
@@ -87,21 +106,24 @@ def allocate_and_commit(
 ) -> T:
     """Runs `commit` with an allocation until it commits, and returns what it returns.
 
-    The first try reads nothing: one random shard. A dry shard makes the next try read every
-    shard and ask one that holds enough (or several); a code drawn by someone else first is left
-    out of the next draw; a transaction conflict pauses briefly and tries a fresh random shard.
+        The first try reads nothing: one random shard. A dry shard makes the next try read every
+        shard and ask one that holds enough (or several); a code drawn by someone else first is left
+        out of the next draw; a transaction conflict pauses briefly and tries a fresh random shard; a
+    throttled shard pauses briefly and reads where the stock is.
 
-    Raises:
-        OutOfStockError: every shard together holds fewer than `quantity`, or the pool is empty.
-        ConcurrencyError: `attempts` tries all lost their races.
-        Whatever `commit` raises otherwise.
+        Raises:
+            OutOfStockError: every shard together holds fewer than `quantity`, or the pool is empty.
+            ConcurrencyError: `attempts` tries all lost their races.
+            Whatever `commit` raises otherwise.
     """
     tries = tries if tries is not None else Tries()
     lost: set[str] = set()
     plan: TakePlan = stock.plan_take(reward_id, quantity, shards, rng)
     for attempt in range(attempts):
         tries.attempts += 1
-        draw: Draw | None = pool.plan_draw(reward_id, quantity, order_id, lost, rng) if pool else None
+        draw: Draw | None = (
+            pool.plan_draw(reward_id, quantity, order_id, lost, rng, shards=shards) if pool else None
+        )
         allocation = Allocation(
             parts=plan.parts,
             codes=draw.codes if draw else (),
@@ -119,4 +141,12 @@ def allocate_and_commit(
             tries.conflicts += 1
             pause(attempt)
             plan = stock.plan_take(reward_id, quantity, shards, rng)
+        except ClientError as error:
+            if not is_throttled(error):
+                raise
+            # A shard past its partition's rate (the hot tail of a sale, or a partition shared
+            # before DynamoDB splits it): wait a moment and go where the stock is.
+            tries.throttled += 1
+            pause(attempt)
+            plan = stock.replan_take(reward_id, quantity, shards, rng)
     raise ConcurrencyError("the reward is in high demand, please retry")

@@ -56,6 +56,8 @@ FREE_INDEX = "coupons_free"
 FREE_SLOTS = 16
 # Candidates a draw reads from one slot: enough to pick among, small enough to stay one cheap page.
 CANDIDATES = 8
+# Slots a draw reads before it asks the stock whether the pool is empty at all.
+PROBE_SLOTS = 2
 MAX_CODES_PER_CALL = 1_000
 AVAILABLE, ASSIGNED, VOID = "available", "assigned", "void"
 # Printable ASCII without spaces, as partners print them; bounded so the key stays small.
@@ -186,13 +188,19 @@ class CouponPool:
     # -- drawing ---------------------------------------------------------------------------------
 
     def candidates(
-        self, reward_id: str, wanted: int, exclude: Collection[str] = (), rng: random.Random | None = None
+        self,
+        reward_id: str,
+        wanted: int,
+        exclude: Collection[str] = (),
+        rng: random.Random | None = None,
+        slots: Sequence[int] | None = None,
     ) -> list[str]:
-        """Up to a page of available codes per slot, slots in random order, until `wanted` distinct
-        ones are found (fewer only when the pool holds fewer), each from a random point of its slot."""
+        """Up to a page of available codes per slot, `slots` in the order given (all of them, in
+        random order, by default), until `wanted` distinct ones are found (fewer only when those
+        slots hold fewer), each slot read from a random point of its token range."""
         chooser = rng or random
-        slots = list(range(FREE_SLOTS))
-        chooser.shuffle(slots)
+        if slots is None:
+            slots = chooser.sample(range(FREE_SLOTS), FREE_SLOTS)
         found: dict[str, None] = {}
         for slot in slots:
             start = f"{chooser.getrandbits(64):016x}"
@@ -223,16 +231,32 @@ class CouponPool:
         order_id: str,
         exclude: Collection[str] = (),
         rng: random.Random | None = None,
+        *,
+        shards: int | None = None,
     ) -> Draw:
         """`quantity` codes picked at random among available candidates, and the Updates that
         assign them to `order_id` if each is still available (a lost race raises
         `CouponTakenError` through `transact`).
 
+        With `shards` (the reward's stock shard count), a draw that finds too few codes in its
+        first `PROBE_SLOTS` slots asks the stock shards (one BatchGetItem) whether any are left
+        before sweeping the other slots: after a sell-out each buyer costs a few reads, not 32
+        queries on the index.
+
         Raises:
             OutOfStockError: the pool holds fewer available codes than `quantity`.
         """
         chooser = rng or random.Random()
-        found = self.candidates(reward_id, quantity * 2, exclude, chooser)
+        order = chooser.sample(range(FREE_SLOTS), FREE_SLOTS)
+        # Twice what is needed, for a choice that spreads concurrent buyers over different codes.
+        found = self.candidates(reward_id, quantity * 2, exclude, chooser, order[:PROBE_SLOTS])
+        if len(found) < quantity:
+            if shards is not None and self._stock.stock_left({reward_id: shards})[reward_id] < quantity:
+                raise OutOfStockError()
+            # Codes are left but not near: the few last ones are found in whichever slots hold them.
+            found += self.candidates(
+                reward_id, quantity - len(found), {*exclude, *found}, chooser, order[PROBE_SLOTS:]
+            )
         if len(found) < quantity:
             raise OutOfStockError()
         codes = tuple(chooser.sample(found, quantity))
