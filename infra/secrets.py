@@ -41,6 +41,11 @@ _NO_ROTATION = {
         "the WeChat app secret is issued by the WeChat platform and is reset there by an "
         "operator, then stored here; AWS cannot rotate it"
     ),
+    "feed_cursor": (
+        "signs feed cursors that live for a reading session; a new value only makes the cursors "
+        "in flight a 422 (the client starts again from page one), so an operator may put a new "
+        "random key at any time and no rotation Lambda is needed"
+    ),
 }
 
 PASSWORD_LENGTH = 64
@@ -50,6 +55,7 @@ PASSWORD_LENGTH = 64
 # A secret that needs another shape is a new secret with a new name.
 GENERATED_ONCE: dict[str, tuple[dict[str, str], str]] = {
     "qr_keys": ({"current": "A"}, "A"),
+    "feed_cursor": ({}, "key"),
 }
 
 

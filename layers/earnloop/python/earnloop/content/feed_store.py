@@ -53,7 +53,6 @@ HOT_PARTITION = "hot"
 TOPICS_PARTITION = "topics"
 GUARD_DAYS = 30
 BATCH_GET_MAX = 100
-_BATCH_WRITE_MAX = 25
 _RETRIES = 5
 
 # Card fields copied to every topic and follow entry: what a page shows.
@@ -453,25 +452,19 @@ class FeedStore:
                 raise
 
     def fan_out(self, card: FeedCard, readers: Iterable[str], *, remove: bool) -> None:
-        """Puts (or deletes) the post in each reader's follow inbox; a repeat writes the same items."""
+        """Puts (or deletes) the post in each reader's follow inbox; a repeat writes the same items.
+
+        One write per follower: follows arrive with issue 9, which should batch these
+        (BatchWriteItem, with its grant) once authors have many followers.
+        """
         if card.published_at is None:
             return
-        requests: list[dict[str, Any]] = []
         for reader in readers:
             key = follow_entry_key(reader, card.published_at, card.post_id)
             if remove:
-                requests.append({"DeleteRequest": {"Key": marshal(key)}})
+                self._ddb.delete_item(TableName=self._table, Key=marshal(key))
             else:
-                requests.append({"PutRequest": {"Item": marshal(self._entry_item(key, card))}})
-        for start in range(0, len(requests), _BATCH_WRITE_MAX):
-            pending: dict[str, Any] = {self._table: requests[start : start + _BATCH_WRITE_MAX]}
-            for attempt in range(_RETRIES):
-                pending = self._ddb.batch_write_item(RequestItems=pending).get("UnprocessedItems", {})
-                if not pending:
-                    break
-                time.sleep(0.05 * 2**attempt)
-            if pending:
-                raise StaleCardError("follow inbox writes throttled")
+                self._ddb.put_item(TableName=self._table, Item=marshal(self._entry_item(key, card)))
 
     # The hot schedule
 
