@@ -24,8 +24,8 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.e2e
 
 NOW = datetime.now(UTC)
-STOCK = 6
-BUYERS = 9
+STOCK = 4
+BUYERS = 7
 PRICE = 30
 
 
@@ -134,3 +134,26 @@ def test_one_key_sent_three_times_at_once_makes_one_order(cloud: LocalCloud) -> 
     assert sorted(created for _order, created in results) == [False, False, True]
     assert _check_ledger_and_orders(mall, buyer) == 1
     assert mall.points.account(buyer).balance == 100 - PRICE
+
+
+def test_three_admins_rejecting_one_order_at_once_refund_it_once(cloud: LocalCloud) -> None:
+    mall = Mall.build(MallStore.default(), PointsStore.default())
+    reward = service.create_reward(
+        mall, RewardCreate(name="Reviewed", kind="virtual", points=PRICE, stock=4, review=True), NOW
+    )
+    buyer = f"rejected-{reward.reward_id}"
+    _fund(buyer, 100)
+    order, _ = service.redeem(mall, buyer, "key-reject-01", RedemptionCreate(reward_id=reward.reward_id), NOW)
+
+    results = _run(
+        [
+            lambda a=a: service.cancel_with_refund(mall, order.order_id, f"admin:{a}", None, NOW)
+            for a in range(3)
+        ]
+    )
+
+    assert [r.status for r in results] == ["cancelled"] * 3, results
+    entries = mall.points.entries(buyer)
+    assert [e.entry_type for e in entries].count("refund") == 1
+    assert mall.points.account(buyer).balance == 100
+    assert mall.stock_left([reward])[reward.reward_id] == 4
