@@ -155,22 +155,24 @@ def test_rejected_media_cannot_be_posted(posts) -> None:
     assert_problem(posts.create("alice", media_ids=[media]), 422, "validation_error")
 
 
-@pytest.mark.parametrize(
-    "body",
-    [
-        {"text": "", "media_ids": []},
-        {"text": "x" * 1001},
-        {"topics": ["a", "b", "c", "d", "e", "f"]},
-        {"topics": ["#"]},
-        {"media_ids": [f"m{i}" for i in range(10)]},
-        {"text": 5},
-        {"sku": ""},
-        {"unknown": 1},
-    ],
-    ids=["empty", "long text", "six topics", "empty topic", "ten media", "number text", "empty sku", "extra"],
-)
-def test_bad_bodies_are_422(posts, body) -> None:
-    assert_problem(posts.create("alice", **body), 422, "validation_error")
+BAD_BODIES = {
+    "empty": {"text": "", "media_ids": []},
+    "long text": {"text": "x" * 1001},
+    "six topics": {"topics": ["a", "b", "c", "d", "e", "f"]},
+    "empty topic": {"topics": ["#"]},
+    "ten media": {"media_ids": [f"m{i}" for i in range(10)]},
+    "number text": {"text": 5},
+    "empty sku": {"sku": ""},
+    "extra": {"unknown": 1},
+}
+
+
+def test_bad_bodies_are_422(posts) -> None:
+    # One cloud for every case: each is refused before anything is written.
+    for case, body in BAD_BODIES.items():
+        answer = posts.create("alice", **body)
+        assert answer.status == 422, (case, answer.body)
+        assert_problem(answer, 422, "validation_error")
 
 
 def test_images_and_a_video_cannot_be_mixed_and_only_one_video_is_allowed(posts) -> None:
