@@ -70,7 +70,7 @@ def test_an_empty_file_is_entity_too_small() -> None:
 
 
 def test_an_expired_policy_is_refused() -> None:
-    error = refused(form(expires_in=60), now=NOW + timedelta(seconds=61))
+    error = refused(form(expires_in=60), now=datetime.now(UTC) + timedelta(seconds=61))
     assert (error.status, error.code) == (403, "AccessDenied")
     assert "Policy expired" in error.message
 
