@@ -292,11 +292,13 @@ def test_a_video_in_range_is_ready_with_its_file_and_poster_renditions_and_a_sho
 ) -> None:
     from tests.unit.content.test_media_video import make_video
 
-    media_id = start_upload(moto_cloud, content_type="video/mp4")
+    # Declared as a photo: the bytes decide (and the 10 MB class still bounded the upload).
+    media_id = start_upload(moto_cloud, content_type="image/png")
     deliver(moto_cloud, "u1", media_id, make_video(16))
     item = media(moto_cloud, media_id)
 
     assert (item["status"], item["kind"], item["moderation"]) == ("ready", "video", "pass")
+    assert item["content_type"] == "video/mp4"
     assert {"video", "display", "thumb"} <= set(item["renditions"]) and item["duration_s"] >= 15
     assert set(objects(moto_cloud, f"media/{media_id}/")) == set(item["renditions"].values())
     urls = call_http("media_get", token=moto_cloud.token("u1"), path_parameters={"media_id": media_id}).json[
@@ -311,3 +313,52 @@ def test_a_video_in_range_is_ready_with_its_file_and_poster_renditions_and_a_sho
         "rejected",
         "too_short",
     )
+
+
+def test_two_copies_of_the_worker_racing_on_one_upload_record_one_outcome_and_one_check(
+    moto_cloud, monkeypatch
+) -> None:
+    import threading
+
+    import earnloop.moderation
+    from earnloop.content.media_store import media_store
+    from earnloop.content.media_worker import process_object
+
+    both_checked = threading.Barrier(2, timeout=20)
+    traces: list[str] = []
+
+    class Racing:
+        # Both copies have read the item pending and rendered before either records.
+        def check_image(
+            self, *, image: bytes, url: str | None, openid: str | None, subject_id: str
+        ) -> ImageVerdict:
+            trace = f"trace-{len(traces)}"
+            traces.append(trace)
+            both_checked.wait()
+            return ImageVerdict(outcome="pending", trace_id=trace, labels=(), provider="wechat")
+
+    monkeypatch.setattr(earnloop.moderation, "moderation_from_settings", Racing)
+    media_id = start_upload(moto_cloud)
+    bucket, key = moto_cloud.settings.bucket_name("media"), f"uploads/u1/{media_id}"
+    aws.client("s3").put_object(Bucket=bucket, Key=key, Body=(IMAGES / "gps_DSCN0010.jpg").read_bytes())
+    errors: list[BaseException] = []
+
+    def copy() -> None:
+        try:
+            process_object(media_store(), bucket, key)
+        except BaseException as error:  # reported below, in the test's thread
+            errors.append(error)
+
+    threads = [threading.Thread(target=copy) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+
+    assert errors == [] and len(traces) == 2
+    item = media(moto_cloud, media_id)
+    assert item["trace_id"] in traces and item["status"] == "pending"
+    table = moto_cloud.settings.table_name("content")
+    # Only the winner's lookup exists: the loser's went down with its transaction.
+    assert [stored(table, trace_key(t)) is not None for t in traces].count(True) == 1
+    assert objects(moto_cloud, "uploads/") == {}

@@ -25,6 +25,8 @@ class Media(BaseModel):
     declared_type: str
     declared_size: int
     created_at: str
+    # What the worker found the bytes to be (`kind` is then corrected to match).
+    content_type: str | None = None
     # The uploader's mini-program openid: WeChat's image check is asked on their behalf.
     openid: str | None = None
     reason: str | None = None

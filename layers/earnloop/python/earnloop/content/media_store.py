@@ -53,6 +53,9 @@ class Outcome:
     width: int | None = None
     height: int | None = None
     duration_s: float | None = None
+    # What the bytes are, whatever was declared: a "photo" that is a video is recorded as a video.
+    kind: str | None = None
+    content_type: str | None = None
 
 
 class MediaStore:
@@ -125,6 +128,8 @@ class MediaStore:
         }
         sets = ["#status = :status", "processed_at = :now", "renditions = :renditions"]
         optional = {
+            "kind": outcome.kind,
+            "content_type": outcome.content_type,
             "reason": outcome.reason,
             "moderation": outcome.moderation,
             "trace_id": outcome.trace_id,

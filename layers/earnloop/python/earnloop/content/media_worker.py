@@ -134,6 +134,8 @@ def _moderate(media: Media, processed: Processed, renditions: dict[str, str]) ->
         subject_id=media.media_id,
     )
     facts: dict[str, Any] = {
+        "kind": processed.kind,
+        "content_type": processed.content_type,
         "renditions": renditions,
         "width": processed.width,
         "height": processed.height,
