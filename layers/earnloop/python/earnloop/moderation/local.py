@@ -41,7 +41,8 @@ class LocalModeration:
                 small = opened.convert("RGB").resize((SAMPLE_SIDE, SAMPLE_SIDE))
         except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
             return ImageVerdict(outcome="review", labels=("local:unreadable",), provider=self.name)
-        pixels = list(small.getdata())
+        data = small.tobytes()
+        pixels = [tuple(data[i : i + 3]) for i in range(0, len(data), 3)]
         red = sum(1 for r, g, b in pixels if r >= 200 and g <= 60 and b <= 60)
         blue = sum(1 for r, g, b in pixels if b >= 200 and r <= 60 and g <= 60)
         if red >= DOMINANT_SHARE * len(pixels):

@@ -162,7 +162,8 @@ class AccessTokens:
             return self._refresh(stored, force=True, rejected=rejected)
 
     def _refresh(self, stored: StoredToken | None, *, force: bool, rejected: str | None) -> str:
-        deadline = self._clock() + self._wait_s
+        # Bounded by polls, not by the token clock: waiting must end even if that clock stands still.
+        polls = max(1, int(self._wait_s / POLL_S))
         while True:
             now = self._clock()
             if self._store.take_lease(self._holder, now, LEASE_S, stored):
@@ -171,7 +172,8 @@ class AccessTokens:
             # the next call looks for the new one); otherwise wait for the refresher's write.
             if stored is not None and stored.token != rejected and self._usable(stored):
                 return stored.token
-            if self._clock() >= deadline:
+            polls -= 1
+            if polls < 0:
                 logger.error("wechat access token refresh by another caller did not finish")
                 raise WeChatUnavailableError("WeChat access token unavailable, please retry")
             self._sleep(POLL_S)
