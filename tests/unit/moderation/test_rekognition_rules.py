@@ -34,7 +34,9 @@ def test_an_explicit_label_below_the_reject_confidence_goes_to_review():
 
 
 def test_a_confident_label_outside_the_reject_categories_goes_to_review():
-    verdict = verdict_of([label("Alcohol", 99.0), label("Drinking", 98.0, parent="Alcohol", level=2)], THRESHOLDS)
+    verdict = verdict_of(
+        [label("Alcohol", 99.0), label("Drinking", 98.0, parent="Alcohol", level=2)], THRESHOLDS
+    )
     assert verdict.outcome == "review" and verdict.labels == ("aws:Alcohol", "aws:Drinking")
 
 
