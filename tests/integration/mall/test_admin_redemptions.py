@@ -107,3 +107,16 @@ def test_a_confirmed_physical_order_can_be_rejected_with_its_refund(moto_cloud):
     assert PointsStore.default().account("li").balance == 100
     saved = stored(moto_cloud.settings.table_name("mall"), order_key(order["order_id"]))
     assert saved is not None and saved["status"] == "cancelled" and "status_pk" not in saved
+
+
+def test_an_admin_demoted_after_the_token_was_issued_cannot_reject_or_create(moto_cloud):
+    _, order = _reviewed_order(moto_cloud)
+    moto_cloud.register("former")  # stored without the admin role
+    token = moto_cloud.token("former", "admin", registered=False)
+    path = {"order_id": order["order_id"]}
+    assert_problem(call_http("admin_redemptions_reject", token=token, path_parameters=path), 403, "forbidden")
+    body = {"name": "x", "kind": "virtual", "points": 1, "stock": 1}
+    assert_problem(call_http("rewards_create", token=token, body=body), 403, "forbidden")
+    assert PointsStore.default().account("li").balance == 40
+    saved = stored(moto_cloud.settings.table_name("mall"), order_key(order["order_id"]))
+    assert saved is not None and saved["status"] == "pending_review"

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from fastapi import APIRouter, Body, Depends, Header, Path, Query, Response
 
-from earnloop.identity.store import IdentityStore
+from earnloop.identity.rules import ADMIN
+from earnloop.identity.store import IdentityStore, live_user_check
 from earnloop.mall import rules, service
 from earnloop.mall.models import (
     IDEMPOTENCY_KEY_PATTERN,
@@ -28,12 +29,15 @@ from earnloop.mall.models import (
 from earnloop.mall.service import Mall
 from earnloop.mall.store import MallStore
 from earnloop.platform import aws
-from earnloop.platform.auth import AdminUser, CurrentUser
+from earnloop.platform.auth import AdminUser, CurrentUser, Principal
 from earnloop.platform.clock import business_day, iso, utcnow
-from earnloop.platform.errors import NotFoundError
+from earnloop.platform.errors import ForbiddenError, NotFoundError, UnauthenticatedError
 from earnloop.platform.settings import get_settings
 from earnloop.points.rules import EXPIRING_SOON_DAYS, expiring_within
 from earnloop.points.store import PointsStore
+
+if TYPE_CHECKING:
+    from earnloop.platform.dynamo import TxAction
 
 router = APIRouter(tags=["mall"])
 
@@ -48,6 +52,20 @@ RewardId = Annotated[str, Path(pattern=REWARD_ID_PATTERN)]
 OrderId = Annotated[str, Path(pattern=REWARD_ID_PATTERN)]
 Limit = Annotated[int, Query(ge=1, le=100)]
 Cursor = Annotated[str | None, Query(min_length=1, max_length=1024)]
+
+
+def still_admin(admin: Principal) -> list[TxAction]:
+    """A ConditionCheck, in the admin command's own transaction, that its author still is an admin
+    (a token outlives a demotion): 401 if the user is gone, 403 if no longer an admin."""
+    return [
+        live_user_check(
+            get_settings().table_name("identity"),
+            admin.user_id,
+            role=ADMIN,
+            missing=UnauthenticatedError("the token's user no longer exists"),
+            lacks_role=ForbiddenError("admin role required"),
+        )
+    ]
 
 
 def _public(reward: Reward, stock_left: int, expiring: int | None = None) -> RewardPublic:
@@ -78,7 +96,7 @@ def _admin(mall: Mall, reward: Reward) -> RewardAdmin:
     summary="Create a reward (its stock, or for a coupon reward its pool of codes)",
 )
 def rewards_create(body: RewardCreate, admin: AdminUser, mall: MallDep) -> RewardAdmin:
-    return _admin(mall, service.create_reward(mall, body, utcnow()))
+    return _admin(mall, service.create_reward(mall, body, utcnow(), still_admin(admin)))
 
 
 @router.put(
@@ -90,7 +108,7 @@ def rewards_create(body: RewardCreate, admin: AdminUser, mall: MallDep) -> Rewar
     summary="Edit a reward: price, window, review flag, ...; `stock` sets the units left to sell",
 )
 def rewards_update(reward_id: RewardId, body: RewardUpdate, admin: AdminUser, mall: MallDep) -> RewardAdmin:
-    return _admin(mall, service.update_reward(mall, reward_id, body, utcnow()))
+    return _admin(mall, service.update_reward(mall, reward_id, body, utcnow(), still_admin(admin)))
 
 
 @router.get(
@@ -221,7 +239,8 @@ def admin_redemptions_approve(
     body: Annotated[ReviewDecision | None, Body()] = None,
 ) -> OrderAdmin:
     reason = body.reason if body else None
-    return OrderAdmin.of(service.approve(mall, order_id, admin.user_id, reason, utcnow()))
+    order = service.approve(mall, order_id, admin.user_id, reason, utcnow(), still_admin(admin))
+    return OrderAdmin.of(order)
 
 
 @router.post(
@@ -239,5 +258,7 @@ def admin_redemptions_reject(
     body: Annotated[ReviewDecision | None, Body()] = None,
 ) -> OrderAdmin:
     reason = body.reason if body else None
-    order = service.cancel_with_refund(mall, order_id, f"admin:{admin.user_id}", reason, utcnow())
+    order = service.cancel_with_refund(
+        mall, order_id, f"admin:{admin.user_id}", reason, utcnow(), still_admin(admin)
+    )
     return OrderAdmin.of(order)

@@ -24,8 +24,21 @@ CONTEXT = Context(
         ),
     ),
     functions=(
-        http("rewards_create", table("mall", "readwrite"), key("session"), description="Creates a reward"),
-        http("rewards_update", table("mall", "readwrite"), key("session"), description="Edits a reward"),
+        # Identity, read-only in every admin command: a ConditionCheck that the admin still is one.
+        http(
+            "rewards_create",
+            table("mall", "readwrite"),
+            table("identity"),
+            key("session"),
+            description="Creates a reward",
+        ),
+        http(
+            "rewards_update",
+            table("mall", "readwrite"),
+            table("identity"),
+            key("session"),
+            description="Edits a reward",
+        ),
         # Identity and points, read-only: the caller's tags (for_you) and expiring points (hints).
         http(
             "rewards_list",
@@ -58,6 +71,7 @@ CONTEXT = Context(
         http(
             "admin_redemptions_approve",
             table("mall", "readwrite"),
+            table("identity"),
             key("session"),
             description="Approves a reviewed order",
         ),
@@ -66,6 +80,7 @@ CONTEXT = Context(
             "admin_redemptions_reject",
             table("mall", "readwrite"),
             table("points", "readwrite"),
+            table("identity"),
             key("session"),
             description="Rejects an order and refunds it",
             timeout_s=15,

@@ -51,7 +51,7 @@ from earnloop.points.service import MAX_ATTEMPTS, jittered_pause
 from earnloop.points.store import AlreadyAppliedError, PointsStore, StaleAccountError
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Sequence
     from datetime import datetime
 
     from earnloop.mall.allocation import Allocation
@@ -82,8 +82,9 @@ class Mall:
 # -- catalog ---------------------------------------------------------------------------------------
 
 
-def create_reward(mall: Mall, body: RewardCreate, now: datetime) -> Reward:
-    """Puts the reward and its stock shards in one transaction, then adds a coupon reward's codes.
+def create_reward(mall: Mall, body: RewardCreate, now: datetime, checks: Sequence[TxAction] = ()) -> Reward:
+    """Puts the reward and its stock shards in one transaction (with `checks`, such as the admin
+    still being one, first), then adds a coupon reward's codes.
 
     Raises:
         ValidationFailedError: a coupon reward with `stock` (its pool is its stock), or codes on
@@ -100,7 +101,7 @@ def create_reward(mall: Mall, body: RewardCreate, now: datetime) -> Reward:
             "updated_at": stamp,
         }
     )
-    actions = [mall.store.new_reward_action(reward)]
+    actions = [*checks, mall.store.new_reward_action(reward)]
     actions += mall.stock.create_actions(reward.reward_id, body.stock, reward.stock_shards)
     transact(mall.store.ddb, actions)
     if body.coupon_codes:
@@ -109,7 +110,9 @@ def create_reward(mall: Mall, body: RewardCreate, now: datetime) -> Reward:
     return reward
 
 
-def update_reward(mall: Mall, reward_id: str, body: RewardUpdate, now: datetime) -> Reward:
+def update_reward(
+    mall: Mall, reward_id: str, body: RewardUpdate, now: datetime, checks: Sequence[TxAction] = ()
+) -> Reward:
     """Replaces the fields given (conditioned on the version read), then sets the stock or adds codes.
 
     Raises:
@@ -133,7 +136,7 @@ def update_reward(mall: Mall, reward_id: str, body: RewardUpdate, now: datetime)
             "version": current.version + 1,
         }
     )
-    mall.store.put_reward(updated, current.version)
+    mall.store.put_reward(updated, current.version, checks)
     if body.stock is not None:
         mall.stock.set_stock(reward_id, body.stock, updated.stock_shards)
     if body.coupon_codes:
@@ -337,7 +340,14 @@ def order_of(mall: Mall, user_id: str, order_id: str) -> Order:
     return order
 
 
-def approve(mall: Mall, order_id: str, admin_id: str, reason: str | None, now: datetime) -> Order:
+def approve(
+    mall: Mall,
+    order_id: str,
+    admin_id: str,
+    reason: str | None,
+    now: datetime,
+    checks: Sequence[TxAction] = (),
+) -> Order:
     """pending_review -> confirmed (physical, or cash still to pay) or fulfilled. Repeating an
     approval answers with the order as it is.
 
@@ -353,7 +363,7 @@ def approve(mall: Mall, order_id: str, admin_id: str, reason: str | None, now: d
             return order
         moved = _moved(order, rules.approved_status(order.kind, order.cash_cents), reason, now)
         try:
-            transact(mall.store.ddb, [mall.store.transition_action(order, moved)])
+            transact(mall.store.ddb, [*checks, mall.store.transition_action(order, moved)])
         except OrderMovedError:
             continue
         logger.info("order approved", extra={"order_id": order_id, "admin": admin_id, "status": moved.status})
@@ -361,7 +371,14 @@ def approve(mall: Mall, order_id: str, admin_id: str, reason: str | None, now: d
     raise ConcurrencyError("the order is busy, please retry")
 
 
-def cancel_with_refund(mall: Mall, order_id: str, actor: str, reason: str | None, now: datetime) -> Order:
+def cancel_with_refund(
+    mall: Mall,
+    order_id: str,
+    actor: str,
+    reason: str | None,
+    now: datetime,
+    checks: Sequence[TxAction] = (),
+) -> Order:
     """-> cancelled, with the points back in the buckets they came from (`refund#<order>`), the
     stock back in its shards, the limit count back, and an unrevealed coupon code back in its pool:
     all in one transaction conditioned on the order's status, so it happens exactly once.
@@ -389,7 +406,7 @@ def cancel_with_refund(mall: Mall, order_id: str, actor: str, reason: str | None
             actor=actor,
             now=now,
         )
-        actions = [mall.store.transition_action(order, moved), *leg.actions]
+        actions = [*checks, mall.store.transition_action(order, moved), *leg.actions]
         if order.coupon_codes:
             actions += mall.coupons.refund_actions(
                 order.reward_id,

@@ -23,6 +23,8 @@ from earnloop.platform.errors import ConcurrencyError, LimitReachedError
 from earnloop.platform.settings import get_settings
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from mypy_boto3_dynamodb import DynamoDBClient
 
 CATALOG_INDEX = "catalog"
@@ -134,8 +136,8 @@ class MallStore:
     def new_reward_action(self, reward: Reward) -> TxAction:
         return TxAction(_put_new(self.table, _reward_item(reward)))
 
-    def put_reward(self, reward: Reward, seen_version: int) -> None:
-        """Replaces the reward if it still has `seen_version`.
+    def put_reward(self, reward: Reward, seen_version: int, checks: Sequence[TxAction] = ()) -> None:
+        """Replaces the reward if it still has `seen_version` (and `checks` hold).
 
         Raises:
             RewardChangedError: another edit came first.
@@ -149,7 +151,7 @@ class MallStore:
                 "ExpressionAttributeValues": marshal({":seen": seen_version}),
             }
         }
-        transact(self.ddb, [TxAction(put, on_condition_failed=_REWARD_CHANGED)])
+        transact(self.ddb, [*checks, TxAction(put, on_condition_failed=_REWARD_CHANGED)])
 
     def listed_rewards(self, now: str, limit: int, cursor: str | None) -> tuple[list[Reward], str | None]:
         """One page of listed rewards whose sale has started and not ended at `now` (UTC ISO),
