@@ -214,3 +214,10 @@ def test_a_demoted_admins_token_decides_nothing(posts, moto_cloud) -> None:
         answer = call_http(name, token=token, path_parameters={"post_id": post_id}, body={})
         assert_problem(answer, 403, "forbidden")
     assert posts.get("alice", post_id).json["status"] == "in_review"
+
+
+def test_a_post_id_that_is_not_one_of_ours_is_422_before_any_read(posts) -> None:
+    for name in ("posts_get", "posts_delete", "comments_list", "reports_create"):
+        body = {"reason": "spam"} if name == "reports_create" else None
+        answer = posts.on_post(name, "bob", "x" * 2000, body=body)
+        assert_problem(answer, 422, "validation_error")

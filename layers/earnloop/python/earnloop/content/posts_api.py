@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query, Response
+from fastapi import APIRouter, Depends, Header, Path, Query, Response
 
 from earnloop.content import comments_service, moderation_service, posts_service, reports_service
 from earnloop.content.posts_models import (
+    ULID,
     AdminDecision,
     CommentCreate,
     CommentPage,
@@ -33,6 +34,9 @@ if TYPE_CHECKING:
 
 router = APIRouter(tags=["content"])
 
+# Post ids are ULIDs; anything else is refused before it reaches a key (DynamoDB would 500 on a
+# key over 1 KB).
+PostId = Annotated[str, Path(pattern=f"^{ULID}$")]
 Limit = Annotated[int, Query(ge=1, le=100)]
 Cursor = Annotated[str | None, Query(max_length=2048)]
 
@@ -114,14 +118,14 @@ def posts_create(
     response_model_exclude_none=True,
     summary="A post (the author also sees their pending and rejected posts, with the reason)",
 )
-def posts_get(post_id: str, user: CurrentUser, store: Store) -> PostPublic:
+def posts_get(post_id: PostId, user: CurrentUser, store: Store) -> PostPublic:
     return posts_service.get_post(store, post_id, _viewer(user), rendition_urls)
 
 
 @router.delete(
     "/v1/posts/{post_id}", name="posts_delete", status_code=204, summary="Delete a post (author or admin)"
 )
-def posts_delete(post_id: str, user: CurrentUser, store: Store) -> Response:
+def posts_delete(post_id: PostId, user: CurrentUser, store: Store) -> Response:
     posts_service.delete_post(store, post_id, _viewer(user), utcnow())
     return Response(status_code=204)
 
@@ -134,7 +138,7 @@ def posts_delete(post_id: str, user: CurrentUser, store: Store) -> Response:
     summary="Comment on a published post (moderated like post text)",
 )
 def comments_create(
-    post_id: str, body: CommentCreate, user: CurrentUser, store: Store, people: Profiles, checker: Checker
+    post_id: PostId, body: CommentCreate, user: CurrentUser, store: Store, people: Profiles, checker: Checker
 ) -> CommentPublic:
     return comments_service.add_comment(store, people, checker, post_id, user.user_id, body.text, utcnow())
 
@@ -147,7 +151,7 @@ def comments_create(
     summary="A post's comments, oldest first",
 )
 def comments_list(
-    post_id: str, user: CurrentUser, store: Store, limit: Limit = 20, cursor: Cursor = None
+    post_id: PostId, user: CurrentUser, store: Store, limit: Limit = 20, cursor: Cursor = None
 ) -> CommentPage:
     return comments_service.list_comments(store, post_id, _viewer(user), limit, cursor)
 
@@ -159,7 +163,7 @@ def comments_list(
     response_model=ReportAccepted,
     summary="Report a post; enough distinct reporters send it to the admins",
 )
-def reports_create(post_id: str, body: ReportCreate, user: CurrentUser, store: Store) -> ReportAccepted:
+def reports_create(post_id: PostId, body: ReportCreate, user: CurrentUser, store: Store) -> ReportAccepted:
     threshold = get_settings().post_report_threshold
     reports_service.report_post(store, post_id, user.user_id, body.reason, threshold, utcnow())
     return ReportAccepted(post_id=post_id)
@@ -187,7 +191,7 @@ def admin_moderation_list(
     tags=["admin"],
     summary="Publish a post in review",
 )
-def admin_posts_approve(post_id: str, admin: AdminUser, store: Store) -> PostPublic:
+def admin_posts_approve(post_id: PostId, admin: AdminUser, store: Store) -> PostPublic:
     checks = [admin_still_is_one(admin.user_id)]
     moderation_service.approve(store, post_id, admin.user_id, utcnow(), checks)
     return posts_service.get_post(store, post_id, _viewer(admin), rendition_urls, consistent=True)
@@ -202,7 +206,7 @@ def admin_posts_approve(post_id: str, admin: AdminUser, store: Store) -> PostPub
     summary="Reject a post (a published one is taken down and its points clawed back)",
 )
 def admin_posts_reject(
-    post_id: str, admin: AdminUser, store: Store, body: AdminDecision | None = None
+    post_id: PostId, admin: AdminUser, store: Store, body: AdminDecision | None = None
 ) -> PostPublic:
     reason = body.reason if body is not None else None
     checks = [admin_still_is_one(admin.user_id)]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
@@ -11,6 +11,7 @@ MediaKind = Literal["image", "video"]
 MediaState = Literal["pending", "ready", "rejected"]
 Verdict = Literal["pass", "review", "reject"]
 
+ULID = "[0-9A-HJKMNP-TV-Z]{26}"
 MAX_TEXT = 1000
 MAX_COMMENT = 500
 MAX_IMAGES = 9
@@ -73,7 +74,9 @@ class PostCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     text: StrictStr = Field(default="", max_length=MAX_TEXT)
-    media_ids: list[StrictStr] = Field(default_factory=list, max_length=MAX_IMAGES)
+    media_ids: list[Annotated[StrictStr, Field(pattern=f"^{ULID}$")]] = Field(
+        default_factory=list, max_length=MAX_IMAGES
+    )
     topics: list[StrictStr] = Field(default_factory=list, max_length=20)
     sku: StrictStr | None = Field(default=None, min_length=1, max_length=64)
 
