@@ -128,7 +128,7 @@ CASES = [
         {"type": "post", "id": "P1"},
     ),
     (
-        body("PostInReview", post_id="P1", author_id=LI, reason="reported"),
+        body("PostInReview", post_id="P1", author_id=LI, reason="reports"),
         "post_in_review",
         "你的帖子正在人工审核（多位用户举报了这条内容），审核通过后会自动发布。",
         {"type": "post", "id": "P1"},
@@ -137,6 +137,12 @@ CASES = [
         rejected(reason="label:porn"),
         "post_rejected",
         "你的帖子未能发布：内容含有色情信息。请修改后重新发布。",
+        {"type": "post", "id": "P1"},
+    ),
+    (
+        rejected(reason="media:too_many_pixels"),
+        "post_rejected",
+        "你的帖子未能发布：图片像素过大。请修改后重新发布。",
         {"type": "post", "id": "P1"},
     ),
     (

@@ -26,6 +26,13 @@ from pydantic import ValidationError
         ("image moderation: violence", "内容含有暴力或血腥画面"),
         ("duration", "视频时长需在 15 到 60 秒之间"),
         ("unsupported_type", "文件格式不受支持（图片支持 JPEG、PNG、WebP、HEIC，视频支持 MP4、MOV）"),
+        ("media:too_large", "文件太大（图片不超过 10 MB，视频不超过 50 MB）"),
+        ("media:rejected", "帖子中的图片或视频未通过检查"),
+        ("text", "文字内容不符合社区规范"),
+        ("admin", "经人工审核，内容不符合社区规范"),
+        ("trailing_data", "文件中夹带了无法识别的数据"),
+        ("图片与产品无关", "图片与产品无关"),
+        ("  含有 联系方式\n请删除后重新发布  ", "含有 联系方式 请删除后重新发布"),
         ("20002", GENERIC_REASON),
         ("", GENERIC_REASON),
         ("<script>", GENERIC_REASON),
@@ -122,3 +129,21 @@ def test_mark_read_accepts_ids_or_all():
     assert MarkRead.model_validate({"ids": ["01JDQ3Z8V7X6M5N4B3C2A1Z0YX"]}).ids == [
         "01JDQ3Z8V7X6M5N4B3C2A1Z0YX"
     ]
+
+
+@pytest.mark.parametrize(
+    ("reason", "why"),
+    [
+        ("text", "文字内容需要人工确认"),
+        ("image", "图片需要人工确认"),
+        ("reports", "多位用户举报了这条内容"),
+        ("", "需要人工确认"),
+    ],
+)
+def test_a_post_in_review_says_what_waits_for_a_person(reason, why):
+    text = draft(PostInReview(post_id="P1", author_id="U1", reason=reason)).text
+    assert text == f"你的帖子正在人工审核（{why}），审核通过后会自动发布。"
+
+
+def test_an_admins_own_words_are_cut_to_60_characters():
+    assert reason_sentence("长" * 61) == "长" * 60 + "…"

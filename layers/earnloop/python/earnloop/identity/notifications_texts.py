@@ -26,6 +26,7 @@ from earnloop.identity.notifications_models import NoticeDraft, NotificationKind
 # Reason words of moderation (WeChat content-security labels, Rekognition categories, the local
 # word list), of reports and of the media worker, each as the sentence the author reads. A word not
 # listed falls back to GENERIC_REASON: the author is always told something true, never the raw word.
+GENERIC_REASON = "内容不符合社区规范"
 REASONS: dict[str, str] = {
     "ad": "内容含有广告或营销信息",
     "ads": "内容含有广告或营销信息",
@@ -51,6 +52,10 @@ REASONS: dict[str, str] = {
     "gore": "内容含有暴力或血腥画面",
     "terror": "内容含有暴力或血腥画面",
     "copyright": "内容可能侵犯他人版权",
+    "text": "文字内容不符合社区规范",
+    "image": "图片不符合社区规范",
+    "admin": "经人工审核，内容不符合社区规范",
+    "moderation": GENERIC_REASON,
     "reported": "多位用户举报了这条内容",
     "reports": "多位用户举报了这条内容",
     "media": "帖子中的图片或视频未通过检查",
@@ -58,6 +63,8 @@ REASONS: dict[str, str] = {
     "unsupported": "文件格式不受支持（图片支持 JPEG、PNG、WebP、HEIC，视频支持 MP4、MOV）",
     "unsupported_type": "文件格式不受支持（图片支持 JPEG、PNG、WebP、HEIC，视频支持 MP4、MOV）",
     "disguised": "文件内容与格式不符",
+    "trailing_data": "文件中夹带了无法识别的数据",
+    "no_video": "视频文件中没有画面",
     "too_large": "文件太大（图片不超过 10 MB，视频不超过 50 MB）",
     "too_many_pixels": "图片像素过大",
     "pixel_limit": "图片像素过大",
@@ -69,7 +76,17 @@ REASONS: dict[str, str] = {
     "too_long": "视频时长需在 15 到 60 秒之间",
     "timeout": "内容检查超时，请重新发布",
 }
-GENERIC_REASON = "内容不符合社区规范"
+# Why a post waits for a person: the same words read differently while nothing is decided yet.
+REVIEW_REASONS: dict[str, str] = {
+    "text": "文字内容需要人工确认",
+    "image": "图片需要人工确认",
+    "reports": "多位用户举报了这条内容",
+    "reported": "多位用户举报了这条内容",
+}
+REVIEW_KNOWN = {**REASONS, **REVIEW_REASONS}
+# An admin may reject in their own words; shown as written (they are the brand's), cut to this.
+ADMIN_WORDS_CHARS = 60
+_HAN = re.compile(r"[\u3400-\u9fff]")
 # A post's text quoted in a notification is cut to this many characters.
 SNIPPET_CHARS = 20
 # A reason is part of a dedupe key (a sort key): bounded, whatever the producer sends.
@@ -86,21 +103,24 @@ ORDER_STATUS_WORDS = {
 }
 
 
-def reason_sentence(reason: str) -> str:
-    """The sentence for a producer's reason: the word itself, else the first known word in it
-    (`"label:porn"`, `"image moderation: violence"`), else the generic sentence."""
+def reason_sentence(reason: str, known: dict[str, str] = REASONS) -> str:
+    """The sentence for a producer's reason: an admin's own Chinese words as written; else the word
+    itself; else the most specific (last) known word in it (`"media:too_large"`, `"label:porn"`);
+    else the generic sentence."""
+    if _HAN.search(reason):
+        return snippet(reason, ADMIN_WORDS_CHARS)
     normalized = reason.strip().lower()
-    if normalized in REASONS:
-        return REASONS[normalized]
-    for word in _WORD.findall(normalized):
-        if word in REASONS:
-            return REASONS[word]
+    if normalized in known:
+        return known[normalized]
+    for word in reversed(_WORD.findall(normalized)):
+        if word in known:
+            return known[word]
     return GENERIC_REASON
 
 
-def snippet(text: str) -> str:
+def snippet(text: str, limit: int = SNIPPET_CHARS) -> str:
     flat = " ".join(text.split())
-    return flat if len(flat) <= SNIPPET_CHARS else flat[:SNIPPET_CHARS] + "…"
+    return flat if len(flat) <= limit else flat[:limit] + "…"
 
 
 def draft(event: InboxEvent) -> NoticeDraft:
@@ -117,7 +137,11 @@ def draft(event: InboxEvent) -> NoticeDraft:
             happening = f"published#{event.published_at}"
             return _post(event.author_id, event.post_id, "post_published", text, happening)
         case PostInReview():
-            why = reason_sentence(event.reason) if event.reason else "需要人工确认"
+            why = (
+                reason_sentence(event.reason, {**REASONS, **REVIEW_REASONS})
+                if event.reason
+                else "需要人工确认"
+            )
             text = f"你的帖子正在人工审核（{why}），审核通过后会自动发布。"
             happening = f"in_review#{event.reason[:REASON_KEY_CHARS]}"
             return _post(event.author_id, event.post_id, "post_in_review", text, happening)
