@@ -128,3 +128,13 @@ def test_a_file_larger_than_its_class_is_refused_before_it_is_stored(cloud: Loca
     cloud.pump_until_idle()
     assert media(cloud, created["media_id"])["status"] == "pending"
     assert raw_uploads(cloud) == []
+
+
+def test_every_declared_bucket_is_provisioned_and_reached_through_the_front(cloud: LocalCloud) -> None:
+    from earnloop.contexts import buckets
+
+    assert cloud.settings is not None and cloud.endpoints is not None
+    s3 = aws.client("s3")
+    assert s3.meta.endpoint_url == cloud.endpoints.s3
+    names = {b["Name"] for b in s3.list_buckets()["Buckets"]}
+    assert names == {cloud.settings.bucket_name(b.name) for b in buckets()}
