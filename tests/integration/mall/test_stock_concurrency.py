@@ -133,10 +133,33 @@ def test_set_stock_makes_the_total_what_the_admin_said_and_spreads_it(mall: Mall
     assert sum(mall.shard_levels("adm").values()) == 3
     assert mall.stock.set_stock("adm", 43, 4) == 40
     assert sorted(mall.shard_levels("adm").values()) == [10, 11, 11, 11]
-    # Growing a reward into a flash sale: new shards start empty and are filled by the next change.
-    mall.stock.set_stock("adm", 59, 8)
-    assert sum(mall.stock.levels("adm", 8, consistent=True).values()) == 59
+    # With more shards (a reward grown into a flash sale), the new total spreads over all of them.
+    assert mall.stock.set_stock("adm", 59, 8) == 16
+    assert sorted(mall.stock.levels("adm", 8, consistent=True).values()) == [7, 7, 7, 7, 7, 8, 8, 8]
     assert mall.stock.stock_left({"adm": 8, "none": 1}) == {"adm": 59, "none": 0}
+
+
+def test_a_reward_grown_into_a_flash_sale_is_rebalanced_over_its_new_shards_without_losing_a_take(mall: Mall):
+    create(mall, "grow", total=64, shards=1)
+    outcome = Outcome()
+
+    def work(index: int) -> None:
+        if index == 0:
+            mall.stock.rebalance("grow", FLASH_SHARDS)
+            return
+        for _ in range(3):
+            mall.redeem("grow", 1, 1 if index % 2 else FLASH_SHARDS, outcome)
+
+    run_threads(6, work)
+
+    levels = mall.stock.levels("grow", FLASH_SHARDS, consistent=True)
+    sold = sum(sum(o.parts.values()) for o in outcome.orders)
+    # Buyers still holding the old count (1) see shard 0 alone, and may hear out_of_stock once it
+    # holds its even share; nothing is lost or sold twice either way.
+    assert sold + outcome.out_of_stock == 15 and outcome.gave_up == 0
+    assert sum(levels.values()) == 64 - sold
+    assert min(levels.values()) >= 0
+    assert len([left for left in levels.values() if left > 0]) >= FLASH_SHARDS - 1  # spread, not piled
 
 
 def test_admin_stock_inputs_are_checked(mall: Mall):

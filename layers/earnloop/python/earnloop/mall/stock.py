@@ -16,8 +16,10 @@ How the mall core calls this module:
     # `allocation.parts` on the order ({shard: units}) for the refund
     # refunding (reject, cancel): in the refund transaction, with the order's status condition
     actions += stock.return_actions(reward_id, order.stock_parts, shards)
-    # admin PUT {stock}: the new number on sale; concurrent takes are never lost
+    # admin PUT {stock}: the new number on sale, spread evenly; concurrent takes are never lost
     stock.set_stock(reward_id, total=250, shards=shards)
+    # a reward whose shard count grew (turned flash sale): spread what is left over the new shards
+    stock.rebalance(reward_id, shards=new_count)
     # listings: one BatchGetItem for the page's rewards
     left = stock.stock_left({reward_id: shards, ...})
 
@@ -52,7 +54,7 @@ from earnloop.platform.dynamo import (
 from earnloop.platform.errors import ConcurrencyError, OutOfStockError, ValidationFailedError
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Callable, Mapping, Sequence
 
     from mypy_boto3_dynamodb import DynamoDBClient
 
@@ -275,23 +277,48 @@ class StockStore:
         raise ConcurrencyError("stock kept changing, please retry")
 
     def set_stock(self, reward_id: str, total: int, shards: int) -> int:
-        """Makes `total` units be on sale: reads what is left (strongly) and adjusts by the
-        difference, so units sold while the admin edits count as sold after the edit, not lost.
-        Returns the delta applied.
+        """Makes `total` units be on sale, spread evenly over the shards: reads what each holds
+        (strongly) and moves each by the difference in one transaction (ADD up; down only on
+        condition the shard still holds what it gives), so units sold while the admin edits
+        count as sold after the edit, never lost or sold twice. Returns the change in units.
 
         Raises:
             ValidationFailedError: a negative total.
-            ConcurrencyError: the shards kept changing under a decrease.
+            ConcurrencyError: the shards kept changing under the edit.
         """
         if total < 0:
             raise ValidationFailedError("stock must not be negative")
+        return self._even_out(reward_id, shards, lambda _left: total)
+
+    def rebalance(self, reward_id: str, shards: int) -> None:
+        """Spreads the units left evenly over `shards` without changing their number: call it
+        after growing a reward's shard count (a reward turned flash sale), or its units stay in
+        the old shards and every buyer's replan lands on them.
+
+        Raises:
+            ConcurrencyError: the shards kept changing under the move.
+        """
+        self._even_out(reward_id, shards, lambda left: left)
+
+    def _even_out(self, reward_id: str, shards: int, total_for: Callable[[int], int]) -> int:
+        _check_shards(shards)
         for _ in range(_ADJUST_ATTEMPTS):
-            delta = total - sum(self.levels(reward_id, shards, consistent=True).values())
+            levels = self.levels(reward_id, shards, consistent=True)
+            left = sum(levels.values())
+            # A shard below zero cannot happen through this module; treated as empty if it did.
+            target = spread(total_for(left), shards)
+            moves = {
+                s: target[s] - max(0, levels[s]) for s in range(shards) if target[s] != max(0, levels[s])
+            }
+            actions = [
+                TxAction(self._add(reward_id, s, units)) if units > 0 else self._remove(reward_id, s, -units)
+                for s, units in sorted(moves.items())
+            ]
             try:
-                self.adjust_stock(reward_id, delta, shards)
-                return delta
-            except ValidationFailedError:
-                # Takes emptied the shards between our read and the decrease's read: read again.
+                if actions:
+                    transact(self._ddb, actions)
+                return total_for(left) - left
+            except (_ShardChangedError, TransactionConflictError):
                 continue
         raise ConcurrencyError("stock kept changing, please retry")
 
