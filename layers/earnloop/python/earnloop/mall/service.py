@@ -139,6 +139,9 @@ def update_reward(
     mall.store.put_reward(updated, current.version, checks)
     if body.stock is not None:
         mall.stock.set_stock(reward_id, body.stock, updated.stock_shards)
+    elif updated.stock_shards > current.stock_shards:
+        # Turned flash sale: spread what is left over the new shards, or every replan lands on the old.
+        mall.stock.rebalance(reward_id, updated.stock_shards)
     if body.coupon_codes:
         mall.coupons.add_codes(reward_id, clean_codes(body.coupon_codes), updated.stock_shards)
     return updated
