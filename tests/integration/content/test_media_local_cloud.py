@@ -138,3 +138,29 @@ def test_every_declared_bucket_is_provisioned_and_reached_through_the_front(clou
     assert s3.meta.endpoint_url == cloud.endpoints.s3
     names = {b["Name"] for b in s3.list_buckets()["Buckets"]}
     assert names == {cloud.settings.bucket_name(b.name) for b in buckets()}
+
+
+def test_from_a_real_upload_to_a_published_post_in_the_new_feed(cloud: LocalCloud) -> None:
+    created = start(cloud, "buyer-4")
+    assert post_form(created["upload"], PHOTO).status_code == 204
+    author = cloud.token("buyer-4")
+
+    # Posted at once, while the worker has not run: the post waits on its media.
+    posted = call_http(
+        "posts_create",
+        token=author,
+        body={
+            "text": "My fruit bowl with oat & peach yogurt",
+            "media_ids": [created["media_id"]],
+            "topics": [],
+        },
+    )
+    assert posted.status == 201, posted.body
+    cloud.pump_until_idle()
+
+    post = call_http("posts_get", token=author, path_parameters={"post_id": posted.json["post_id"]}).json
+    assert post["status"] == "published", post
+    feed = call_http("feed_get", token=token(cloud, "reader-1"), query={"kind": "new", "limit": "20"})
+    assert feed.status == 200, feed.body
+    (item,) = [p for p in feed.json["items"] if p["post_id"] == posted.json["post_id"]]
+    assert requests.get(item["media"][0]["urls"]["display"], timeout=10).status_code == 200
