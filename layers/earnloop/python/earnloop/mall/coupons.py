@@ -26,7 +26,7 @@ How the mall core calls this module:
     # refunding: in the refund transaction, instead of `stock.return_actions`
     actions += pool.refund_actions(reward_id, order_id, codes, parts, shards, revealed=...)
 
-Refunds (docs/decisions.md, 2026-12-02, "Coupon codes on refund"): a code the buyer has seen
+Refunds (docs/decisions.md, 2026-12-02, "Coupon pools"): a code the buyer has seen
 (`revealed`: the order has shown it) is voided, never drawn again (it may have been used at the
 partner already) and its unit is not returned; a code never shown (an order rejected while
 pending review) goes back to the pool with its unit.
