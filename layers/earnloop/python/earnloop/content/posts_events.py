@@ -6,8 +6,10 @@ Emitted (source `earnloop.content`):
   idempotent per post);
 - `PostInReview` when it goes to the admins (text or image review, or reports; `was_published`
   says it left the feeds);
-- `PostRejected` when it is rejected (moderation or an admin), with the reason the author is told;
-- `PostTakenDown` when a post that had been published is rejected: its points are clawed back;
+- `PostRejected` when a post never published is rejected (moderation or an admin), with the
+  reason the author is told;
+- `PostTakenDown` instead when the rejected post had been published (with the reason): feeds drop
+  it, the author is told once, its points are clawed back;
 - `PostRemoved` when its author or an admin deletes it (`media_ids`: what the media area deletes);
 - `CommentAdded` for each new comment.
 """
@@ -48,6 +50,8 @@ class PostInReview(DomainEvent):
 
 
 class PostRejected(DomainEvent):
+    """A post that was never published was rejected."""
+
     source = "earnloop.content"
     detail_type = "PostRejected"
 
@@ -55,15 +59,17 @@ class PostRejected(DomainEvent):
     author_id: str
     # "text", "media:<media reason>", or an admin's words.
     reason: str
-    was_published: bool = False
 
 
 class PostTakenDown(DomainEvent):
+    """A post that had been published was rejected (instead of `PostRejected`)."""
+
     source = "earnloop.content"
     detail_type = "PostTakenDown"
 
     post_id: str
     author_id: str
+    reason: str
 
 
 class PostRemoved(DomainEvent):
@@ -125,17 +131,11 @@ def derive_posts(change: Change) -> list[DomainEvent]:
             )
         ]
     if status == "rejected":
-        events: list[DomainEvent] = [
-            PostRejected(
-                post_id=post_id,
-                author_id=author,
-                reason=new.get("reason") or "rejected",
-                was_published=was_published,
-            )
-        ]
+        reason = new.get("reason") or "rejected"
         if new.get("published_at"):
-            events.append(PostTakenDown(post_id=post_id, author_id=author))
-        return events
+            # A takedown: one event (the author is told once; feeds drop it; points claw back).
+            return [PostTakenDown(post_id=post_id, author_id=author, reason=reason)]
+        return [PostRejected(post_id=post_id, author_id=author, reason=reason)]
     if status == "removed":
         return [
             PostRemoved(
