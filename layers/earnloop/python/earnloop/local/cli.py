@@ -56,6 +56,11 @@ def quick_start(
         "",
         f"  API        {base_url}",
         f"  docs       {base_url}/docs",
+        *(
+            [f"  S3         {cloud.endpoints.s3}  (upload forms from POST /v1/media/uploads land here)"]
+            if cloud.endpoints.s3
+            else []
+        ),
         "  logins     any dev:<name> code; dev:admin is the admin",
         f"  admin      user {demo.admin_id}",
         f"  batch      {demo.batch_id}  {demo.sku}, {demo.product_name}, {demo.points} points, "
