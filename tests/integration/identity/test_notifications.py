@@ -152,9 +152,15 @@ CASES = [
         {"type": "post", "id": "P1"},
     ),
     (
-        body("PostTakenDown", post_id="P1", author_id=LI),
+        body("PostRejected", post_id="P1", author_id=LI, reason="admin", was_published=True),
         "post_taken_down",
-        "你的帖子已被下架：内容不符合社区规范。因这篇帖子获得的积分已扣回。",
+        "你的帖子已被下架：经人工审核，内容不符合社区规范。因这篇帖子获得的积分将被扣回。",
+        {"type": "post", "id": "P1"},
+    ),
+    (
+        body("PostInReview", post_id="P1", author_id=LI, reason="reports", was_published=True),
+        "post_in_review",
+        "你的帖子正在人工审核（多位用户举报了这条内容），审核期间暂时隐藏，通过后会恢复显示。",
         {"type": "post", "id": "P1"},
     ),
     (
@@ -352,6 +358,9 @@ def test_the_unread_count_is_one_bounded_query_over_the_newest_notes(moto_cloud)
 def test_the_bus_routes_mall_and_content_events_to_the_notify_and_tags_queues(moto_cloud):
     order = placed(tags=["yogurt"])
     post = rejected()
+    # A take-down is told from its PostRejected (which carries the reason); PostTakenDown is the
+    # points worker's alone.
+    taken_down = body("PostTakenDown", post_id="P1", author_id=LI)
     aws.client("events").put_events(
         Entries=[
             {
@@ -360,7 +369,7 @@ def test_the_bus_routes_mall_and_content_events_to_the_notify_and_tags_queues(mo
                 "Detail": json.dumps(event["detail"]),
                 "EventBusName": moto_cloud.settings.event_bus,
             }
-            for event in (order, post)
+            for event in (order, post, taken_down)
         ]
     )
 

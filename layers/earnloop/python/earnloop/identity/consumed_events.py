@@ -58,25 +58,22 @@ class PostInReview(DomainEvent):
     post_id: str
     author_id: str
     reason: str = ""
+    # A published post that reports sent to review is hidden meanwhile, not waiting to be published.
+    was_published: bool = False
 
 
 class PostRejected(DomainEvent):
+    """Also the inbox's word for a take-down: the content context derives `PostTakenDown` (the points
+    worker's trigger, without a reason) only beside a `PostRejected` with `was_published`, which
+    carries the reason the author must read; so the take-down is told from this one, once."""
+
     source = "earnloop.content"
     detail_type = "PostRejected"
 
     post_id: str
     author_id: str
     reason: str = ""
-
-
-class PostTakenDown(DomainEvent):
-    source = "earnloop.content"
-    detail_type = "PostTakenDown"
-
-    post_id: str
-    author_id: str
-    # Not in the contract yet; told to the author when the producer adds it.
-    reason: str = ""
+    was_published: bool = False
 
 
 class MediaRejected(DomainEvent):
@@ -89,13 +86,7 @@ class MediaRejected(DomainEvent):
 
 
 InboxEvent = (
-    RedemptionPlaced
-    | RedemptionStatusChanged
-    | PostPublished
-    | PostInReview
-    | PostRejected
-    | PostTakenDown
-    | MediaRejected
+    RedemptionPlaced | RedemptionStatusChanged | PostPublished | PostInReview | PostRejected | MediaRejected
 )
 INBOX_EVENTS: tuple[type[DomainEvent], ...] = (
     RedemptionPlaced,
@@ -103,6 +94,5 @@ INBOX_EVENTS: tuple[type[DomainEvent], ...] = (
     PostPublished,
     PostInReview,
     PostRejected,
-    PostTakenDown,
     MediaRejected,
 )

@@ -21,10 +21,12 @@ CONTEXT = Context(
             ("RedemptionPlaced", "RedemptionStatusChanged"),
             queue="notify",
         ),
+        # No PostTakenDown: it comes only beside a PostRejected with `was_published`, which carries
+        # the reason the author is told (identity.consumed_events.PostRejected).
         Rule(
             "content-to-notify",
             "earnloop.content",
-            ("PostPublished", "PostInReview", "PostRejected", "PostTakenDown", "MediaRejected"),
+            ("PostPublished", "PostInReview", "PostRejected", "MediaRejected"),
             queue="notify",
         ),
     ),

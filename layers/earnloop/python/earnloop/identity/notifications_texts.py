@@ -17,7 +17,6 @@ from earnloop.identity.consumed_events import (
     PostInReview,
     PostPublished,
     PostRejected,
-    PostTakenDown,
     RedemptionPlaced,
     RedemptionStatusChanged,
 )
@@ -137,20 +136,19 @@ def draft(event: InboxEvent) -> NoticeDraft:
             happening = f"published#{event.published_at}"
             return _post(event.author_id, event.post_id, "post_published", text, happening)
         case PostInReview():
-            why = (
-                reason_sentence(event.reason, {**REASONS, **REVIEW_REASONS})
-                if event.reason
-                else "需要人工确认"
-            )
-            text = f"你的帖子正在人工审核（{why}），审核通过后会自动发布。"
+            why = reason_sentence(event.reason, REVIEW_KNOWN) if event.reason else "需要人工确认"
+            if event.was_published:
+                text = f"你的帖子正在人工审核（{why}），审核期间暂时隐藏，通过后会恢复显示。"
+            else:
+                text = f"你的帖子正在人工审核（{why}），审核通过后会自动发布。"
             happening = f"in_review#{event.reason[:REASON_KEY_CHARS]}"
             return _post(event.author_id, event.post_id, "post_in_review", text, happening)
+        case PostRejected() if event.was_published:
+            text = f"你的帖子已被下架：{reason_sentence(event.reason)}。因这篇帖子获得的积分将被扣回。"
+            return _post(event.author_id, event.post_id, "post_taken_down", text, "taken_down")
         case PostRejected():
             text = f"你的帖子未能发布：{reason_sentence(event.reason)}。请修改后重新发布。"
             return _post(event.author_id, event.post_id, "post_rejected", text, "rejected")
-        case PostTakenDown():
-            text = f"你的帖子已被下架：{reason_sentence(event.reason)}。因这篇帖子获得的积分已扣回。"
-            return _post(event.author_id, event.post_id, "post_taken_down", text, "taken_down")
         case MediaRejected():
             text = f"你上传的图片或视频未通过检查：{reason_sentence(event.reason)}。"
             return NoticeDraft(
