@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from earnloop.points.models import SpendCommand
+from earnloop.points.models import EarnCommand, SpendCommand
 from earnloop.points.post_rewards import POST_DAILY_CAP, POST_POINTS
 from earnloop.points.service import Ledger
 from earnloop.points.store import PointsStore
@@ -130,3 +130,21 @@ def test_a_post_earns_when_published_and_gives_back_when_an_admin_takes_it_down(
 
     account, entries = ledger_of("alice")
     assert account.balance == 0 and entries[f"clawback#{post_id}"].delta == -POST_POINTS
+
+
+def test_a_post_earn_held_while_frozen_is_dropped_by_its_takedown(moto_cloud) -> None:
+    ledger, now = Ledger.default(), datetime.now(UTC)
+    ledger.credit(
+        EarnCommand(txn_id="scan#c1", user_id="alice", points=5, reason="scan"), now
+    )  # the account exists
+    ledger.freeze("alice", "review", "admin-1", now)
+    deliver(event("PostPublished", "P1"))
+    assert [h.command.txn_id for h in PointsStore.default().holds("alice")] == ["post#P1"]
+
+    deliver(event("PostTakenDown", "P1"))
+    ledger.unfreeze("alice", "ok", "admin-1", now)
+    ledger.release_holds("alice", now)
+
+    account, entries = ledger_of("alice")
+    assert account.balance == 5 and "post#P1" not in entries
+    assert PointsStore.default().holds("alice") == []
