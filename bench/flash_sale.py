@@ -210,6 +210,7 @@ def main() -> None:
     parser.add_argument("--shards", type=int, nargs="+", default=[1, 16])
     parser.add_argument("--coupon", action="store_true", help="a coupon reward: each take draws a code too")
     parser.add_argument("--output", type=Path, default=RESULTS)
+    parser.add_argument("--name", help="the record's key in the results (default: stock or coupon)")
     args = parser.parse_args()
 
     from earnloop.local.dynamodb_local import DynamoDBLocal
@@ -236,7 +237,7 @@ def main() -> None:
     for run in runs:
         print(json.dumps({k: v for k, v in run.items() if not k.startswith("shard_")}, indent=1))
     recorded = json.loads(args.output.read_text()) if args.output.is_file() else {}
-    key = "coupon" if args.coupon else "stock"
+    key = args.name or ("coupon" if args.coupon else "stock")
     recorded[key] = {
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": {
