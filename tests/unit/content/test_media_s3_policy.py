@@ -10,7 +10,7 @@ from typing import Any
 
 import boto3
 import pytest
-from earnloop.local.s3_front import S3PostError, check_post, object_created_event
+from earnloop.local.s3_front import S3PostError, check_post, object_created_event, read_form
 
 BUCKET = "earnloop-local-media"
 KEY = "uploads/u1/01JMEDIA"
@@ -133,3 +133,25 @@ def test_the_notification_has_s3s_record_shape_with_the_key_url_encoded() -> Non
 
     # Powertools' model of S3's notification accepts it as it would a real one.
     assert S3Model.model_validate(event).Records[0].s3.object.size == 12
+
+
+def multipart(parts: list[tuple[str, bytes, bool]], boundary: str = "b0undary") -> bytes:
+    body = b""
+    for name, value, is_file in parts:
+        filename = '; filename="photo.jpg"' if is_file else ""
+        body += f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"{filename}\r\n\r\n'.encode()
+        body += value + b"\r\n"
+    return body + f"--{boundary}--\r\n".encode()
+
+
+def test_fields_after_the_file_are_ignored_as_s3_ignores_them() -> None:
+    signed = form()
+    before = [(k, v.encode(), False) for k, v in signed.items() if k != "Content-Type"]
+    body = multipart([*before, ("file", b"\xff\xd8 jpeg", True), ("Content-Type", b"image/jpeg", False)])
+
+    fields, data = read_form(body, b"b0undary")
+
+    assert data == b"\xff\xd8 jpeg" and "Content-Type" not in fields
+    # So the policy's Content-Type condition fails, locally as in AWS.
+    assert refused(fields, data=data).code == "AccessDenied"
+    assert check_post(BUCKET, {**fields, "Content-Type": "image/jpeg"}, data, CREDENTIALS, NOW).key == KEY

@@ -27,6 +27,7 @@ from urllib.parse import quote_plus, urlsplit
 from xml.sax.saxutils import escape
 
 import boto3
+from werkzeug.sansio.multipart import Data, Epilogue, Field, File, MultipartDecoder, NeedData
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
@@ -170,6 +171,34 @@ def check_post(
     )
 
 
+def read_form(body: bytes, boundary: bytes) -> tuple[dict[str, str], bytes | None]:
+    """The form's fields up to its `file` part, and that part's bytes (None without one).
+
+    As S3 reads a POST: the file must be the last field; any field after it is ignored (so a
+    client that sends its Content-Type after the file fails its policy here as it would in AWS).
+    """
+    decoder = MultipartDecoder(boundary)
+    decoder.receive_data(body)
+    decoder.receive_data(None)
+    fields: dict[str, str] = {}
+    current: str | None = None
+    is_file = False
+    chunks: list[bytes] = []
+    while True:
+        event = decoder.next_event()
+        if isinstance(event, Field | File):
+            current, is_file, chunks = event.name, isinstance(event, File) or event.name == "file", []
+        elif isinstance(event, Data) and current is not None:
+            chunks.append(event.data)
+            if not event.more_data:
+                if is_file and current == "file":
+                    return fields, b"".join(chunks)
+                fields[current] = b"".join(chunks).decode("utf-8", "replace")
+                current = None
+        elif isinstance(event, Epilogue | NeedData):
+            return fields, None
+
+
 def _condition(condition: Any) -> tuple[str, Any]:
     """A policy condition as (field name, predicate on the field's value), or the size range."""
     if isinstance(condition, dict) and len(condition) == 1:
@@ -297,11 +326,19 @@ class S3Front:
 
     def _post(self, request: Request) -> Response:
         bucket = request.path.strip("/")
-        # The policy covers form fields in order; S3 ignores fields after the file. werkzeug parses
-        # them all, which only matters to a client sending fields after the file (none of ours).
-        fields = {name: value for name, value in request.form.items()}
-        upload_file = request.files.get("file")
-        data = upload_file.read() if upload_file is not None else None
+        boundary = request.mimetype_params.get("boundary")
+        if not boundary:
+            raise S3PostError(
+                400, "MalformedPOSTRequest", "The body of your POST request is not well-formed."
+            )
+        try:
+            fields, data = read_form(request.get_data(), boundary.encode())
+        except ValueError as error:
+            raise S3PostError(
+                400,
+                "MalformedPOSTRequest",
+                "The body of your POST request is not well-formed multipart/form-data.",
+            ) from error
         upload = check_post(bucket, fields, data, self.credentials(), datetime.now(UTC))
         extra = {"ContentType": upload.content_type} if upload.content_type else {}
         s3 = self._client("s3")
