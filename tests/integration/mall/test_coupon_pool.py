@@ -248,3 +248,16 @@ def test_a_last_code_in_a_far_slot_is_still_found(mall: Mall):
     assert len(last) == 1
     taken = mall.redeem("far", 1, 1, Outcome(), coupon=True)
     assert taken is not None and set(taken.codes) == last
+
+
+def test_uploading_a_file_again_costs_one_failed_transaction_per_chunk_not_one_per_code(mall: Mall):
+    codes = [f"RE{i:03d}" for i in range(100)]  # two chunks: 80 and 20
+    assert mall.pool.add_codes("again", codes, 2).added == 100
+    counting = CountingClient(mall.ddb)
+    pool = CouponPool(counting, mall.table, StockStore(counting, mall.table))  # type: ignore[arg-type]
+
+    mixed = pool.add_codes("again", [*codes[70:], "NEW1", "NEW2"], 2)
+
+    assert (mixed.added, mixed.duplicates) == (2, 30)
+    assert counting.calls["transact_write_items"] == 2  # one refused (30 existing), one committed
+    assert mall.stock.stock_left({"again": 2}) == {"again": 102}

@@ -40,8 +40,16 @@ import secrets
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from botocore.exceptions import ClientError
+
 from earnloop.mall.stock_rules import spread
-from earnloop.platform.dynamo import TransactionConflictError, TxAction, marshal, transact
+from earnloop.platform.dynamo import (
+    TransactionConflictError,
+    TxAction,
+    cancellation_reasons,
+    marshal,
+    translate_cancellation,
+)
 from earnloop.platform.errors import ConcurrencyError, OutOfStockError, ValidationFailedError
 
 if TYPE_CHECKING:
@@ -146,19 +154,32 @@ class CouponPool:
 
     def _add_chunk(self, reward_id: str, chunk: list[str], shards: int) -> int:
         remaining = list(chunk)
-        for _ in range(_ADD_ATTEMPTS + len(chunk)):
+        for _ in range(_ADD_ATTEMPTS):
             if not remaining:
                 return 0
             actions = [self._put_code(reward_id, code) for code in remaining]
+            actions += self._stock_units(reward_id, len(remaining), shards)
             try:
-                actions += self._stock_units(reward_id, len(remaining), shards)
-                transact(self._ddb, actions)
+                request: dict[str, Any] = {"TransactItems": [a.action for a in actions]}
+                self._ddb.transact_write_items(**request)
                 return len(remaining)
-            except _CodeExistsError as exists:
-                # The first code that exists cancelled the whole batch: drop it and try the rest.
-                remaining.remove(exists.code)
-            except TransactionConflictError:
-                continue
+            except ClientError as error:
+                # DynamoDB gives a reason per item: drop every code that exists already (a re-upload
+                # of a whole file costs one failed transaction per chunk, not one per code).
+                reasons = cancellation_reasons(error)[: len(remaining)]
+                existing = {
+                    remaining[i] for i, r in enumerate(reasons) if r.get("Code") == "ConditionalCheckFailed"
+                }
+                if existing:
+                    remaining = [code for code in remaining if code not in existing]
+                    continue
+                translated = translate_cancellation(error, actions)
+                if isinstance(translated, _CodeExistsError):
+                    remaining.remove(translated.code)  # reasons not itemised: the first one named
+                    continue
+                if isinstance(translated, TransactionConflictError):
+                    continue
+                raise translated from error
         raise ConcurrencyError("coupon codes could not be added, please retry")
 
     def _stock_units(self, reward_id: str, units: int, shards: int) -> list[TxAction]:
