@@ -147,3 +147,18 @@ def test_throttling_is_recognised_whole_or_per_item():
         "X",
     )
     assert not is_throttled(conflict)
+
+
+def test_shard_levels_are_read_again_for_the_keys_dynamodb_left_unprocessed():
+    class Throttled(ShardsInMemory):
+        def batch_get_item(self, RequestItems: dict[str, Any]) -> dict[str, Any]:
+            answer = super().batch_get_item(RequestItems)
+            ((table, request),) = RequestItems.items()
+            if self.reads == 1:  # the first answer holds one shard, the rest come back unprocessed
+                answer["Responses"][table] = answer["Responses"][table][:1]
+                answer["UnprocessedKeys"] = {table: {"Keys": request["Keys"][1:]}}
+            return answer
+
+    ddb = Throttled("r", {0: 1, 1: 2, 2: 3})
+    assert StockStore(ddb, "mall").stock_left({"r": 3}) == {"r": 6}  # type: ignore[arg-type]
+    assert ddb.reads == 2

@@ -31,6 +31,7 @@ one shard bears 6,000 listing reads a second before a cache is needed.
 from __future__ import annotations
 
 import random
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -223,9 +224,12 @@ class StockStore:
         keys = [marshal(shard_key(r, s)) for r, n in rewards.items() for s in range(n)]
         for start in range(0, len(keys), _BATCH_KEYS):
             pending: list[dict[str, Any]] = keys[start : start + _BATCH_KEYS]
-            for _ in range(_BATCH_ROUNDS):
+            for round_ in range(_BATCH_ROUNDS):
                 if not pending:
                     break
+                if round_:
+                    # Unprocessed keys mean throttled partitions: back off before asking again.
+                    time.sleep(random.uniform(0, 0.01 * 2**round_))
                 answer = self._ddb.batch_get_item(
                     RequestItems={
                         self._table: {
