@@ -83,6 +83,9 @@ def test_each_happening_has_its_own_key_and_the_same_happening_the_same_key():
         ).dedupe_key,
         draft(PostInReview(post_id="P1", author_id="U1", reason="reported")).dedupe_key,
         draft(PostInReview(post_id="P1", author_id="U1", reason="porn")).dedupe_key,
+        draft(
+            PostInReview(post_id="P1", author_id="U1", reason="porn", occurred_at="2026-12-03T00:00:00Z")
+        ).dedupe_key,
         draft(PostRejected(post_id="P1", author_id="U1", reason="porn")).dedupe_key,
         draft(MediaRejected(media_id="P1", owner_id="U1", reason="damaged")).dedupe_key,
     ]

@@ -60,6 +60,9 @@ class PostInReview(DomainEvent):
     reason: str = ""
     # A published post that reports sent to review is hidden meanwhile, not waiting to be published.
     was_published: bool = False
+    # Added by the stream publisher: a post may enter review again after an approval, and each
+    # entry is its own happening (a redelivery carries the same time).
+    occurred_at: str = ""
 
 
 class PostRejected(DomainEvent):

@@ -141,7 +141,7 @@ def draft(event: InboxEvent) -> NoticeDraft:
                 text = f"你的帖子正在人工审核（{why}），审核期间暂时隐藏，通过后会恢复显示。"
             else:
                 text = f"你的帖子正在人工审核（{why}），审核通过后会自动发布。"
-            happening = f"in_review#{event.reason[:REASON_KEY_CHARS]}"
+            happening = f"in_review#{event.occurred_at}#{event.reason[:REASON_KEY_CHARS]}"
             return _post(event.author_id, event.post_id, "post_in_review", text, happening)
         case PostRejected() if event.was_published:
             text = f"你的帖子已被下架：{reason_sentence(event.reason)}。因这篇帖子获得的积分将被扣回。"
