@@ -9,67 +9,24 @@ from typing import Any
 
 import pytest
 from earnloop.content.media_store import media_key, trace_key
-from earnloop.local.s3_front import object_created_event
 from earnloop.moderation import ImageVerdict
 from earnloop.platform import aws
 from earnloop.platform.dynamo import marshal
 from PIL import Image
 
-from tests.conftest import TESTDATA
+from tests.integration.content.media_harness import (
+    IMAGES,
+    deliver,
+    media,
+    objects,
+    process,
+    solid_jpeg,
+    start_upload,
+    verdict,
+)
 from tests.support.lambdas import call_http, invoke, sample_body, sqs_event, stored
 
-IMAGES = TESTDATA / "images"
 GPS_IFD = 0x8825
-
-
-def start_upload(cloud: Any, user: str = "u1", content_type: str = "image/jpeg") -> str:
-    answer = call_http(
-        "media_uploads_create", token=cloud.token(user), body={"content_type": content_type, "size": 1000}
-    )
-    assert answer.status == 201, answer.body
-    return str(answer.json["media_id"])
-
-
-def deliver(cloud: Any, user: str, media_id: str, data: bytes | None = None) -> dict[str, Any]:
-    """Puts the raw object (unless None) and hands S3's notification to the worker, as SQS would."""
-    bucket, key = cloud.settings.bucket_name("media"), f"uploads/{user}/{media_id}"
-    if data is not None:
-        aws.client("s3").put_object(Bucket=bucket, Key=key, Body=data)
-    notification = object_created_event(
-        region="ap-east-1",
-        bucket=bucket,
-        key=key,
-        size=len(data or b""),
-        etag="e",
-        configuration_id="media-0",
-        source_ip="203.0.113.10",
-    )
-    return invoke("media_process", sqs_event("sqs/media_process.json", notification))  # type: ignore[no-any-return]
-
-
-def process(cloud: Any, path_or_bytes: Any, user: str = "u1") -> dict[str, Any]:
-    media_id = start_upload(cloud, user)
-    data = path_or_bytes if isinstance(path_or_bytes, bytes) else path_or_bytes.read_bytes()
-    assert deliver(cloud, user, media_id, data) == {"batchItemFailures": []}
-    return media(cloud, media_id)
-
-
-def media(cloud: Any, media_id: str) -> dict[str, Any]:
-    item = stored(cloud.settings.table_name("content"), media_key(media_id))
-    assert item is not None
-    return item
-
-
-def objects(cloud: Any, prefix: str) -> dict[str, bytes]:
-    s3, bucket = aws.client("s3"), cloud.settings.bucket_name("media")
-    listed = s3.list_objects_v2(Bucket=bucket, Prefix=prefix).get("Contents", [])
-    return {o["Key"]: s3.get_object(Bucket=bucket, Key=o["Key"])["Body"].read() for o in listed}
-
-
-def solid_jpeg(colour: tuple[int, int, int]) -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (400, 300), colour).save(out, "JPEG")
-    return out.getvalue()
 
 
 @pytest.mark.parametrize("name", ["gps_DSCN0010.jpg", "IMG_5195.HEIC"])
@@ -189,13 +146,6 @@ def wechat_checks(monkeypatch: pytest.MonkeyPatch) -> PendingModeration:
     return checks
 
 
-def verdict(trace_id: str, outcome: str) -> dict[str, Any]:
-    """The wechat context's `MediaCheckVerdict`, as the sample's EventBridge envelope on SQS."""
-    body = sample_body("sqs/media_settle.json")
-    body["detail"] = {**body["detail"], "trace_id": trace_id, "outcome": outcome, "label": 100}
-    return sqs_event("sqs/media_settle.json", body)
-
-
 @pytest.mark.parametrize(
     ("outcome", "status"), [("pass", "ready"), ("review", "ready"), ("reject", "rejected")]
 )
@@ -313,52 +263,3 @@ def test_a_video_in_range_is_ready_with_its_file_and_poster_renditions_and_a_sho
         "rejected",
         "too_short",
     )
-
-
-def test_two_copies_of_the_worker_racing_on_one_upload_record_one_outcome_and_one_check(
-    moto_cloud, monkeypatch
-) -> None:
-    import threading
-
-    import earnloop.moderation
-    from earnloop.content.media_store import media_store
-    from earnloop.content.media_worker import process_object
-
-    both_checked = threading.Barrier(2, timeout=20)
-    traces: list[str] = []
-
-    class Racing:
-        # Both copies have read the item pending and rendered before either records.
-        def check_image(
-            self, *, image: bytes, url: str | None, openid: str | None, subject_id: str
-        ) -> ImageVerdict:
-            trace = f"trace-{len(traces)}"
-            traces.append(trace)
-            both_checked.wait()
-            return ImageVerdict(outcome="pending", trace_id=trace, labels=(), provider="wechat")
-
-    monkeypatch.setattr(earnloop.moderation, "moderation_from_settings", Racing)
-    media_id = start_upload(moto_cloud)
-    bucket, key = moto_cloud.settings.bucket_name("media"), f"uploads/u1/{media_id}"
-    aws.client("s3").put_object(Bucket=bucket, Key=key, Body=(IMAGES / "gps_DSCN0010.jpg").read_bytes())
-    errors: list[BaseException] = []
-
-    def copy() -> None:
-        try:
-            process_object(media_store(), bucket, key)
-        except BaseException as error:  # reported below, in the test's thread
-            errors.append(error)
-
-    threads = [threading.Thread(target=copy) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-
-    assert errors == [] and len(traces) == 2
-    item = media(moto_cloud, media_id)
-    assert item["trace_id"] in traces and item["status"] == "pending"
-    table = moto_cloud.settings.table_name("content")
-    # Only the winner's lookup exists: the loser's went down with its transaction.
-    assert [stored(table, trace_key(t)) is not None for t in traces].count(True) == 1
-    assert objects(moto_cloud, "uploads/") == {}

@@ -35,6 +35,8 @@ CONTEXT = Context(
             Index("feed_new", Key("new_pk"), Key("new_sk")),
             Index("feed_hot", Key("hot_pk"), Key("hot_sk")),
             Index("topics_by_count", Key("topics_pk"), Key("post_count", "N")),
+            # Media waiting for an outcome, by when they are due for the media sweep (sparse).
+            Index("media_sweep", Key("sweep_pk"), Key("sweep_sk"), projection="KEYS_ONLY"),
         ),
     ),
     buckets=(MEDIA_BUCKET,),
@@ -114,6 +116,14 @@ CONTEXT = Context(
             # A refused image's renditions, and a removed post's media, are deleted at once.
             bucket("media", "write", prefixes=("uploads/", "media/"), delete=True),
             description="Settles media waiting on WeChat's image check; deletes removed posts' media",
+        ),
+        FunctionSpec(
+            "media_sweep",
+            "schedule",
+            (table("content", "readwrite", indexes=("media_sweep",)),),
+            description="Rejects abandoned uploads; sends images WeChat never judged to review",
+            schedule="rate(15 minutes)",
+            timeout_s=60,
         ),
         # Posts, comments, reports, moderation outcomes (posts area). Posting and commenting read
         # the author's profile (nickname, avatar, openid for the text check) from identity.

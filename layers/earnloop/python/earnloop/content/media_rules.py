@@ -6,6 +6,8 @@ media worker identifies the type from the bytes and trusts nothing declared.
 
 from __future__ import annotations
 
+import zlib
+from datetime import timedelta
 from typing import Literal
 
 MediaKind = Literal["image", "video"]
@@ -31,6 +33,14 @@ VIEW_EXPIRES_S = 3600
 # Uploads a user may start in one hour (each costs a worker run and a moderation call).
 UPLOADS_PER_HOUR = 60
 
+# The media sweep (`content/media_sweep.py`): an upload with no outcome a day after its form was
+# issued is `abandoned` (never sent, or its processing failed past its DLQ); an image WeChat has not
+# judged two hours after it was asked (it answers within 30 minutes) goes to human review.
+ABANDONED_AFTER = timedelta(days=1)
+VERDICT_WAIT = timedelta(hours=2)
+# Items due for the sweep, spread over this many index partitions.
+SWEEP_SHARDS = 4
+
 UPLOADS_PREFIX = "uploads/"
 RENDITIONS_PREFIX = "media/"
 
@@ -51,3 +61,7 @@ def parse_upload_key(key: str) -> tuple[str, str] | None:
 
 def rendition_key(media_id: str, name: str, extension: str) -> str:
     return f"{RENDITIONS_PREFIX}{media_id}/{name}.{extension}"
+
+
+def sweep_partition(media_id: str) -> str:
+    return f"MEDIASWEEP#{zlib.crc32(media_id.encode()) % SWEEP_SHARDS}"

@@ -1,7 +1,9 @@
 """The only place that builds keys and expressions for media items in the content table.
 
-Items: a media item `MEDIA#<id>`/`MEDIA`, a WeChat image check's lookup `TRACE#<trace_id>`/`TRACE`
-(its verdict carries only the trace id), an upload rate counter `MEDIARATE#<user>#<YYYYMMDDHH>`/`RATE`.
+Items: a media item `MEDIA#<id>`/`MEDIA` (while it waits for an outcome, `sweep_pk`/`sweep_sk`
+put it in the sparse index `media_sweep`, due at `sweep_sk`), a WeChat image check's lookup
+`TRACE#<trace_id>`/`TRACE` (its verdict carries only the trace id), an upload rate counter
+`MEDIARATE#<user>#<YYYYMMDDHH>`/`RATE`.
 """
 
 from __future__ import annotations
@@ -14,7 +16,9 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from earnloop.content.media_models import Media
+from earnloop.content.media_rules import ABANDONED_AFTER, VERDICT_WAIT, sweep_partition
 from earnloop.platform import aws
+from earnloop.platform.clock import iso, parse_iso
 from earnloop.platform.dynamo import TxAction, is_condition_failure, marshal, transact, unmarshal
 from earnloop.platform.errors import RateLimitedError
 from earnloop.platform.settings import get_settings
@@ -85,7 +89,13 @@ class MediaStore:
                 "Put": {
                     "TableName": self._table,
                     "Item": marshal(
-                        {**media_key(media.media_id), "entity": MEDIA_ENTITY, **media.model_dump()}
+                        {
+                            **media_key(media.media_id),
+                            "entity": MEDIA_ENTITY,
+                            **media.model_dump(),
+                            "sweep_pk": sweep_partition(media.media_id),
+                            "sweep_sk": iso(now + ABANDONED_AFTER),
+                        }
                     ),
                     # A media id is a fresh ULID: a collision is a bug, never overwrite.
                     "ConditionExpression": "attribute_not_exists(pk)",
@@ -142,13 +152,19 @@ class MediaStore:
             if value is not None:
                 sets.append(f"{name} = :{name}")
                 values[f":{name}"] = value
-        if outcome.status != "pending":
+        if outcome.status == "pending":
+            # Waiting on WeChat now: due for the sweep when its verdict is overdue.
+            sets.append("sweep_sk = :due")
+            values[":due"] = iso(parse_iso(now) + VERDICT_WAIT)
+            removes = ""
+        else:
             sets.append("decided_at = :now")
+            removes = " REMOVE sweep_pk, sweep_sk"
         update: dict[str, Any] = {
             "Update": {
                 "TableName": self._table,
                 "Key": marshal(media_key(media_id)),
-                "UpdateExpression": "SET " + ", ".join(sets),
+                "UpdateExpression": "SET " + ", ".join(sets) + removes,
                 # Only the first delivery of an upload records: a redelivery, or a second copy of
                 # the worker racing this one, finds `processed_at` set and changes nothing.
                 "ConditionExpression": "#status = :pending AND attribute_not_exists(processed_at)",
@@ -166,9 +182,7 @@ class MediaStore:
                         **trace_key(outcome.trace_id),
                         "entity": TRACE_ENTITY,
                         "media_id": media_id,
-                        "expires_at": int(
-                            (datetime.fromisoformat(now.replace("Z", "+00:00")) + TRACE_TTL).timestamp()
-                        ),
+                        "expires_at": int((parse_iso(now) + TRACE_TTL).timestamp()),
                     }
                 ),
             }
@@ -201,12 +215,40 @@ class MediaStore:
             lambda: self._ddb.update_item(
                 TableName=self._table,
                 Key=marshal(media_key(media_id)),
-                UpdateExpression="SET " + ", ".join(sets),
+                UpdateExpression="SET " + ", ".join(sets) + " REMOVE sweep_pk, sweep_sk",
                 ConditionExpression="#status = :pending AND trace_id = :trace",
                 ExpressionAttributeNames={"#status": "status"},
                 ExpressionAttributeValues=marshal(values),
             )
         )
+
+    def abandon(self, media_id: str, now: str) -> bool:
+        """Rejects an item that never got an outcome (`abandoned`); False once it has one."""
+        return self._conditional(
+            lambda: self._ddb.update_item(
+                TableName=self._table,
+                Key=marshal(media_key(media_id)),
+                UpdateExpression=(
+                    "SET #status = :rejected, reason = :reason, decided_at = :now REMOVE sweep_pk, sweep_sk"
+                ),
+                ConditionExpression="#status = :pending AND attribute_not_exists(processed_at)",
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues=marshal(
+                    {":rejected": "rejected", ":reason": "abandoned", ":now": now, ":pending": "pending"}
+                ),
+            )
+        )
+
+    def due_for_sweep(self, partition: str, now: str, limit: int) -> list[str]:
+        """Ids of the items in one sweep partition due at `now` (oldest first, at most `limit`)."""
+        response = self._ddb.query(
+            TableName=self._table,
+            IndexName="media_sweep",
+            KeyConditionExpression="sweep_pk = :pk AND sweep_sk <= :now",
+            ExpressionAttributeValues=marshal({":pk": partition, ":now": now}),
+            Limit=limit,
+        )
+        return [str(unmarshal(item)["pk"]).removeprefix("MEDIA#") for item in response.get("Items", [])]
 
     def delete_claimed(self, media_id: str, post_id: str) -> bool:
         """Deletes the item while `post_id` still claims it; False when it is gone already."""
