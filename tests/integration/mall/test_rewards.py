@@ -133,3 +133,13 @@ def test_a_reward_is_shown_with_its_next_opening_and_an_unlisted_one_is_404(moto
     assert (opens.day, opens.hour, opens.minute) == (1, 2, 0)  # 10:00 Asia/Shanghai on the 1st
     answer = call_http("rewards_get", token=token, path_parameters={"reward_id": hidden["reward_id"]})
     assert_problem(answer, 404, "not_found")
+
+
+def test_make_devs_demo_rewards_are_seeded_once(moto_cloud):
+    from earnloop.local.demo import DEMO_REWARDS, seed_rewards
+
+    seed_rewards(datetime.now(UTC))
+    seed_rewards(datetime.now(UTC))  # a restart on a kept database
+
+    names = [r["name"] for r in _list(moto_cloud)["items"]]
+    assert sorted(names) == sorted(r.name for r in DEMO_REWARDS)

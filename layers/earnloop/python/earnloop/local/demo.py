@@ -4,6 +4,7 @@ exactly what the API would have written: an admin, and one product batch whose c
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import time
 from typing import TYPE_CHECKING
 
 from earnloop.codes import service as codes
@@ -13,9 +14,15 @@ from earnloop.codes.store import codes_store
 from earnloop.identity import service as identity
 from earnloop.identity.api import identity_store
 from earnloop.identity.models import LoginRequest
+from earnloop.mall import service as mall_service
+from earnloop.mall.models import RecurringWindow, RewardCreate, SaleWindow
+from earnloop.mall.service import Mall
+from earnloop.mall.store import MallStore
+from earnloop.platform.clock import iso
 from earnloop.platform.observability import logger
 from earnloop.platform.settings import get_settings
 from earnloop.platform.wechat import default_client
+from earnloop.points.store import PointsStore
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -26,6 +33,35 @@ DEMO_BATCH = BatchCreate(
     points=50,
     count=20,
     tags=["oat-peach flavour fan", "yogurt"],
+)
+
+DEMO_REWARDS = (
+    RewardCreate(
+        name="Oat & peach trial pack",
+        kind="physical",
+        points=100,
+        stock=100,
+        per_user_limit=2,
+        tags=["oat-peach flavour fan", "yogurt"],
+    ),
+    RewardCreate(
+        name="5 yuan off your next order",
+        kind="coupon",
+        points=80,
+        stock=0,
+        tags=["yogurt"],
+        coupon_codes=[f"DEMO5-{n:04d}" for n in range(1, 21)],
+    ),
+    RewardCreate(
+        name="Yogurt maker (monthly flash sale, reviewed)",
+        kind="physical",
+        points=500,
+        stock=10,
+        per_user_limit=1,
+        review=True,
+        flash=True,
+        window=SaleWindow(recurring=RecurringWindow(day=1, at=time(10, 0), minutes=60)),
+    ),
 )
 
 
@@ -75,8 +111,19 @@ def seed(now: datetime, batch: BatchCreate = DEMO_BATCH, existing_batch: str | N
     rows = "".join(export.chunks).splitlines()[1:]
     demo_codes = [DemoCode(int(serial), code, url) for serial, code, url in (row.split(",") for row in rows)]
     found = export.batch
+    seed_rewards(now)
     logger.info(
         "demo data seeded",
         extra={"batch_id": batch_id, "codes": len(demo_codes), "kept": batch_id == existing_batch},
     )
     return Demo(admin_id, admin_token, batch_id, found.sku, found.product_name, found.points, demo_codes)
+
+
+def seed_rewards(now: datetime) -> None:
+    """Puts the demo rewards in the mall unless its catalog lists some already (a kept database)."""
+    mall = Mall.build(MallStore.default(), PointsStore.default())
+    listed, more = mall.store.listed_rewards(iso(now), 1, None)
+    if listed or more:
+        return
+    for reward in DEMO_REWARDS:
+        mall_service.create_reward(mall, reward, now)
