@@ -63,6 +63,7 @@ class FakePointsStore:
                     "version": (base.version or 0) + 1,
                     "buckets": apply_deltas(base.buckets, posting.bucket_deltas),
                     "next_expiry": posting.next_expiry,
+                    "debt": base.debt + posting.debt_delta,
                 }
             )
             self.entries[(user, entry.txn_id)] = entry
