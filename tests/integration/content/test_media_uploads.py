@@ -71,9 +71,7 @@ def test_a_declared_size_over_the_limit_is_413_before_any_url_or_item(moto_cloud
     assert media_items(moto_cloud) == []
 
 
-@pytest.mark.parametrize(
-    "content_type", ["image/svg+xml", "text/html", "image/gif", "application/octet-stream"]
-)
+@pytest.mark.parametrize("content_type", ["image/svg+xml", "application/octet-stream"])
 def test_a_type_outside_the_accepted_ones_is_422(moto_cloud, content_type) -> None:
     assert_problem(upload(moto_cloud, "u1", content_type), 422, "validation_error")
     assert media_items(moto_cloud) == []
