@@ -74,6 +74,9 @@ REASONS: dict[str, str] = {
     "too_short": "视频时长需在 15 到 60 秒之间",
     "too_long": "视频时长需在 15 到 60 秒之间",
     "timeout": "内容检查超时，请重新发布",
+    # The media area's own words: the file never arrived, or no outcome came within a day.
+    "missing": "上传的文件没有收到，请重新上传",
+    "abandoned": "文件上传没有完成，请重新上传",
 }
 # Why a post waits for a person: the same words read differently while nothing is decided yet.
 REVIEW_REASONS: dict[str, str] = {
