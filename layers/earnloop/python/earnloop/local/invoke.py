@@ -83,6 +83,7 @@ def cloud_for_invoke(path: Path | None = None) -> Iterator[str]:
         from moto import mock_aws
 
         from earnloop.local.provision import (
+            create_buckets,
             create_keys,
             create_messaging,
             create_secrets,
@@ -100,6 +101,7 @@ def cloud_for_invoke(path: Path | None = None) -> Iterator[str]:
             values = local_secret_values()
             create_secrets(settings, values)
             create_keys(settings, values)
+            create_buckets(settings)
             create_messaging(settings)
             yield "against a throwaway in-process moto (no `earnloop dev` running): nothing is kept"
     finally:
