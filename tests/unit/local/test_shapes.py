@@ -146,12 +146,21 @@ def test_bodies_that_are_not_eventbridge_events_are_left_exactly_as_they_are(bod
 
 
 @pytest.mark.parametrize("sample", sorted((ROOT / "events" / "sqs").glob("*.json")), ids=lambda p: p.stem)
-def test_every_sqs_sample_event_carries_an_eventbridge_body_in_aws_shape(sample: Path) -> None:
+def test_every_sqs_sample_event_carries_an_eventbridge_body_or_an_s3_notification_in_aws_shape(
+    sample: Path,
+) -> None:
+    from aws_lambda_powertools.utilities.parser.models import S3Model
+
     event = json.loads(sample.read_text())
     SqsModel.model_validate(event)
     for record in event["Records"]:
         assert list(record) == list(AWS_SQS_RECORD_SAMPLE)
         body = json.loads(record["body"])
+        if "Records" in body:
+            # A bucket's ObjectCreated notification, sent by S3 straight to the queue (media).
+            S3Model.model_validate(body)
+            assert shapes.normalise_body(record["body"], "ap-east-1") == record["body"]
+            continue
         assert body == json.loads(shapes.normalise_body(record["body"], body["region"]))
         assert list(body) == list(AWS_EVENTBRIDGE_SAMPLE)
 
