@@ -146,16 +146,18 @@ class PushStore:
             "expires_at": now + VERDICT_RETENTION_S,
         }
         new_only = "attribute_not_exists(pk)"
+        actions: list[Any] = [
+            {"Put": self._put(self._nonce(timestamp, nonce, nonce_expires_at), new_only)},
+            {"Put": self._put(item, new_only)},
+        ]
         try:
-            self._ddb.transact_write_items(
-                TransactItems=[
-                    {"Put": self._put(self._nonce(timestamp, nonce, nonce_expires_at), new_only)},
-                    {"Put": self._put(item, new_only)},
-                ]
-            )
+            self._ddb.transact_write_items(TransactItems=actions)
         except ClientError as error:
-            reasons = cancellation_reasons(error)
-            if reasons and all(r.get("Code") in ("ConditionalCheckFailed", "None", None) for r in reasons):
+            if error.response.get("Error", {}).get("Code") != "TransactionCanceledException":
+                raise
+            codes = {r.get("Code") for r in cancellation_reasons(error)}
+            # Cancelled by our conditions alone (not a conflict with another transaction: retry).
+            if codes and codes <= {"ConditionalCheckFailed", "None", None}:
                 return False
             raise
         return True
