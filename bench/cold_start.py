@@ -12,7 +12,7 @@ What one sample is: a fresh interpreter with a Lambda-like environment (`LAMBDA_
 Powertools' Tracer is on and patches botocore as it does in Lambda; fake credentials, so creating a
 client never looks for a metadata service) that loads `functions/<name>/handler.py` by path, as the
 runtime does, and then creates the boto3 clients the function's grants say it calls (tables ->
-dynamodb, secrets -> secretsmanager, keys -> kms, bus -> events, queues -> sqs) through
+dynamodb, secrets -> secretsmanager, keys -> kms, bus -> events, queues -> sqs, buckets -> s3) through
 `earnloop.platform.aws`. Our functions create clients lazily on their first request (snapshot
 safety), the floors create their one client at import: both are what a cold start pays before its
 first AWS call, so that is the figure compared. `import_ms` is the handler import alone.
@@ -41,6 +41,7 @@ import hashlib
 import json
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
@@ -63,6 +64,10 @@ LIBRARY = ROOT / "layers" / "earnloop" / "python"
 # The layer's packages and nothing else: the dev .venv also holds httpx, requests, moto..., and
 # X-Ray's patch_all imports every library it can patch, which would slow function and floor alike.
 RUNTIME_VENV = ROOT / ".local" / "bench" / "runtime-venv"
+# Optional layers (catalog `FunctionSpec.layers`): each lock installed into a folder of its own that
+# only the functions declaring the layer get on their path, as Lambda adds a layer's `python/`.
+LAYER_LOCKS = {"imaging": ROOT / "requirements" / "imaging.lock"}
+LAYER_SITES = ROOT / ".local" / "bench" / "layers"
 TARGET_RATIO = 1.10
 SERVICE_OF_GRANT = {
     "table": "dynamodb",
@@ -70,6 +75,7 @@ SERVICE_OF_GRANT = {
     "bus": "events",
     "queue": "sqs",
     "key": "kms",
+    "bucket": "s3",
 }
 
 # Runs in the child. argv: mode ("function" | "floor"), path, comma-separated services.
@@ -130,8 +136,42 @@ def runtime_python() -> Path:
     return python
 
 
-def lambda_environment(name: str, task_root: Path) -> dict[str, str]:
-    """What the Lambda runtime sets that changes how our code initialises; nothing from this shell."""
+def layer_site(name: str, python: Path) -> Path:
+    """The packages of the optional layer `name` (its lock), for `python`, rebuilt when the lock
+    changes; byte-compiled like the runtime venv."""
+    lock = LAYER_LOCKS[name]
+    site = LAYER_SITES / name
+    stamp = LAYER_SITES / f"{name}.sha256"
+    digest = hashlib.sha256(lock.read_bytes()).hexdigest()
+    if site.is_dir() and stamp.exists() and stamp.read_text() == digest:
+        return site
+    shutil.rmtree(site, ignore_errors=True)
+    uv = Path(sys.executable).with_name("uv")
+    subprocess.run(
+        [
+            str(uv),
+            "pip",
+            "install",
+            "-q",
+            "--require-hashes",
+            "--no-deps",
+            "--python",
+            str(python),
+            "--target",
+            str(site),
+            "-r",
+            str(lock),
+        ],
+        check=True,
+    )
+    subprocess.run([str(python), "-m", "compileall", "-q", str(site)], check=False)
+    stamp.write_text(digest)
+    return site
+
+
+def lambda_environment(name: str, task_root: Path, sites: tuple[Path, ...] = ()) -> dict[str, str]:
+    """What the Lambda runtime sets that changes how our code initialises; nothing from this shell.
+    `sites`: the folders of the optional layers the function carries."""
     return {
         "PATH": "/usr/bin:/bin",
         "LANG": "C.UTF-8",
@@ -148,7 +188,7 @@ def lambda_environment(name: str, task_root: Path) -> dict[str, str]:
         "AWS_EC2_METADATA_DISABLED": "true",
         "POWERTOOLS_SERVICE_NAME": "earnloop",
         "EARNLOOP_STAGE": "bench",
-        "PYTHONPATH": str(LIBRARY),
+        "PYTHONPATH": os.pathsep.join(str(path) for path in (LIBRARY, *sites)),
     }
 
 
@@ -171,6 +211,8 @@ class Target:
     path: Path
     services: tuple[str, ...] = ()
     samples: list[dict[str, float]] = field(default_factory=list)
+    # Folders of the optional layers it carries (the imaging layer of the media worker).
+    sites: tuple[Path, ...] = ()
 
 
 def floors_for(kind: str) -> tuple[str, ...]:
@@ -184,7 +226,7 @@ def services_of(spec: Any) -> tuple[str, ...]:
 
 
 def sample(target: Target, interpreter: Interpreter) -> dict[str, float]:
-    env = lambda_environment(target.name, target.path.parent) | interpreter.env
+    env = lambda_environment(target.name, target.path.parent, target.sites) | interpreter.env
     mode = "floor" if target.kind == "floor" else "function"
     started = time.perf_counter()
     process = subprocess.Popen(
@@ -230,7 +272,7 @@ def run(functions: list[Target], floors: dict[str, Target], n: int, interpreter:
 
 def importtime(target: Target, interpreter: Interpreter) -> list[dict[str, Any]]:
     """`python -X importtime` of one target's init: the largest import costs, ours or third-party."""
-    env = lambda_environment(target.name, target.path.parent) | interpreter.env
+    env = lambda_environment(target.name, target.path.parent, target.sites) | interpreter.env
     result = subprocess.run(
         [str(interpreter.python), "-X", "importtime", "-c", _PROBE, "function", str(target.path), ""],
         capture_output=True,
@@ -331,7 +373,7 @@ def no_bytecode(function: Target, floor: Target, python: Path, n: int = 3) -> di
     with tempfile.TemporaryDirectory() as empty:
         interpreter = without_bytecode(python, Path(empty))
         pair = [
-            Target(function.name, function.kind, function.path, function.services),
+            Target(function.name, function.kind, function.path, function.services, sites=function.sites),
             Target(floor.name, "floor", floor.path),
         ]
         for _ in range(n):
@@ -386,11 +428,18 @@ def main() -> None:
     from earnloop.contexts import all_functions
 
     specs = [s for s in all_functions() if not args.only or s.name in args.only]
+    interpreter = Interpreter(args.python or runtime_python())
     functions = [
-        Target(s.name, s.kind, ROOT / "functions" / s.name / "handler.py", services_of(s)) for s in specs
+        Target(
+            s.name,
+            s.kind,
+            ROOT / "functions" / s.name / "handler.py",
+            services_of(s),
+            sites=tuple(layer_site(layer, interpreter.python) for layer in s.layers),
+        )
+        for s in specs
     ]
     floors = {kind: Target(f"{kind}_floor", "floor", path) for kind, path in FLOORS.items()}
-    interpreter = Interpreter(args.python or runtime_python())
     load_before = os.getloadavg()
     started = time.perf_counter()
     beside = run(functions, floors, args.n, interpreter)
@@ -403,6 +452,7 @@ def main() -> None:
             "function": target.name,
             "kind": target.kind,
             "clients": list(target.services),
+            "layers": [site.name for site in target.sites],
             "wall_ms": round(wall, 1),
             "cpu_ms": round(cpu, 1),
             "import_ms": round(median(target.samples, "import_ms"), 1),
