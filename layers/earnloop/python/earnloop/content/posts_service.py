@@ -8,6 +8,8 @@ author may all move one post at the same moment, and none of their changes may b
 
 from __future__ import annotations
 
+import random
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Literal, Protocol
@@ -51,7 +53,7 @@ if TYPE_CHECKING:
     from earnloop.moderation.verdicts import TextVerdict
     from earnloop.platform.dynamo import TxAction
 
-ATTEMPTS = 5
+ATTEMPTS = 8
 # A removed post's item stays this long (the media area finds its media through it), then TTL.
 REMOVED_RETENTION = timedelta(days=30)
 
@@ -73,6 +75,11 @@ class Profiles(Protocol):
 class Viewer:
     user_id: str | None
     is_admin: bool = False
+
+
+def pause(attempt: int) -> None:
+    """Full-jitter backoff after a lost race, so writers that collided spread out (as the ledger's)."""
+    time.sleep(random.uniform(0, min(0.25, 0.005 * 2**attempt)))
 
 
 def text_verdict(checker: TextChecker, text: str, openid: str | None) -> VerdictOutcome:
@@ -226,7 +233,7 @@ def change_post(
         whatever `change` raises.
         ConcurrencyError: every attempt lost its race.
     """
-    for _ in range(ATTEMPTS):
+    for attempt in range(ATTEMPTS):
         post = store.get_post(post_id, consistent=True)
         if post is None:
             raise NotFoundError("no such post")
@@ -237,6 +244,7 @@ def change_post(
         try:
             store.save_post(changed, post.version, extra=checks, expires_at=expires_at(changed))
         except (StalePostError, TransactionConflictError):
+            pause(attempt)
             continue
         return changed
     raise ConcurrencyError("the post is busy, please retry")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from earnloop.content.posts_service import ATTEMPTS, Viewer, visible_to
+from earnloop.content.posts_service import ATTEMPTS, Viewer, pause, visible_to
 from earnloop.content.posts_store import AlreadyReportedError, StalePostError
 from earnloop.platform.clock import iso
 from earnloop.platform.dynamo import TransactionConflictError
@@ -32,7 +32,7 @@ def report_post(
         ForbiddenError: the author reporting their own post.
         ConcurrencyError: every attempt lost its race.
     """
-    for _ in range(ATTEMPTS):
+    for attempt in range(ATTEMPTS):
         post = store.get_post(post_id, consistent=True)
         if post is None or not visible_to(post, Viewer(reporter)):
             raise NotFoundError("no such post")
@@ -48,6 +48,7 @@ def report_post(
         except AlreadyReportedError:
             return False
         except (StalePostError, TransactionConflictError):
+            pause(attempt)
             continue
         logger.info("post reported", extra={"post_id": post_id, "reports": count, "to_review": to_review})
         return to_review
