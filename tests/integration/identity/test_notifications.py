@@ -152,6 +152,12 @@ CASES = [
         {"type": "post", "id": "P1"},
     ),
     (
+        body("PostTakenDown", post_id="P1", author_id=LI, reason="spam"),
+        "post_taken_down",
+        "你的帖子已被下架：内容含有广告或营销信息。因这篇帖子获得的积分将被扣回。",
+        {"type": "post", "id": "P1"},
+    ),
+    (
         body("PostRejected", post_id="P1", author_id=LI, reason="admin", was_published=True),
         "post_taken_down",
         "你的帖子已被下架：经人工审核，内容不符合社区规范。因这篇帖子获得的积分将被扣回。",
@@ -192,6 +198,14 @@ def test_the_sample_event_tells_the_buyer_the_order_was_refused_and_refunded(mot
     assert item["kind"] == "redemption_status_changed"
     assert item["text"] == "你兑换的「燕麦桃子酸奶试吃装」未通过审核，订单已取消，300 积分已退回你的账户。"
     assert item["ref"] == {"type": "order", "id": "01JDQ4A2B3C4D5E6F7G8H9J0KM"}
+
+
+def test_a_take_down_told_by_both_events_is_one_notification(moto_cloud):
+    deliver(
+        body("PostTakenDown", post_id="P1", author_id=LI, reason="spam"),
+        body("PostRejected", post_id="P1", author_id=LI, reason="spam", was_published=True),
+    )
+    assert [item["kind"] for item in inbox(moto_cloud.token(LI))["items"]] == ["post_taken_down"]
 
 
 def test_a_redelivered_event_makes_one_notification(moto_cloud):
@@ -358,9 +372,7 @@ def test_the_unread_count_is_one_bounded_query_over_the_newest_notes(moto_cloud)
 def test_the_bus_routes_mall_and_content_events_to_the_notify_and_tags_queues(moto_cloud):
     order = placed(tags=["yogurt"])
     post = rejected()
-    # A take-down is told from its PostRejected (which carries the reason); PostTakenDown is the
-    # points worker's alone.
-    taken_down = body("PostTakenDown", post_id="P1", author_id=LI)
+    taken_down = body("PostTakenDown", post_id="P2", author_id=LI, reason="spam")
     aws.client("events").put_events(
         Entries=[
             {
@@ -375,11 +387,12 @@ def test_the_bus_routes_mall_and_content_events_to_the_notify_and_tags_queues(mo
 
     notify = drain(moto_cloud.queues["notify"].main)
     tags = drain(moto_cloud.queues["tags"].main)
-    assert sorted(e["detail-type"] for e in notify) == ["PostRejected", "RedemptionPlaced"]
+    assert sorted(e["detail-type"] for e in notify) == ["PostRejected", "PostTakenDown", "RedemptionPlaced"]
     assert [e["detail-type"] for e in tags] == ["RedemptionPlaced"]
 
     deliver(*notify)
     assert invoke("profile_tags", sqs_event("sqs/profile_tags.json", *tags)) == {"batchItemFailures": []}
     token = moto_cloud.token(LI)
-    assert sorted(item["kind"] for item in inbox(token)["items"]) == ["post_rejected", "redemption_placed"]
+    kinds = sorted(item["kind"] for item in inbox(token)["items"])
+    assert kinds == ["post_rejected", "post_taken_down", "redemption_placed"]
     assert call_http("me_get", token=token).json["tags"] == ["yogurt"]

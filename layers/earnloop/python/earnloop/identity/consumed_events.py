@@ -66,9 +66,7 @@ class PostInReview(DomainEvent):
 
 
 class PostRejected(DomainEvent):
-    """Also the inbox's word for a take-down: the content context derives `PostTakenDown` (the points
-    worker's trigger, without a reason) only beside a `PostRejected` with `was_published`, which
-    carries the reason the author must read; so the take-down is told from this one, once."""
+    """A post that was never published was rejected, with the reason the author is told."""
 
     source = "earnloop.content"
     detail_type = "PostRejected"
@@ -76,7 +74,20 @@ class PostRejected(DomainEvent):
     post_id: str
     author_id: str
     reason: str = ""
+    # Not sent today (a published post's rejection is a PostTakenDown); if it ever is, it is told
+    # as the take-down, under the same key, so the author is told once either way.
     was_published: bool = False
+
+
+class PostTakenDown(DomainEvent):
+    """A published post was rejected (instead of PostRejected): told once, with its reason."""
+
+    source = "earnloop.content"
+    detail_type = "PostTakenDown"
+
+    post_id: str
+    author_id: str
+    reason: str = ""
 
 
 class MediaRejected(DomainEvent):
@@ -97,5 +108,6 @@ INBOX_EVENTS: tuple[type[DomainEvent], ...] = (
     PostPublished,
     PostInReview,
     PostRejected,
+    PostTakenDown,
     MediaRejected,
 )

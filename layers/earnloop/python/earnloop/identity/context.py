@@ -21,12 +21,10 @@ CONTEXT = Context(
             ("RedemptionPlaced", "RedemptionStatusChanged"),
             queue="notify",
         ),
-        # No PostTakenDown: it comes only beside a PostRejected with `was_published`, which carries
-        # the reason the author is told (identity.consumed_events.PostRejected).
         Rule(
             "content-to-notify",
             "earnloop.content",
-            ("PostPublished", "PostInReview", "PostRejected", "MediaRejected"),
+            ("PostPublished", "PostInReview", "PostRejected", "PostTakenDown", "MediaRejected"),
             queue="notify",
         ),
     ),

@@ -17,6 +17,7 @@ from earnloop.identity.consumed_events import (
     PostInReview,
     PostPublished,
     PostRejected,
+    PostTakenDown,
     RedemptionPlaced,
     RedemptionStatusChanged,
 )
@@ -146,7 +147,7 @@ def draft(event: InboxEvent) -> NoticeDraft:
                 text = f"你的帖子正在人工审核（{why}），审核通过后会自动发布。"
             happening = f"in_review#{event.occurred_at}#{event.reason[:REASON_KEY_CHARS]}"
             return _post(event.author_id, event.post_id, "post_in_review", text, happening)
-        case PostRejected() if event.was_published:
+        case PostTakenDown() | PostRejected(was_published=True):
             text = f"你的帖子已被下架：{reason_sentence(event.reason)}。因这篇帖子获得的积分将被扣回。"
             return _post(event.author_id, event.post_id, "post_taken_down", text, "taken_down")
         case PostRejected():
