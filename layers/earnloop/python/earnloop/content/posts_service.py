@@ -123,7 +123,7 @@ def create_post(
     verdict = text_verdict(checker, body.text, user.wx_openid)
     author = Author(id=user_id, nickname=user.nickname, avatar_url=user.avatar_url)
     post_id = new_id()
-    for _ in range(ATTEMPTS):
+    for attempt in range(ATTEMPTS):
         items = store.media_items(media_ids)
         media = [_post_media(items.get(m), m, user_id, post_id) for m in media_ids]
         check_media_mix(media)
@@ -144,7 +144,8 @@ def create_post(
         request = (user_id, idempotency_key, PostRequest(fingerprint, post_id)) if idempotency_key else None
         try:
             store.create_post(post, claims, request, int(now.timestamp()))
-        except StalePostError:
+        except (StalePostError, TransactionConflictError):
+            pause(attempt)
             continue
         except IdempotencyKeyTakenError:
             # A concurrent request with the same key won: answer as it did.
