@@ -86,3 +86,12 @@ def test_the_settings_choose_the_region_and_thresholds(fake, monkeypatch):
 def test_the_local_provider_is_the_default():
     get_settings.cache_clear()
     assert moderation_from_settings().name == "local"
+
+
+def test_a_deployed_stage_without_a_provider_setting_uses_wechat_never_the_offline_one(monkeypatch):
+    monkeypatch.setenv("EARNLOOP_STAGE", "prod")
+    get_settings.cache_clear()
+    try:
+        assert moderation_from_settings().name == "wechat"
+    finally:
+        get_settings.cache_clear()

@@ -1,7 +1,8 @@
 """Moderation providers: who checks the text and images users post.
 
 `Moderation` is the interface (`verdicts.py`); `moderation_from_settings()` (`providers.py`) picks the
-implementation named by `settings.moderation_provider`:
+implementation named by `settings.moderation_provider` (unset: `local` on the local stage, `wechat`
+in every deployed one):
 
 - `wechat` (`wechat.py`): WeChat content security, the primary one in production: `msgSecCheck` for
   text (synchronous), `mediaCheckAsync` for images (the verdict arrives later as the wechat

@@ -13,15 +13,15 @@ if TYPE_CHECKING:
 
 
 def moderation_from_settings() -> Moderation:
-    """The provider named by `settings.moderation_provider` (cheap to build: clients are shared)."""
+    """The provider named by `settings.moderation` (cheap to build: clients are shared)."""
     settings = get_settings()
     words = WordLists.of(settings.moderation_reject_words, settings.moderation_review_words)
-    if settings.moderation_provider == "wechat":
+    if settings.moderation == "wechat":
         from earnloop.moderation.wechat import WeChatModeration
         from earnloop.wechat.security import default_security
 
         return WeChatModeration(default_security())
-    if settings.moderation_provider == "aws":
+    if settings.moderation == "aws":
         from earnloop.moderation.rekognition import RekognitionModeration, Thresholds, rekognition_client
 
         thresholds = Thresholds(

@@ -48,7 +48,8 @@ class Settings(BaseSettings):
 
     # Who checks posted text and images (earnloop.moderation): `local` (word lists and image
     # markers, offline), `wechat` (content security), `aws` (Rekognition and the word lists).
-    moderation_provider: Literal["local", "wechat", "aws"] = "local"
+    # Unset: `local` on the local stage, `wechat` in every deployed one (see `moderation`).
+    moderation_provider: Literal["local", "wechat", "aws"] | None = None
     # Text with one of these is rejected / sent to review (local and aws); empty = the demo lists.
     moderation_reject_words: list[str] = []
     moderation_review_words: list[str] = []
@@ -92,6 +93,13 @@ class Settings(BaseSettings):
     @property
     def is_local(self) -> bool:
         return self.stage == "local"
+
+    @property
+    def moderation(self) -> Literal["local", "wechat", "aws"]:
+        """The moderation provider: a deployed stage never falls back to the offline one."""
+        if self.moderation_provider is not None:
+            return self.moderation_provider
+        return "local" if self.is_local else "wechat"
 
     @property
     def qr_url_bases(self) -> list[str]:
