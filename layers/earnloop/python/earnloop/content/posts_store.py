@@ -309,10 +309,7 @@ class PostsStore:
         keys = [post_key(post_id), stats_key(post_id)]
         if reader is not None:
             keys.append(like_key(post_id, reader))
-        response = self._ddb.batch_get_item(
-            RequestItems={self._table: {"Keys": [marshal(k) for k in keys], "ConsistentRead": consistent}}
-        )
-        found = {(i["pk"], i["sk"]): i for i in map(unmarshal, response["Responses"].get(self._table, []))}
+        found = {(i["pk"], i["sk"]): i for i in self._batch_get(keys, consistent)}
         item = found.get(("POST#" + post_id, "POST"))
         stats = found.get((f"POSTSTATS#{post_id}", "STATS"), {})
         liked = reader is not None and ((like := like_key(post_id, reader))["pk"], like["sk"]) in found
@@ -323,12 +320,7 @@ class PostsStore:
         """The media items by id, strongly consistent (their statuses condition the claims)."""
         if not media_ids:
             return {}
-        response = self._ddb.batch_get_item(
-            RequestItems={
-                self._table: {"Keys": [marshal(media_key(m)) for m in media_ids], "ConsistentRead": True}
-            }
-        )
-        items = [unmarshal(i) for i in response["Responses"].get(self._table, [])]
+        items = self._batch_get([media_key(m) for m in media_ids], True)
         return {str(i["pk"]).removeprefix("MEDIA#"): i for i in items}
 
     def media_item(self, media_id: str) -> dict[str, Any] | None:
@@ -378,9 +370,6 @@ class PostsStore:
             on_condition_failed=_already_reported,
         )
         self.save_post(post, seen_version, extra=[put])
-
-    def has_reported(self, post_id: str, reporter: str) -> bool:
-        return self._get(report_key(post_id, reporter), True) is not None
 
     # Comments
 
@@ -523,6 +512,17 @@ class PostsStore:
             if "LastEvaluatedKey" not in response:
                 return found
             kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+    def _batch_get(self, keys: Sequence[Mapping[str, str]], consistent: bool) -> list[dict[str, Any]]:
+        """The items at `keys` (at most 100, distinct) that exist, asking again for any key
+        DynamoDB left unprocessed (throttling): a missing item must mean missing."""
+        items: list[dict[str, Any]] = []
+        request: Any = {self._table: {"Keys": [marshal(k) for k in keys], "ConsistentRead": consistent}}
+        while request:
+            response = self._ddb.batch_get_item(RequestItems=request)
+            items += [unmarshal(i) for i in response["Responses"].get(self._table, [])]
+            request = response.get("UnprocessedKeys") or None
+        return items
 
     def _get(self, key: Mapping[str, str], consistent: bool) -> dict[str, Any] | None:
         response = self._ddb.get_item(TableName=self._table, Key=marshal(key), ConsistentRead=consistent)
