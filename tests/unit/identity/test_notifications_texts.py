@@ -81,6 +81,11 @@ def test_each_happening_has_its_own_key_and_the_same_happening_the_same_key():
         draft(
             PostPublished(post_id="P1", author_id="U1", published_at="2026-12-02T00:00:00.000Z")
         ).dedupe_key,
+        draft(
+            PostPublished(
+                post_id="P1", author_id="U1", published_at="2026-12-02T00:00:00.000Z", occurred_at="x"
+            )
+        ).dedupe_key,
         draft(PostInReview(post_id="P1", author_id="U1", reason="reported")).dedupe_key,
         draft(PostInReview(post_id="P1", author_id="U1", reason="porn")).dedupe_key,
         draft(

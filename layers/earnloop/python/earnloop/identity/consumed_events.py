@@ -49,6 +49,9 @@ class PostPublished(DomainEvent):
     author_id: str
     text: str = ""
     published_at: str
+    # Added by the stream publisher: an approval after a review publishes the post again, which
+    # is its own happening (a redelivery carries the same time).
+    occurred_at: str = ""
 
 
 class PostInReview(DomainEvent):

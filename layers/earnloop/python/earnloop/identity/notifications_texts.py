@@ -136,8 +136,8 @@ def draft(event: InboxEvent) -> NoticeDraft:
         case PostPublished():
             quoted = snippet(event.text)
             text = f"你的帖子「{quoted}」已发布，快去看看吧。" if quoted else "你的帖子已发布，快去看看吧。"
-            # A post can be published again after a review took it down: each publication is told once.
-            happening = f"published#{event.published_at}"
+            # A post can be published again when a review approves it: each publication is told once.
+            happening = f"published#{event.published_at}#{event.occurred_at}"
             return _post(event.author_id, event.post_id, "post_published", text, happening)
         case PostInReview():
             why = reason_sentence(event.reason, REVIEW_KNOWN) if event.reason else "需要人工确认"
