@@ -162,19 +162,6 @@ class PushStore:
             raise
         return True
 
-    def remember_nonce(self, *, timestamp: int, nonce: str, expires_at: int) -> bool:
-        """Remembers a push's nonce alone (for an event whose effect has no key of its own);
-        False if it was seen before."""
-        try:
-            self._ddb.put_item(
-                **self._put(self._nonce(timestamp, nonce, expires_at), "attribute_not_exists(pk)")
-            )
-        except ClientError as error:
-            if is_condition_failure(error):
-                return False
-            raise
-        return True
-
     @staticmethod
     def _nonce(timestamp: int, nonce: str, expires_at: int) -> dict[str, Any]:
         # `expires_at` is the table's TTL attribute: DynamoDB drops the item days after the window.
