@@ -48,10 +48,12 @@ class RenderedVideo:
 def duration_of(data: bytes) -> float:
     """The container's duration per mutagen, or `MediaRejectedError("damaged")`."""
     try:
-        length = MP4(io.BytesIO(data)).info.length
+        info = MP4(io.BytesIO(data)).info
     except (MutagenError, ValueError, EOFError) as error:
         raise MediaRejectedError("damaged", f"not a readable MP4/QuickTime container: {error}") from error
-    return float(length)
+    if info is None:
+        raise MediaRejectedError("damaged", "the container has no movie header")
+    return float(info.length)
 
 
 def render(data: bytes) -> RenderedVideo:
@@ -72,7 +74,7 @@ def render(data: bytes) -> RenderedVideo:
 
 def _poster(data: bytes) -> tuple[Image.Image, int, int]:
     """The poster frame, upright, and the video's upright width and height."""
-    with av.open(io.BytesIO(data), format=DEMUXER) as container:
+    with av.open(io.BytesIO(data), mode="r", format=DEMUXER) as container:
         if not container.streams.video:
             raise MediaRejectedError("no_video", "the container has no video track")
         stream = container.streams.video[0]
@@ -105,7 +107,7 @@ def _remux(data: bytes) -> bytes:
     FFmpeg makes by reopening the output by name, which an in-memory output does not have."""
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "video.mp4"
-        with av.open(io.BytesIO(data), format=DEMUXER) as source:
+        with av.open(io.BytesIO(data), mode="r", format=DEMUXER) as source:
             streams = [source.streams.video[0], *source.streams.audio[:1]]
             with av.open(str(path), mode="w", format="mp4", options={"movflags": "+faststart"}) as target:
                 mapping = {stream.index: target.add_stream_from_template(stream) for stream in streams}
