@@ -218,3 +218,22 @@ def test_a_coupon_reward_draws_a_code_shown_once_fulfilled_and_an_empty_pool_is_
     )
     waiting = redeem(moto_cloud, "li", reviewed["reward_id"], "key-coupon-03")
     assert waiting.json["status"] == "pending_review" and "coupon_code" not in waiting.json
+
+
+def test_a_repeat_after_the_sale_closed_and_the_points_ran_out_still_answers_with_its_order(moto_cloud):
+    from earnloop.mall import service
+    from earnloop.mall.models import RedemptionCreate
+    from earnloop.mall.service import Mall
+    from earnloop.mall.store import MallStore
+
+    now = datetime.now(UTC)
+    reward = create_reward(moto_cloud, points=100, window={"ends_at": (now + timedelta(hours=1)).isoformat()})
+    fund("li", 100)
+    mall = Mall.build(MallStore.default(), PointsStore.default())
+    request = RedemptionCreate(reward_id=reward["reward_id"])
+
+    order, created = service.redeem(mall, "li", KEY, request, now)
+    repeat, again = service.redeem(mall, "li", KEY, request, now + timedelta(hours=2))
+
+    assert (created, again) == (True, False) and repeat == order
+    assert _balance("li")[0] == 0
