@@ -131,6 +131,8 @@ CONTEXT = Context(
             "posts_create",
             table("content", "readwrite"),
             table("identity"),
+            # Signs the URLs of media already ready in the post it answers with.
+            bucket("media", "read", prefixes=("media/",)),
             key("session"),
             *TOKEN_GRANTS,
             description="Creates a post: text checked, media claimed, pending until ready",
