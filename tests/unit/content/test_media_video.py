@@ -145,6 +145,27 @@ def test_a_quicktime_movie_is_identified_as_such_and_served_as_mp4(videos) -> No
     assert not any(atom in processed.renditions["video"].data for atom in LOCATION_ATOMS)
 
 
+def test_an_iphone_style_hevc_movie_keeps_the_hvc1_tag_apple_players_need() -> None:
+    buffer = io.BytesIO()
+    with av.open(buffer, mode="w", format="mov") as output:
+        stream = output.add_stream(
+            "libx265", rate=1, width=64, height=48, pix_fmt="yuv420p", options={"log-level": "none"}
+        )
+        stream.codec_tag = "hvc1"
+        for second in range(16):
+            frame = av.VideoFrame.from_image(Image.new("RGB", (64, 48), _colour(second)))
+            frame.pts = second
+            frame.time_base = Fraction(1, 1)
+            output.mux(stream.encode(frame))
+        output.mux(stream.encode(None))
+
+    processed = process_upload(buffer.getvalue())
+
+    with av.open(io.BytesIO(processed.renditions["video"].data)) as served:
+        (video,) = served.streams.video
+        assert (video.codec_context.name, video.codec_tag) == ("hevc", "hvc1")
+
+
 def test_an_audio_only_mp4_is_not_a_video(videos) -> None:
     assert _rejected(videos(20, video=False, audio=True)) == "no_video"
 

@@ -111,6 +111,11 @@ def _remux(data: bytes) -> bytes:
             streams = [source.streams.video[0], *source.streams.audio[:1]]
             with av.open(str(path), mode="w", format="mp4", options={"movflags": "+faststart"}) as target:
                 mapping = {stream.index: target.add_stream_from_template(stream) for stream in streams}
+                for stream in streams:
+                    # The MP4 muxer would tag HEVC `hev1`, which Apple's players refuse; an iPhone's
+                    # `hvc1` (parameter sets in the sample entry) is kept.
+                    if stream.codec_tag == "hvc1":
+                        mapping[stream.index].codec_tag = "hvc1"
                 for packet in source.demux(streams):
                     # The demuxer ends each stream with an empty packet.
                     if packet.dts is None:
