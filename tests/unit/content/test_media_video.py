@@ -166,6 +166,34 @@ def test_an_iphone_style_hevc_movie_keeps_the_hvc1_tag_apple_players_need() -> N
         assert (video.codec_context.name, video.codec_tag) == ("hevc", "hvc1")
 
 
+def test_a_phone_video_shot_upright_gets_an_upright_poster_and_keeps_its_display_matrix() -> None:
+    # Stored landscape (left half red, right half blue) with a display matrix turning it a quarter
+    # clockwise, as a phone held upright records.
+    stored = Image.new("RGB", (64, 48), (0, 0, 255))
+    stored.paste((255, 0, 0), (0, 0, 32, 48))
+    buffer = io.BytesIO()
+    with av.open(buffer, mode="w", format="mp4") as output:
+        stream = output.add_stream("mpeg4", rate=1, width=64, height=48, pix_fmt="yuv420p")
+        stream.set_display_rotation(-90)
+        for second in range(16):
+            frame = av.VideoFrame.from_image(stored)
+            frame.pts = second
+            frame.time_base = Fraction(1, 1)
+            output.mux(stream.encode(frame))
+        output.mux(stream.encode(None))
+
+    processed = process_upload(buffer.getvalue())
+    poster = Image.open(io.BytesIO(processed.renditions["display"].data))
+
+    assert (processed.width, processed.height) == (48, 64)
+    assert poster.size == (48, 64)
+    # Turned clockwise: the left half is now the top half.
+    assert poster.getpixel((24, 8)) == pytest.approx((255, 0, 0), abs=12)
+    assert poster.getpixel((24, 56)) == pytest.approx((0, 0, 255), abs=12)
+    with av.open(io.BytesIO(processed.renditions["video"].data)) as served:
+        assert next(served.decode(video=0)).rotation == -90
+
+
 def test_an_audio_only_mp4_is_not_a_video(videos) -> None:
     assert _rejected(videos(20, video=False, audio=True)) == "no_video"
 
