@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from earnloop.local.samples import http_event
+from earnloop.platform import aws
 from earnloop.platform.events import Change
 from earnloop.wechat.events import MediaCheckVerdict, derive
 from earnloop.wechat.push_crypto import encrypt
@@ -213,4 +214,14 @@ def test_bodies_that_are_not_json_objects_are_refused(wechat_push):
     no_trace = media_check("x")
     del no_trace["trace_id"]
     assert wechat_push.plain(no_trace).status == 422
+    assert wechat_push.items() == []
+
+
+def test_until_the_operator_fills_the_push_secret_the_endpoint_is_unavailable(wechat_push, moto_cloud):
+    aws.client("secretsmanager").put_secret_value(
+        SecretId=moto_cloud.settings.secret_id("wechat_push"), SecretString="{}"
+    )
+    query = wechat_push.query() | {"echostr": "1"}
+    assert_problem(wechat_push.send("GET", query), 503, "wechat_unavailable")
+    assert_problem(wechat_push.plain(media_check("trace-early")), 503, "wechat_unavailable")
     assert wechat_push.items() == []

@@ -41,11 +41,10 @@ MEDIA_CHECK = ("event", "wxa_media_check")
 class PushConfig:
     token: str = field(repr=False)
     encoding_aes_key: str = field(repr=False)
-    app_id: str
 
 
 def push_config() -> PushConfig:
-    """The Token and EncodingAESKey of the `wechat_push` secret, and the AppID of `wechat`.
+    """The Token and EncodingAESKey of the `wechat_push` secret.
 
     Raises:
         WeChatUnavailableError: either secret is not filled in yet (503, so WeChat's console says
@@ -59,7 +58,7 @@ def push_config() -> PushConfig:
     if not isinstance(token, str) or not token or not isinstance(key, str) or not key:
         logger.error("wechat_push secret lacks token or encoding_aes_key")
         raise WeChatUnavailableError("WeChat message push is not configured")
-    return PushConfig(token, key, app_credentials().app_id)
+    return PushConfig(token, key)
 
 
 class SignedQuery(BaseModel):
@@ -127,7 +126,8 @@ def open_push(query: SignedQuery, body: bytes, config: PushConfig, now: int) -> 
             logger.warning("wechat push with a bad message signature")
             raise UnauthenticatedError("bad signature")
         try:
-            plain = push_crypto.decrypt(encrypted, config.encoding_aes_key, config.app_id)
+            # Safe mode alone needs the AppID (read from `wechat`, login's secret, when needed).
+            plain = push_crypto.decrypt(encrypted, config.encoding_aes_key, app_credentials().app_id)
         except push_crypto.PushCryptoError as error:
             logger.warning("wechat push not decryptable", extra={"reason": str(error)})
             raise UnauthenticatedError("bad ciphertext") from None
