@@ -27,9 +27,10 @@ $(STAMP): pyproject.toml $(DEV_LOCK)
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	@touch $@
 
-# Re-resolves both locks after a change to pyproject.toml's dependencies. The runtime lock is resolved
-# for the Lambda runtime (CPython 3.14, Linux arm64); the dev lock for any machine on 3.11+, held to
-# the runtime lock's versions so the layer and .venv run the same code.
+# Re-resolves the locks after a change to pyproject.toml's dependencies or the imaging layer's
+# requirements. The runtime and imaging locks are resolved for the Lambda runtime (CPython 3.14, Linux
+# arm64; the imaging wheels need glibc 2.28); the dev lock for any machine on 3.11+, held to both
+# layers' versions so the layers and .venv run the same code.
 lock: $(STAMP)
 	$(BIN)/uv pip compile --quiet --generate-hashes --python-version 3.14 \
 	  --python-platform aarch64-manylinux2014 pyproject.toml -o $(RUNTIME_LOCK)
