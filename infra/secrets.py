@@ -41,6 +41,10 @@ _NO_ROTATION = {
         "the WeChat app secret is issued by the WeChat platform and is reset there by an "
         "operator, then stored here; AWS cannot rotate it"
     ),
+    "wechat_push": (
+        "the message-push Token and EncodingAESKey are chosen in the mini-program console; an "
+        "operator changes them there and stores the same values here, AWS cannot rotate them"
+    ),
     "feed_cursor": (
         "signs feed cursors that live for a reading session; a new value only makes the cursors "
         "in flight a 422 (the client starts again from page one), so an operator may put a new "
