@@ -20,7 +20,7 @@ from earnloop.content.media_serving import signed_url
 from earnloop.content.media_store import MediaStore, Outcome, media_store
 from earnloop.platform import aws
 from earnloop.platform.clock import iso, utcnow
-from earnloop.platform.observability import log_keys, logger
+from earnloop.platform.observability import log_keys, logger, metrics
 from earnloop.platform.workers import sqs_worker
 
 if TYPE_CHECKING:
@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 
     from earnloop.content.media_models import Media
 
+# What operators count (a rejection rate that jumps says a client or the imaging layer broke).
+_OUTCOME_METRICS = {"ready": "MediaReady", "rejected": "MediaRejected", "pending": "MediaAwaitingVerdict"}
 # Renditions never change once written (a new upload is a new media id).
 CACHE_CONTROL = "private, max-age=31536000, immutable"
 
@@ -94,7 +96,8 @@ def _process(store: MediaStore, media: Media, bucket: str, key: str, data: bytes
         processed = process_upload(data)
     except MediaRejectedError as rejected:
         logger.info("upload rejected", extra={"reason": rejected.reason, "detail": rejected.detail})
-        store.record(media.media_id, Outcome("rejected", reason=rejected.reason), now)
+        if store.record(media.media_id, Outcome("rejected", reason=rejected.reason), now):
+            metrics.add_metric(name="MediaRejected", unit="Count", value=1)
         _delete(bucket, key)
         return
     renditions = _write_renditions(bucket, media.media_id, processed)
@@ -103,6 +106,8 @@ def _process(store: MediaStore, media: Media, bucket: str, key: str, data: bytes
     if (recorded and outcome.status == "rejected") or (not recorded and store.get(media.media_id) is None):
         # Refused by moderation, or its post was removed (and the item with it) while we worked.
         _delete_renditions(bucket, renditions)
+    if recorded:
+        metrics.add_metric(name=_OUTCOME_METRICS[outcome.status], unit="Count", value=1)
     logger.info("upload processed", extra={"status": outcome.status, "recorded": recorded})
     _delete(bucket, key)
 
