@@ -49,6 +49,11 @@ def test_a_user_wechat_cannot_check_now_goes_to_review(wechat, security):
     assert security.check_text("hello", openid="stale-user").outcome == "review"
 
 
+def test_empty_text_passes_without_a_call(wechat, security):
+    assert security.check_text(" \n", openid="oUser1").outcome == "pass"
+    assert wechat.api_calls_to(MSG_SEC_CHECK) == []
+
+
 def test_an_image_check_returns_the_trace_id_of_the_verdict_to_come(wechat, security):
     trace_id = security.check_image_async(URL, openid="oUser1")
     [check] = wechat.media_checks

@@ -80,7 +80,9 @@ class ContentSecurity:
             WeChatUnavailableError: WeChat failed or refused the call for a reason of ours.
         """
         worst = TextCheck("pass", None, None)
-        for start in range(0, max(len(text), 1), MAX_TEXT_CHARS):
+        if not text.strip():
+            return worst  # nothing to check (WeChat refuses empty content with 44002)
+        for start in range(0, len(text), MAX_TEXT_CHARS):
             check = self._check_piece(text[start : start + MAX_TEXT_CHARS], openid, scene)
             if _SEVERITY[check.outcome] > _SEVERITY[worst.outcome]:
                 worst = check
