@@ -10,7 +10,7 @@ from earnloop.content import feed_rules
 from earnloop.content.feed_store import card_key
 from earnloop.platform.clock import parse_iso
 
-from tests.integration.content.feed_harness import T0, Feeds, at, comment, published
+from tests.integration.content.feed_harness import T0, Feeds, at, comment, hidden, published
 from tests.support.lambdas import invoke, load
 
 
@@ -75,3 +75,12 @@ def test_the_sample_run_ranks_as_of_its_own_time(feeds):
     feeds.deliver(published("p1", minute=0))
     assert invoke("feed_hot_rank", load("scheduled/feed_hot_rank.json"))["ranked"] == 0
     assert feeds.rank(parse_iso(at(1)))["ranked"] == 1
+
+
+def test_a_new_post_is_in_hot_at_once_with_its_newborn_score_until_the_next_run(feeds):
+    feeds.deliver(published("plain", minute=0), published("made", minute=0, text="a" * 140, topics=["bowls"]))
+
+    # No run yet: both entered hot when published, the better-made first.
+    assert feeds.ids("reader-1", kind="hot") == ["made", "plain"]
+    feeds.deliver(hidden("PostInReview", "made", minute=1))
+    assert feeds.ids("reader-1", kind="hot") == ["plain"]

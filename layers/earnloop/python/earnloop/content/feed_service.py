@@ -112,6 +112,8 @@ def publish(store: FeedStore, event: PostPublished) -> None:
             version=(before.version if before else 0) + 1,
             changed_at=max(changed_at, before.changed_at if before else ""),
         )
+        # In hot at once with its newborn score; the next re-rank places it among the rest.
+        card.hot_sk = feed_rules.score_key(_score(card, parse_iso(event.published_at)), card.post_id)
         store.publish(before, card, learn_author=before is None or before.state is None)
         return card
 
@@ -173,19 +175,11 @@ def rerank_hot(store: FeedStore, now: datetime) -> dict[str, int]:
     index) and makes the best HOT_SIZE the hot set: posts whose key changed are moved, posts that
     fell out are taken out. Writes grow with the changes, reads with the window, never the table."""
     since = iso(now - timedelta(hours=feed_rules.HOT_WINDOW_HOURS))
-    scored = []
-    for card in store.recent(since, iso(now), feed_rules.HOT_CANDIDATES):
-        if card.published_at is None:
-            continue
-        score = feed_rules.hot_score(
-            likes=card.like_count,
-            comments=card.comment_count,
-            shares=card.share_count,
-            quality=card.quality,
-            published_at=parse_iso(card.published_at),
-            now=now,
-        )
-        scored.append((score, card.post_id))
+    scored = [
+        (_score(card, now), card.post_id)
+        for card in store.recent(since, iso(now), feed_rules.HOT_CANDIDATES)
+        if card.published_at is not None
+    ]
     scored.sort(reverse=True)
     wanted = {
         post_id: feed_rules.score_key(score, post_id) for score, post_id in scored[: feed_rules.HOT_SIZE]
@@ -199,6 +193,17 @@ def rerank_hot(store: FeedStore, now: datetime) -> dict[str, int]:
         store.unrank(post_id)
     logger.info("hot re-ranked", extra={"candidates": len(scored), "moved": moved, "dropped": len(dropped)})
     return {"candidates": len(scored), "ranked": len(wanted), "moved": moved, "dropped": len(dropped)}
+
+
+def _score(card: FeedCard, now: datetime) -> float:
+    return feed_rules.hot_score(
+        likes=card.like_count,
+        comments=card.comment_count,
+        shares=card.share_count,
+        quality=card.quality,
+        published_at=parse_iso(card.published_at) if card.published_at else now,
+        now=now,
+    )
 
 
 # The read side
@@ -304,14 +309,7 @@ def _for_you(
     interests = interests_of(interests_item)
     scored = []
     for card in cards:
-        hot = feed_rules.hot_score(
-            likes=card.like_count,
-            comments=card.comment_count,
-            shares=card.share_count,
-            quality=card.quality,
-            published_at=parse_iso(card.published_at) if card.published_at else now,
-            now=now,
-        )
+        hot = _score(card, now)
         match = feed_rules.affinity(card.topics, card.tags, interests.topics, interests.tags)
         scored.append((card.post_id, hot, match))
     by_id = {card.post_id: card for card in cards}
