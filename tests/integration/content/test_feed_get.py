@@ -115,14 +115,16 @@ def test_a_page_shows_rendition_urls_not_storage_keys(feeds):
             "media_id": "m1",
             "kind": "image",
             "renditions": {"display": "media/m1/display.jpg", "thumb": "media/m1/thumb.jpg"},
-        }
+        },
+        # A raw upload's key is never signed, whatever an event says.
+        {"media_id": "m2", "kind": "image", "renditions": {"display": "uploads/u/m2"}},
     ]
     feeds.deliver(published("p1", media=media))
 
     shown = feeds.feed("reader-1", kind="new").json["items"][0]["media"]
 
-    assert [m["media_id"] for m in shown] == ["m1"] and "renditions" not in shown[0]
-    assert set(shown[0]["urls"]) == {"display", "thumb"}
+    assert [m["media_id"] for m in shown] == ["m1", "m2"] and "renditions" not in shown[0]
+    assert set(shown[0]["urls"]) == {"display", "thumb"} and shown[1]["urls"] == {}
     assert (
         "media/m1/display.jpg" in shown[0]["urls"]["display"] and "Signature" in shown[0]["urls"]["display"]
     )

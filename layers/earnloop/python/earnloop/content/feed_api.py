@@ -54,6 +54,8 @@ def feed_get(
 
 def rendition_urls(renditions: Mapping[str, str]) -> dict[str, str]:
     """Presigned GETs of a published post's renditions (a feed shows published posts only)."""
+    from earnloop.content.media_rules import RENDITIONS_PREFIX
     from earnloop.content.media_serving import signed_url
 
-    return {name: signed_url(key) for name, key in renditions.items()}
+    # Only renditions are ever signed; anything else in an event is left out, not a 500.
+    return {name: signed_url(key) for name, key in renditions.items() if key.startswith(RENDITIONS_PREFIX)}
