@@ -73,9 +73,21 @@ def test_a_post_in_review_comes_back_when_approved_not_when_its_old_publish_is_r
     assert feeds.ids("reader-1", topic="bowls") == ["p1"]
     assert feeds.item(**card_key("p1"))["comment_count"] == 1
     assert feeds.item(**topic_count_key("bowls"))["post_count"] == 1
+    assert feeds.item(**reader_key("author-1"))["topic:bowls"] == 1
     # The review that preceded the approval, redelivered late, does not hide it again.
     feeds.deliver(hidden("PostInReview", "p1", minute=5))
     assert feeds.ids("reader-1", kind="new") == ["p1"]
+
+
+def test_a_post_reviewed_before_its_first_publish_enters_the_feeds_when_approved(feeds):
+    feeds.deliver(hidden("PostInReview", "p1", minute=1))
+    assert feeds.item(**card_key("p1"))["state"] == "hidden"
+
+    approved = published("p1", topics=["bowls"], minute=10)
+    feeds.deliver(approved, approved)
+
+    assert feeds.ids("reader-1", topic="bowls") == ["p1"]
+    assert feeds.item(**reader_key("author-1"))["topic:bowls"] == 1
 
 
 def test_a_removal_that_overtakes_its_publish_keeps_the_post_out(feeds):

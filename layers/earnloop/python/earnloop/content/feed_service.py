@@ -112,9 +112,10 @@ def publish(store: FeedStore, event: PostPublished) -> None:
             version=(before.version if before else 0) + 1,
             changed_at=max(changed_at, before.changed_at if before else ""),
         )
-        # In hot at once with its newborn score; the next re-rank places it among the rest.
+        # In hot at once with its newborn score; the next re-rank places it among the rest. The
+        # author's topics count once: on the first publish (a tombstone or counts-only card has none).
         card.hot_sk = feed_rules.score_key(_score(card, parse_iso(event.published_at)), card.post_id)
-        store.publish(before, card, learn_author=before is None or before.state is None)
+        store.publish(before, card, learn_author=before is None or before.published_at is None)
         return card
 
     card = _retrying(write)
