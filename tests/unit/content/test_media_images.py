@@ -197,6 +197,19 @@ def test_a_polyglot_with_a_payload_after_the_jpeg_end_is_refused() -> None:
     assert process_upload(polyglot[:end]).kind == "image"
 
 
+def test_a_multi_picture_jpeg_as_phones_write_is_accepted_but_not_with_a_payload_behind_it() -> None:
+    # Phones append depth or gain maps as further JPEGs after the first one's end (MPF).
+    buffer = io.BytesIO()
+    photo, gain_map = Image.new("RGB", (200, 100), (200, 10, 10)), Image.new("L", (100, 50), 90)
+    photo.save(buffer, "MPO", save_all=True, append_images=[gain_map.convert("RGB")])
+    mpo = buffer.getvalue()
+
+    processed = process_upload(mpo)
+
+    assert (processed.content_type, processed.width, processed.height) == ("image/jpeg", 200, 100)
+    assert _rejected(mpo + b"<?php system($_GET['c']); ?>") == "trailing_data"
+
+
 def test_payloads_after_a_png_or_webp_are_refused_too_but_padding_is_not() -> None:
     webp = io.BytesIO()
     Image.new("RGB", (40, 30), (10, 120, 10)).save(webp, "WEBP")
