@@ -3,7 +3,6 @@ mode, forged and replayed ones, unknown events, and one verdict per trace id."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 from typing import Any
@@ -15,6 +14,7 @@ from earnloop.platform.events import Change
 from earnloop.wechat.events import MediaCheckVerdict, derive
 from earnloop.wechat.push_crypto import encrypt
 
+from tests.fakes.wechat_push import media_check, sha1, signed_push, signed_query
 from tests.support.lambdas import HttpAnswer, all_items, assert_problem, http_answer, invoke, pump_stream
 
 
@@ -26,24 +26,11 @@ class Push:
         self.token = cloud.secret_values["wechat_push"]["token"]
         self.aes_key = cloud.secret_values["wechat_push"]["encoding_aes_key"]
         self.app_id = cloud.secret_values["wechat"]["app_id"]
-        self._nonces = iter(range(1_000_000, 2_000_000))
 
     def query(
         self, *, timestamp: int | None = None, nonce: str | None = None, encrypted: str | None = None
     ) -> dict[str, str]:
-        timestamp_text = str(timestamp if timestamp is not None else int(time.time()))
-        nonce = nonce or str(next(self._nonces))
-        query = {
-            "signature": sha1(self.token, timestamp_text, nonce),
-            "timestamp": timestamp_text,
-            "nonce": nonce,
-        }
-        if encrypted is not None:
-            query |= {
-                "encrypt_type": "aes",
-                "msg_signature": sha1(self.token, timestamp_text, nonce, encrypted),
-            }
-        return query
+        return signed_query(self.token, timestamp=timestamp, nonce=nonce, encrypted=encrypted)
 
     def send(self, method: str, query: dict[str, str], body: str | None = None) -> HttpAnswer:
         event = http_event("apigw/wechat_push.json", query=query)
@@ -56,37 +43,13 @@ class Push:
         return self.send("POST", self.query(**query), json.dumps(message))
 
     def safe(self, message: dict[str, Any], *, app_id: str | None = None) -> HttpAnswer:
-        encrypted = encrypt(json.dumps(message).encode(), self.aes_key, app_id or self.app_id)
-        envelope = {"ToUserName": "gh_0123456789ab", "Encrypt": encrypted}
-        return self.send("POST", self.query(encrypted=encrypted), json.dumps(envelope))
+        key, app = self.aes_key, app_id or self.app_id
+        query, body = signed_push(message, token=self.token, aes_key=key, app_id=app)
+        return self.send("POST", query, body)
 
     def items(self, entity: str | None = None) -> list[dict[str, Any]]:
         items = all_items(self.cloud.settings.table_name("wechat"))
         return [i for i in items if entity is None or i.get("entity") == entity]
-
-
-def sha1(*parts: str) -> str:
-    return hashlib.sha1("".join(sorted(parts)).encode()).hexdigest()
-
-
-def media_check(trace_id: str, suggest: str = "pass", label: int = 100, **extra: Any) -> dict[str, Any]:
-    return {
-        "ToUserName": "gh_0123456789ab",
-        "FromUserName": "oUser0000000000000000000001",
-        "CreateTime": int(time.time()),
-        "MsgType": "event",
-        "Event": "wxa_media_check",
-        "appid": "set-me",
-        "trace_id": trace_id,
-        "version": 2,
-        "detail": [
-            {"strategy": "content_model", "errcode": 0, "suggest": suggest, "label": label, "prob": 90}
-        ],
-        "errcode": 0,
-        "errmsg": "ok",
-        "result": {"suggest": suggest, "label": label},
-        **extra,
-    }
 
 
 @pytest.fixture
