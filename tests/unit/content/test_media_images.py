@@ -228,6 +228,15 @@ def test_a_transparent_png_is_flattened_onto_white() -> None:
     assert display.getpixel((10, 10)) == pytest.approx((255, 255, 255), abs=3)
 
 
+def test_a_16_bit_greyscale_png_keeps_its_grey() -> None:
+    buffer = io.BytesIO()
+    Image.new("I;16", (40, 30), 32768).save(buffer, "PNG")
+
+    display = _open(process_upload(buffer.getvalue()).renditions["display"].data)
+
+    assert display.getpixel((5, 5)) == pytest.approx((128, 128, 128), abs=3)
+
+
 def test_the_pixel_limit_is_checked_on_the_header_before_any_decoding() -> None:
     # 60 MP: above our 50 MP limit and below Pillow's own bomb warning (89 MP).
     assert _rejected(_png_header_only(10_000, 6_000)) == "too_many_pixels"

@@ -33,6 +33,9 @@ class Rendition:
 
 def to_srgb(picture: Image.Image) -> Image.Image:
     """RGB pixels in sRGB: colour-managed from the embedded profile, alpha flattened onto white."""
+    if picture.mode.startswith("I"):
+        # 16-bit greyscale (a PNG): scaled to 8 bits; a plain conversion would clip it to white.
+        picture = picture.convert("I").point(lambda value: value * (1 / 256)).convert("L")
     icc = picture.info.get("icc_profile")
     if icc and picture.mode in ("RGB", "RGBA", "CMYK"):
         try:
