@@ -1,4 +1,9 @@
-"""Picks the moderation provider of the current settings, and says what its caller must be granted."""
+"""Picks the moderation provider of the current settings.
+
+A function that moderates declares what the deployed provider needs: `wechat` (every deployed stage
+unless set otherwise) needs `earnloop.wechat.context.TOKEN_GRANTS`; `aws` needs
+`rekognition:DetectModerationLabels`, which the catalog cannot grant yet (docs/decisions.md).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +14,6 @@ from earnloop.platform.settings import get_settings
 
 if TYPE_CHECKING:
     from earnloop.moderation.verdicts import Moderation
-    from earnloop.platform.catalog import Grant
 
 
 def moderation_from_settings() -> Moderation:
@@ -35,11 +39,3 @@ def moderation_from_settings() -> Moderation:
     from earnloop.moderation.local import LocalModeration
 
     return LocalModeration(words)
-
-
-def grants_for_wechat() -> tuple[Grant, ...]:
-    """What a function calling the wechat provider needs: the shared token's table and the app secret.
-    (The aws provider needs `rekognition:DetectModerationLabels`, which has no catalog grant yet.)"""
-    from earnloop.wechat.context import TOKEN_GRANTS
-
-    return TOKEN_GRANTS
