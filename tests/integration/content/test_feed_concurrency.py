@@ -9,8 +9,9 @@ from typing import Any
 
 from earnloop.content import feed_service
 from earnloop.content.feed_events import CommentAdded, PostHidden, PostPublished
-from earnloop.content.feed_store import FeedStore, StaleCardError, card_key, topic_count_key
+from earnloop.content.feed_store import FeedStore, StaleCardError, card_key, follower_key, topic_count_key
 from earnloop.platform import aws
+from earnloop.platform.dynamo import marshal
 
 from tests.integration.content.feed_harness import T0, at
 from tests.integration.points.test_points_concurrency import AtomicRequests, run_threads
@@ -77,3 +78,28 @@ def test_comments_racing_a_publish_and_a_removal_are_each_counted_once(moto_clou
     assert card["state"] == "removed" and card["comment_count"] == 2 * THREADS * COMMENTS_PER_THREAD
     assert [i for i in items if i["pk"].startswith("FEEDTOPIC#")] == []
     assert [stored(table, topic_count_key(t))["post_count"] for t in ("bowls", "breakfast")] == [0, 0]
+
+
+def test_a_removal_between_a_publish_and_its_fan_out_leaves_no_copy_in_a_follow_inbox(moto_cloud):
+    table = moto_cloud.settings.table_name("content")
+    store = FeedStore(aws.dynamodb(), table)
+    removal = PostHidden(post_id="p1", author_id="a1", occurred_at=at(5))
+
+    class RemovedMeanwhile(FeedStore):
+        """Another worker removes the post (and clears the inboxes) just before this fan-out puts."""
+
+        def fan_out(self, card: Any, readers: Any, *, remove: bool) -> None:
+            if not remove:
+                feed_service.hide(store, removal, "removed")
+            super().fan_out(card, readers, remove=remove)
+
+    aws.dynamodb().put_item(
+        TableName=table, Item=marshal({**follower_key("a1", "reader-1"), "entity": "Follower"})
+    )
+    publish = PostPublished(
+        post_id="p1", author_id="a1", created_at=at(0), published_at=at(0), occurred_at=at(0)
+    )
+
+    feed_service.publish(RemovedMeanwhile(aws.dynamodb(), table), publish)
+
+    assert [i for i in all_items(table) if i["pk"].startswith("FEEDFOLLOW#")] == []

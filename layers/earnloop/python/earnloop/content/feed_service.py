@@ -120,7 +120,14 @@ def publish(store: FeedStore, event: PostPublished) -> None:
 
     card = _retrying(write)
     if card is not None and card.author_id:
-        store.fan_out(card, store.followers(card.author_id), remove=False)
+        followers = store.followers(card.author_id)
+        store.fan_out(card, followers, remove=False)
+        # A hide committed since our publish may have cleared the inboxes before we filled them:
+        # look once more and take the copies back. (A hide committed after this look clears them
+        # itself, after its own commit.)
+        latest = store.card(card.post_id) if followers else card
+        if latest is None or latest.state != "live":
+            store.fan_out(card, followers, remove=True)
         logger.info("post in feeds", extra={"post_id": card.post_id, "topics": len(card.topics)})
 
 
