@@ -266,27 +266,36 @@ print(json.dumps({"reason": reason, "grew_kb": after - before, "peak_kb": after}
 """
 
 
-def test_the_decompression_bomb_is_refused_without_decoding_it() -> None:
-    # 1.5 MB on disk, 40000 x 40000: decoded it would take 1.6 GB (4.8 GB as RGB). In a fresh
-    # interpreter, so the peak resident size is the processing's own.
+def _measure(path: Path) -> dict[str, int | str | None]:
+    """Processes `path` in a fresh interpreter, so the peak resident size is the processing's own."""
     result = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            BOMB_PROBE,
-            str(IMAGES / "bomb_40000x40000.png"),
-            str(IMAGES / "Canon_40D.jpg"),
-        ],
+        [sys.executable, "-c", BOMB_PROBE, str(path), str(IMAGES / "Canon_40D.jpg")],
         capture_output=True,
         text=True,
         check=True,
         timeout=60,
     )
-    measured = json.loads(result.stdout)
+    return dict(json.loads(result.stdout))
+
+
+def test_the_decompression_bomb_is_refused_without_decoding_it() -> None:
+    # 1.5 MB on disk, 40000 x 40000: decoded it would take 1.6 GB (4.8 GB as RGB).
+    measured = _measure(IMAGES / "bomb_40000x40000.png")
 
     assert measured["reason"] == "too_many_pixels"
     # Reading the file and its header: a few MB at most, nowhere near a decoded image.
     assert measured["grew_kb"] < 20 * 1024, measured
+
+
+def test_a_48_megapixel_jpeg_is_decoded_at_a_reduced_scale(tmp_path: Path) -> None:
+    # 8000 x 6000 is 144 MB as RGB; libjpeg decodes it at 1/4 scale (2000 x 1500) for a 1080 display.
+    photo = tmp_path / "48mp.jpg"
+    Image.new("RGB", (8000, 6000), (90, 120, 200)).save(photo, quality=90)
+
+    measured = _measure(photo)
+
+    assert measured["reason"] is None
+    assert measured["grew_kb"] < 64 * 1024, measured
 
 
 @settings(max_examples=200, deadline=None)

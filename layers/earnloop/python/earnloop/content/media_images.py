@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PIL import ExifTags, ImageOps, UnidentifiedImageError
+from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
 from earnloop.content.media_inspect import open_image
 from earnloop.content.media_rejected import MediaRejectedError
@@ -49,6 +49,9 @@ def render(data: bytes) -> RenderedImage:
         except (OSError, SyntaxError, ValueError, EOFError) as error:
             raise MediaRejectedError("damaged", str(error)) from error
         quarter_turn = image.getexif().get(ORIENTATION) in (5, 6, 7, 8)
+        # Down to the display size first, in place: turning, colour conversion and the renditions
+        # then copy a 1080 px picture, not a 48 MP one (a HEIC is decoded at full size).
+        image.thumbnail((DISPLAY_LONG_SIDE, DISPLAY_LONG_SIDE), Image.Resampling.LANCZOS)
         picture = to_srgb(ImageOps.exif_transpose(image))
     if quarter_turn:
         width, height = height, width
