@@ -3,13 +3,13 @@ calls it, not the mini-program)."""
 
 from __future__ import annotations
 
-import time
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import PlainTextResponse
 from starlette.concurrency import run_in_threadpool
 
+from earnloop.platform.clock import utcnow
 from earnloop.wechat import push
 from earnloop.wechat.store import push_store
 
@@ -49,7 +49,7 @@ async def wechat_push(
 
 def _answer(method: str, query: push.SignedQuery, body: bytes) -> PlainTextResponse:
     config = push.push_config()
-    now = int(time.time())
+    now = int(utcnow().timestamp())
     if method == "GET":
         return PlainTextResponse(push.verify_url(query, config, now))
     push.handle(push.open_push(query, body, config, now), push_store())

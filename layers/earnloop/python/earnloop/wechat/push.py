@@ -22,7 +22,7 @@ from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterEr
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from earnloop.platform.errors import UnauthenticatedError, ValidationFailedError, WeChatUnavailableError
-from earnloop.platform.observability import logger
+from earnloop.platform.observability import logger, metrics
 from earnloop.platform.secrets import secret_json
 from earnloop.platform.settings import get_settings
 from earnloop.wechat import push_crypto
@@ -182,6 +182,8 @@ def record_media_check(push: Push, store: PushStore) -> None:
         },
         now=push.now,
     )
+    if written:
+        metrics.add_metric(name="MediaCheckVerdicts", unit="Count", value=1)
     logger.info(
         "wechat media check verdict" if written else "wechat media check verdict already recorded",
         extra={"trace_id": verdict.trace_id, "outcome": outcome, "errcode": verdict.errcode},

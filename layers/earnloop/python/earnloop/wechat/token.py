@@ -27,7 +27,7 @@ from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterEr
 
 from earnloop.platform import aws
 from earnloop.platform.errors import WeChatUnavailableError
-from earnloop.platform.observability import logger
+from earnloop.platform.observability import logger, metrics
 from earnloop.platform.secrets import secret_json
 from earnloop.platform.settings import get_settings
 from earnloop.platform.snapshot import on_restore
@@ -105,6 +105,8 @@ def fetch_stable_token(api: WeChatApi, credentials: AppCredentials, *, force: bo
         )
         raise WeChatUnavailableError("WeChat refused the access token request")
     logger.info("wechat access token fetched", extra={"expires_in": expires_in, "force": force})
+    # An operator checks this stays a handful a day (a storm would exhaust WeChat's daily quota).
+    metrics.add_metric(name="WeChatTokenFetches", unit="Count", value=1)
     return FetchedToken(token, expires_in)
 
 
