@@ -3,6 +3,9 @@
 Routes come from `earnloop.platform.app.api_routes()`, never listed here: a route added to a
 context's router is deployed by the next synth, and a route without a catalog function (or an
 HTTP function without a route) fails the synth.
+
+The API, its stage and access log are the parent stack's (`Api`); each context's nested stack holds
+the routes, integrations and invoke permissions of its own functions (`Routes`).
 """
 
 from __future__ import annotations
@@ -92,7 +95,7 @@ def route_table(routes: Sequence[APIRoute], specs: Mapping[str, FunctionSpec]) -
 
 
 class Api(Construct):
-    """Each route invokes its function through what `functions` maps it to (the `live` alias)."""
+    """The API and its `$default` stage; `Routes` adds each context's routes to it."""
 
     def __init__(
         self,
@@ -102,7 +105,6 @@ class Api(Construct):
         config: StageConfig,
         routes: Sequence[APIRoute],
         specs: Mapping[str, FunctionSpec],
-        functions: Mapping[str, lambda_.IFunction],
     ) -> None:
         super().__init__(scope, id)
         self.http_api = apigwv2.HttpApi(
@@ -124,55 +126,77 @@ class Api(Construct):
             throttle=apigwv2.ThrottleSettings(rate_limit=API_RATE_LIMIT, burst_limit=API_BURST_LIMIT),
             access_log_settings=_AccessLogSettings(self.access_logs),
         )
-        lambda_integrations: dict[str, integrations.HttpLambdaIntegration] = {}
-        self.route_settings: dict[str, dict[str, int]] = {}
         self.routes: list[tuple[str, str, str]] = route_table(routes, specs)
-        for method, path, name in self.routes:
-            integration = lambda_integrations.get(name)
-            if integration is None:
-                integration = integrations.HttpLambdaIntegration(
+        # `$default`: what no route matches goes to the platform's `not_found` (problem+json 404,
+        # or 405 with `Allow` for a served path), never to HTTP API's own `{"message":"Not Found"}`.
+        (self.default_function,) = [
+            name for name, spec in specs.items() if spec.kind == "http" and spec.default_route
+        ]
+        self.route_settings: dict[str, dict[str, int]] = {
+            f"{method} {path}": {
+                "ThrottlingRateLimit": ROUTE_THROTTLES[name][0],
+                "ThrottlingBurstLimit": ROUTE_THROTTLES[name][1],
+            }
+            for method, path, name in self.routes
+            if name in ROUTE_THROTTLES
+        }
+        if self.route_settings:
+            # A route's own rate and burst, below the stage's default (stage route settings).
+            stage = self.stage.node.default_child
+            assert isinstance(stage, apigwv2.CfnStage)
+            stage.add_property_override("RouteSettings", self.route_settings)
+
+    def throttled(self, route_key: str) -> bool:
+        return route_key in self.route_settings
+
+
+class Routes(Construct):
+    """The routes of one context's functions, each invoking what `functions` maps it to (the
+    `live` alias), with the integrations and invoke permissions they need."""
+
+    def __init__(
+        self, scope: Construct, id: str, *, api: Api, functions: Mapping[str, lambda_.IFunction]
+    ) -> None:
+        super().__init__(scope, id)
+        lambda_integrations: dict[str, integrations.HttpLambdaIntegration] = {}
+
+        def integration(name: str) -> integrations.HttpLambdaIntegration:
+            if name not in lambda_integrations:
+                lambda_integrations[name] = integrations.HttpLambdaIntegration(
                     f"{construct_id(name)}Integration", functions[name]
                 )
-                lambda_integrations[name] = integration
-            routes_added = self.http_api.add_routes(
-                path=path, methods=[apigwv2.HttpMethod[method]], integration=integration
+            return lambda_integrations[name]
+
+        self.routes: dict[str, apigwv2.HttpRoute] = {}
+        for method, path, name in api.routes:
+            if name not in functions:
+                continue
+            route = apigwv2.HttpRoute(
+                self,
+                f"{method}{path}",
+                http_api=api.http_api,
+                route_key=apigwv2.HttpRouteKey.with_(path, apigwv2.HttpMethod[method]),
+                integration=integration(name),
             )
-            if name in ROUTE_THROTTLES:
-                self._throttle(f"{method} {path}", ROUTE_THROTTLES[name], routes_added)
-        self.default_route = self._default_route(specs, functions)
-        nag.acknowledge(
-            self.http_api,
-            "APIG4",
-            "earnloop sessions are ES256 JWTs signed in KMS by auth_login alone and verified by every "
-            "function (platform.auth: CurrentUser/AdminUser); HTTP API's JWT authorizer supports only "
-            "RSA-signed tokens (docs/decisions.md), and /v1/health, /v1/auth/login, the JWKS and the "
-            "code domain's pages are public by design",
-        )
-
-    def _default_route(
-        self, specs: Mapping[str, FunctionSpec], functions: Mapping[str, lambda_.IFunction]
-    ) -> apigwv2.HttpRoute:
-        """`$default`: what no route matches goes to the platform's `not_found` (problem+json 404, or
-        405 with `Allow` for a served path), never to HTTP API's own `{"message":"Not Found"}`."""
-        (name,) = [name for name, spec in specs.items() if spec.kind == "http" and spec.default_route]
-        # Under the API, beside the routes `add_routes` makes, so the API's acknowledgments cover it.
-        return apigwv2.HttpRoute(
-            self.http_api,
-            "DefaultRoute",
-            http_api=self.http_api,
-            route_key=apigwv2.HttpRouteKey.DEFAULT,
-            integration=integrations.HttpLambdaIntegration(
-                f"{construct_id(name)}Integration", functions[name]
-            ),
-        )
-
-    def _throttle(self, route_key: str, limits: tuple[int, int], routes: Sequence[apigwv2.HttpRoute]) -> None:
-        """A route's own rate and burst, below the stage's default (HTTP API stage route settings)."""
-        rate, burst = limits
-        self.route_settings[route_key] = {"ThrottlingRateLimit": rate, "ThrottlingBurstLimit": burst}
-        stage = self.stage.node.default_child
-        assert isinstance(stage, apigwv2.CfnStage)
-        stage.add_property_override("RouteSettings", self.route_settings)
-        # A stage naming a route key that does not exist yet fails to deploy: create routes first.
-        for route in routes:
-            self.stage.node.add_dependency(route)
+            self.routes[f"{method} {path}"] = route
+            if api.throttled(f"{method} {path}"):
+                # A stage naming a route key that does not exist yet fails to deploy: CloudFormation
+                # creates this stack (and the route) before the parent's stage.
+                api.stage.node.add_dependency(route)
+        if api.default_function in functions:
+            self.routes["$default"] = apigwv2.HttpRoute(
+                self,
+                "DefaultRoute",
+                http_api=api.http_api,
+                route_key=apigwv2.HttpRouteKey.DEFAULT,
+                integration=integration(api.default_function),
+            )
+        if self.routes:
+            nag.acknowledge(
+                self,
+                "APIG4",
+                "earnloop sessions are ES256 JWTs signed in KMS by auth_login alone and verified by "
+                "every function (platform.auth: CurrentUser/AdminUser); HTTP API's JWT authorizer "
+                "supports only RSA-signed tokens (docs/decisions.md), and /v1/health, /v1/auth/login, "
+                "the JWKS and the code domain's pages are public by design",
+            )

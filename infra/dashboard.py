@@ -15,7 +15,6 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
-    from aws_cdk import aws_lambda as lambda_
     from aws_cdk import aws_sqs as sqs
     from constructs import Construct
 
@@ -29,6 +28,18 @@ def _graph(title: str, metrics: Sequence[cloudwatch.IMetric], width: int = WIDTH
     return cloudwatch.GraphWidget(title=title, left=list(metrics), width=width, height=6)
 
 
+def _lambda(metric: str, function: str, statistic: str, label: str) -> cloudwatch.Metric:
+    """A Lambda metric of the function of that physical name (its stack is a context's, not ours)."""
+    return cloudwatch.Metric(
+        namespace="AWS/Lambda",
+        metric_name=metric,
+        dimensions_map={"FunctionName": function},
+        period=PERIOD,
+        statistic=statistic,
+        label=label,
+    )
+
+
 def dashboard(
     scope: Construct,
     id: str,
@@ -36,12 +47,13 @@ def dashboard(
     name: str,
     api: Api,
     throttled: cloudwatch.IMetric,
-    functions: Mapping[str, lambda_.Function],
+    functions: Mapping[str, str],
     queues: Mapping[str, sqs.IQueue],
     dlqs: Mapping[str, sqs.IQueue],
-    stream_consumers: Mapping[str, lambda_.Function],
+    stream_consumers: Mapping[str, str],
     alarms: Sequence[cloudwatch.IAlarm],
 ) -> cloudwatch.Dashboard:
+    """`functions` and `stream_consumers`: catalog name -> physical function name."""
     http_api = api.http_api
     board = cloudwatch.Dashboard(scope, id, dashboard_name=name, default_interval=Duration.hours(3))
     total = cloudwatch.Stats.SUM
@@ -65,27 +77,21 @@ def dashboard(
         ),
         _graph(
             "Lambda throttles",
-            [fn.metric_throttles(period=PERIOD, statistic=total, label=n) for n, fn in functions.items()],
+            [_lambda("Throttles", fn, total, n) for n, fn in functions.items()],
         ),
     )
     board.add_widgets(
         _graph(
             "Function errors",
-            [fn.metric_errors(period=PERIOD, statistic=total, label=n) for n, fn in functions.items()],
+            [_lambda("Errors", fn, total, n) for n, fn in functions.items()],
         ),
         _graph(
             "Function duration p99",
-            [
-                fn.metric_duration(period=PERIOD, statistic=cloudwatch.Stats.p(99), label=n)
-                for n, fn in functions.items()
-            ],
+            [_lambda("Duration", fn, cloudwatch.Stats.p(99), n) for n, fn in functions.items()],
         ),
         _graph(
             "Concurrent executions",
-            [
-                fn.metric("ConcurrentExecutions", period=PERIOD, statistic=cloudwatch.Stats.MAXIMUM, label=n)
-                for n, fn in functions.items()
-            ],
+            [_lambda("ConcurrentExecutions", fn, cloudwatch.Stats.MAXIMUM, n) for n, fn in functions.items()],
         ),
     )
     board.add_widgets(
@@ -108,7 +114,7 @@ def dashboard(
                     for n, q in dlqs.items()
                 ),
                 *(
-                    fn.metric("IteratorAge", period=PERIOD, statistic=cloudwatch.Stats.MAXIMUM, label=n)
+                    _lambda("IteratorAge", fn, cloudwatch.Stats.MAXIMUM, n)
                     for n, fn in stream_consumers.items()
                 ),
             ],

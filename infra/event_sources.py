@@ -1,6 +1,8 @@
 """What invokes the queue and stream functions: SQS and DynamoDB-stream event source mappings.
 
 Both report partial batch failures, so one bad message or record never re-delivers what succeeded.
+The mappings live in the consumer's context stack; the stream consumers' dead-letter queues live in
+the parent stack with every other queue (`stream_dead_letter_queues`), watched by its alarms.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from infra.events import dead_letter_queue
 from infra.naming import construct_id, physical
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Mapping
 
     from aws_cdk import aws_sqs as sqs
     from earnloop.platform.catalog import FunctionSpec
@@ -43,27 +45,49 @@ STREAM_READ = [
 ]
 
 
+def stream_dead_letter_queues(
+    scope: Construct, *, config: StageConfig, specs: Iterable[FunctionSpec]
+) -> dict[str, sqs.Queue]:
+    """The on-failure destination of each stream consumer's mappings, by function name."""
+    dlqs: dict[str, sqs.Queue] = {}
+    for spec in specs:
+        if spec.kind != "stream":
+            continue
+        dlq = dead_letter_queue(
+            scope,
+            f"{construct_id(spec.name)}Dlq",
+            name=physical(config.stage, f"{spec.name.replace('_', '-')}-dlq"),
+            retention=STREAM_DLQ_RETENTION,
+        )
+        nag.acknowledge(
+            dlq,
+            "SQS3",
+            "this queue is itself a dead-letter queue: the on-failure destination of the stream "
+            "event source mappings, which SQS cannot see as a redrive policy",
+        )
+        dlqs[spec.name] = dlq
+    return dlqs
+
+
 class EventSources(Construct):
     def __init__(
         self,
         scope: Construct,
         id: str,
         *,
-        config: StageConfig,
         specs: Iterable[FunctionSpec],
         functions: Functions,
         data: Data,
         events: Events,
+        dlqs: Mapping[str, sqs.IQueue],
     ) -> None:
         super().__init__(scope, id)
-        # On-failure destinations of the stream mappings, by function name.
-        self.dlqs: dict[str, sqs.Queue] = {}
         for spec in specs:
             function = functions.functions[spec.name]
             if spec.kind == "queue":
                 self._queue_source(spec, function, events)
             elif spec.kind == "stream":
-                self._stream_sources(spec, function, data, config)
+                self._stream_sources(spec, function, data, dlqs[spec.name])
 
     def _queue_source(self, spec: FunctionSpec, function: lambda_.Function, events: Events) -> None:
         if spec.queue is None or spec.queue not in events.queues:
@@ -79,24 +103,10 @@ class EventSources(Construct):
         )
 
     def _stream_sources(
-        self, spec: FunctionSpec, function: lambda_.Function, data: Data, config: StageConfig
+        self, spec: FunctionSpec, function: lambda_.Function, data: Data, dlq: sqs.IQueue
     ) -> None:
         if not spec.streams:
             raise ValueError(f"stream function {spec.name!r} names no table streams")
-        cid = construct_id(spec.name)
-        dlq = dead_letter_queue(
-            self,
-            f"{cid}Dlq",
-            name=physical(config.stage, f"{spec.name.replace('_', '-')}-dlq"),
-            retention=STREAM_DLQ_RETENTION,
-        )
-        nag.acknowledge(
-            dlq,
-            "SQS3",
-            "this queue is itself a dead-letter queue: the on-failure destination of the stream "
-            "event source mappings, which SQS cannot see as a redrive policy",
-        )
-        self.dlqs[spec.name] = dlq
         for table_name in spec.streams:
             table = data.tables[table_name]
             stream_arn = table.table_stream_arn

@@ -2,7 +2,9 @@
 
 The factory gives all of them the same defaults (runtime, arm64, JSON logs, active tracing, a log
 group with retention, the library and dependency layers, the environment `Settings` reads);
-memory and timeout come from the spec, permissions only from the spec's grants.
+memory and timeout come from the spec, permissions only from the spec's grants. It is built once per
+context, inside that context's nested stack (infra/context_stack.py), from the shared resources of
+the parent stack; CloudFormation conditions do not cross stacks, so each build makes its own.
 
 HTTP functions are invoked through a published version and the alias `live` (what SnapStart
 snapshots); the pipeline that credits scans (stream publisher, queue workers) has reserved
@@ -15,7 +17,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from aws_cdk import Aws, CfnCondition, Duration, Fn, RemovalPolicy, Stack
+from aws_cdk import ArnFormat, Aws, CfnCondition, Duration, Fn, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
@@ -27,7 +29,7 @@ from earnloop.platform.settings import Settings
 
 from infra import nag
 from infra.config import SNAPSTART_REGIONS
-from infra.layer_build import PYTHON_VERSION
+from infra.layers import ARCHITECTURE, RUNTIME
 from infra.naming import construct_id, physical
 
 if TYPE_CHECKING:
@@ -40,19 +42,16 @@ if TYPE_CHECKING:
     from infra.data import Data
     from infra.events import Events
     from infra.keys import SigningKeys
+    from infra.layers import Layers
     from infra.secrets import Secrets
     from infra.storage import Storage
 
+__all__ = ["ARCHITECTURE", "RUNTIME", "Functions", "settings_variable", "signer_role_arn", "signer_role_name"]
+
 ROOT = Path(__file__).resolve().parents[1]
 FUNCTIONS_DIR = ROOT / "functions"
-LIBRARY_DIR = ROOT / "layers" / "earnloop"
 HANDLER = "handler.lambda_handler"
 
-RUNTIME: lambda_.Runtime = getattr(lambda_.Runtime, "PYTHON_" + PYTHON_VERSION.replace(".", "_"))
-ARCHITECTURE = lambda_.Architecture.ARM_64
-
-# Nothing local ships: the local cloud (`earnloop.local`) and build leftovers stay out of the layer.
-LIBRARY_EXCLUDE = ["python/earnloop/local", "**/__pycache__", "**/*.pyc", "python/*.egg-info"]
 CODE_EXCLUDE = ["**/__pycache__", "**/*.pyc"]
 
 # BatchGetItem reads nothing GetItem could not: feed pages and posts read a page's per-reader items
@@ -70,6 +69,35 @@ ALIAS = "live"
 # One copy per stream shard (parallelization factor 1); on-demand tables under a promotion's load
 # split into a handful of shards each. Too few shows as the publisher's IteratorAge alarm.
 STREAM_RESERVED_CONCURRENCY = 20
+
+# IAM's limit on a role name.
+ROLE_NAME_MAX = 64
+
+
+def signer_role_name(stage: str, function: str) -> str:
+    """The fixed name of the role of a function granted `sign` on a key.
+
+    The key's policy (parent stack) names the roles that may sign; a role made in a context's
+    nested stack has a name CloudFormation picks, known to the parent only as a nested stack output,
+    and the function's stack already needs the key's ARN: a cycle. A name both sides can spell
+    breaks it. IAM names are global to the account, so the region is part of it.
+    """
+    name = f"{physical(stage, function)}-{Aws.REGION}"
+    longest = len(physical(stage, function)) + 1 + len("ap-southeast-7")
+    if longest > ROLE_NAME_MAX:
+        raise ValueError(f"the signing role of {function!r} in stage {stage!r} would exceed 64 characters")
+    return name
+
+
+def signer_role_arn(scope: Construct, stage: str, function: str) -> str:
+    """The ARN of `signer_role_name`, spelled in `scope`'s stack (no cross-stack reference)."""
+    return Stack.of(scope).format_arn(
+        service="iam",
+        region="",
+        resource="role",
+        resource_name=signer_role_name(stage, function),
+        arn_format=ArnFormat.SLASH_RESOURCE_NAME,
+    )
 
 
 def settings_variable(field: str) -> str:
@@ -92,6 +120,7 @@ class Functions(Construct):
         keys: SigningKeys,
         events: Events,
         storage: Storage,
+        layers: Layers,
         routes: Sequence[APIRoute] = (),
     ) -> None:
         super().__init__(scope, id)
@@ -101,29 +130,11 @@ class Functions(Construct):
         self._secrets = secrets
         self._keys = keys
         self._events = events
+        self._layers = layers
         self._routes = routes
-        # Signing key name -> the roles granted `sign` (the key policy lets no other role sign).
-        self._signers: dict[str, list[iam.IRole]] = {name: [] for name in keys.versions}
-        self.library = lambda_.LayerVersion(
-            self,
-            "Library",
-            code=lambda_.Code.from_asset(str(LIBRARY_DIR), exclude=LIBRARY_EXCLUDE),
-            compatible_runtimes=[RUNTIME],
-            compatible_architectures=[ARCHITECTURE],
-            description="earnloop library (layers/earnloop)",
-        )
-        if not config.deps_layer.is_dir():
-            raise FileNotFoundError(f"{config.deps_layer} is missing: run `make layer` first")
-        self.dependencies = lambda_.LayerVersion(
-            self,
-            "Dependencies",
-            code=lambda_.Code.from_asset(str(config.deps_layer)),
-            compatible_runtimes=[RUNTIME],
-            compatible_architectures=[ARCHITECTURE],
-            description="earnloop runtime dependencies (make layer)",
-        )
-        # Optional layers by name, made when the first function declaring one is built.
-        self.optional_layers: dict[str, lambda_.LayerVersion] = {}
+        # Signing key name -> the functions granted `sign`, whose roles have fixed names: the parent
+        # stack's key policy lets no other role sign (`signer_role_arn`).
+        self.signers: dict[str, list[str]] = {name: [] for name in keys.versions}
         self.environment = self._environment()
         self.snapstart = self._snapstart_condition()
         # Lambda's X-Ray integration does not exist in the China regions (Lambda's China guide):
@@ -144,24 +155,6 @@ class Functions(Construct):
                 alias = self._alias(spec, function)
                 self.aliases[spec.name] = alias
                 self.entry_points[spec.name] = alias
-        for name, roles in self._signers.items():
-            keys.sign_only_by(name, roles)
-
-    def _layer(self, name: str) -> lambda_.LayerVersion:
-        """An optional layer (`make layer` builds it), shared by the functions that declare it."""
-        if name not in self.optional_layers:
-            folder = self._config.layer_folder(name)
-            if not folder.is_dir():
-                raise FileNotFoundError(f"{folder} is missing: run `make layer` first")
-            self.optional_layers[name] = lambda_.LayerVersion(
-                self,
-                f"{construct_id(name)}Layer",
-                code=lambda_.Code.from_asset(str(folder)),
-                compatible_runtimes=[RUNTIME],
-                compatible_architectures=[ARCHITECTURE],
-                description=f"earnloop {name} layer (make layer)",
-            )
-        return self.optional_layers[name]
 
     def _snapstart_condition(self) -> CfnCondition | None:
         """With no `snapstart` context, SnapStart follows the region the stack is deployed to."""
@@ -229,9 +222,11 @@ class Functions(Construct):
             removal_policy=self._config.named_removal_policy,
         )
         self.log_groups[spec.name] = log_group
+        signs = [grant.name for grant in spec.grants if grant.kind == "key" and grant.access == "sign"]
         role = iam.Role(
             self,
             f"{cid}Role",
+            role_name=signer_role_name(self._config.stage, spec.name) if signs else None,
             assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
             description=f"earnloop {self._config.stage} {spec.name}: only its catalog grants",
         )
@@ -240,6 +235,8 @@ class Functions(Construct):
                 actions=["logs:CreateLogStream", "logs:PutLogEvents"], resources=[log_group.log_group_arn]
             )
         )
+        for key_name in signs:
+            self.signers[key_name].append(spec.name)
         for statement in self._statements(spec.grants, role):
             role.add_to_policy(statement)
         function = lambda_.Function(
@@ -251,7 +248,7 @@ class Functions(Construct):
             architecture=ARCHITECTURE,
             handler=HANDLER,
             code=lambda_.Code.from_asset(str(code), exclude=CODE_EXCLUDE),
-            layers=[self.library, self.dependencies, *(self._layer(name) for name in spec.layers)],
+            layers=self._layers.of(spec),
             memory_size=spec.memory_mb,
             timeout=Duration.seconds(spec.timeout_s),
             role=role,
@@ -333,7 +330,6 @@ class Functions(Construct):
                 )
             elif grant.kind == "key" and grant.access == "sign":
                 # The current version only: an older one verifies what it signed, it signs no more.
-                self._signers[grant.name].append(role)
                 statements.append(
                     iam.PolicyStatement(
                         actions=["kms:Sign"], resources=[self._keys.current(grant.name).key_arn]
@@ -358,7 +354,7 @@ class Functions(Construct):
                 for prefix in grant.prefixes:
                     nag.acknowledge(
                         role,
-                        self._storage.object_arn_finding(grant.name, prefix),
+                        self._storage.object_arn_finding(grant.name, prefix, role),
                         f"objects of the {grant.name} bucket under {prefix} only: keys carry ids made at "
                         "upload time, so no narrower resource can be named in advance",
                     )

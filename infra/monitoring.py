@@ -5,6 +5,10 @@ Users feel: 5xx answers (a crash inside a function becomes a 500 from FastAPI, s
 stays 0 and only the API's 5xx count shows it), slow answers (p99 latency), and 429s that API Gateway
 answered itself (its throttle) or that Lambda caused (`Throttles`). The pipeline: poison messages, a
 stuck publisher, a stalled queue, functions that fail.
+
+The topic, the API's and the queues' alarms and the dashboard are the parent stack's (`Monitoring`);
+each function's alarms are made in its context's nested stack (`FunctionAlarms`), with the parent's
+alarm actions.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from infra.dashboard import dashboard
 from infra.naming import construct_id, physical
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Mapping, Sequence
 
     from aws_cdk import aws_lambda as lambda_
     from aws_cdk import aws_sqs as sqs
@@ -45,7 +49,77 @@ P99_PERIODS = 3
 THROTTLED_METRIC = "ApiThrottled"
 
 
+def alarm(
+    scope: Construct,
+    id: str,
+    metric: cloudwatch.IMetric,
+    *,
+    actions: Sequence[cloudwatch.IAlarmAction],
+    threshold: float,
+    description: str,
+    evaluation_periods: int = 1,
+) -> cloudwatch.Alarm:
+    created = cloudwatch.Alarm(
+        scope,
+        id,
+        metric=metric,
+        threshold=threshold,
+        evaluation_periods=evaluation_periods,
+        comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        alarm_description=description,
+    )
+    created.add_alarm_action(*actions)
+    return created
+
+
+class FunctionAlarms(Construct):
+    """Every function's errors and throttles, and a stream consumer's iterator age."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        actions: Sequence[cloudwatch.IAlarmAction],
+        functions: Mapping[str, lambda_.IFunction],
+        stream_consumers: Mapping[str, lambda_.IFunction],
+    ) -> None:
+        super().__init__(scope, id)
+        self.alarms: dict[str, cloudwatch.Alarm] = {}
+
+        def add(alarm_id: str, metric: cloudwatch.IMetric, *, threshold: float, description: str) -> None:
+            self.alarms[alarm_id] = alarm(
+                self, alarm_id, metric, actions=actions, threshold=threshold, description=description
+            )
+
+        for name, function in stream_consumers.items():
+            add(
+                f"{construct_id(name)}IteratorAge",
+                function.metric("IteratorAge", period=PERIOD, statistic=cloudwatch.Stats.MAXIMUM),
+                threshold=ITERATOR_AGE_MS,
+                description=f"{name}: table changes wait over {ITERATOR_AGE_MS // 1000} s to become events",
+            )
+        for name, function in functions.items():
+            # Metrics by FunctionName alone add up every version and alias (`live` included).
+            add(
+                f"{construct_id(name)}Errors",
+                function.metric_errors(period=PERIOD, statistic=cloudwatch.Stats.SUM),
+                threshold=1,
+                description=f"{name}: invocations failed (an unhandled error is a bug)",
+            )
+            add(
+                f"{construct_id(name)}Throttles",
+                function.metric_throttles(period=PERIOD, statistic=cloudwatch.Stats.SUM),
+                threshold=1,
+                description=f"{name}: invocations throttled (concurrency exhausted: reserved or account)",
+            )
+
+
 class Monitoring(Construct):
+    """The topic and the alarms on the API and the queues; `add_dashboard` once every context's
+    stack has made its functions' alarms."""
+
     def __init__(
         self,
         scope: Construct,
@@ -53,12 +127,14 @@ class Monitoring(Construct):
         *,
         config: StageConfig,
         api: Api,
-        functions: Mapping[str, lambda_.Function],
         queues: Mapping[str, sqs.IQueue],
         dlqs: Mapping[str, sqs.IQueue],
-        stream_consumers: Mapping[str, lambda_.Function],
     ) -> None:
         super().__init__(scope, id)
+        self._config = config
+        self._api = api
+        self._queues = queues
+        self._dlqs = dlqs
         key = kms.Key(
             self,
             "AlarmsKey",
@@ -83,11 +159,11 @@ class Monitoring(Construct):
         )
         if config.alarm_email:
             self.topic.add_subscription(subscriptions.EmailSubscription(config.alarm_email))
-        self._actions: list[cloudwatch.IAlarmAction] = [actions.SnsAction(self.topic)]
+        self.actions: list[cloudwatch.IAlarmAction] = [actions.SnsAction(self.topic)]
         if config.alarm_topic_arn:
             # The operators' own topic (chat, paging); it must let CloudWatch publish to it.
             external = sns.Topic.from_topic_arn(self, "OperatorsTopic", config.alarm_topic_arn)
-            self._actions.append(actions.SnsAction(external))
+            self.actions.append(actions.SnsAction(external))
         self.alarms: dict[str, cloudwatch.Alarm] = {}
         self.namespace = f"earnloop/{config.stage}"
 
@@ -110,39 +186,30 @@ class Monitoring(Construct):
                 threshold=OLDEST_MESSAGE_S,
                 description=f"{name}: oldest message older than {OLDEST_MESSAGE_S} s; its worker is behind",
             )
-        for name, function in stream_consumers.items():
-            self._alarm(
-                f"{construct_id(name)}IteratorAge",
-                function.metric("IteratorAge", period=PERIOD, statistic=cloudwatch.Stats.MAXIMUM),
-                threshold=ITERATOR_AGE_MS,
-                description=f"{name}: table changes wait over {ITERATOR_AGE_MS // 1000} s to become events",
-            )
-        for name, function in functions.items():
-            # Metrics by FunctionName alone add up every version and alias (`live` included).
-            self._alarm(
-                f"{construct_id(name)}Errors",
-                function.metric_errors(period=PERIOD, statistic=cloudwatch.Stats.SUM),
-                threshold=1,
-                description=f"{name}: invocations failed (an unhandled error is a bug)",
-            )
-            self._alarm(
-                f"{construct_id(name)}Throttles",
-                function.metric_throttles(period=PERIOD, statistic=cloudwatch.Stats.SUM),
-                threshold=1,
-                description=f"{name}: invocations throttled (concurrency exhausted: reserved or account)",
-            )
+
+    def add_dashboard(
+        self,
+        *,
+        functions: Sequence[str],
+        stream_consumers: Sequence[str],
+        alarms: Sequence[cloudwatch.IAlarm],
+    ) -> cloudwatch.Dashboard:
+        """The stage's dashboard: functions by catalog name (their metrics by physical name, so the
+        parent needs no output of a context's stack for them); `alarms` are the contexts' own."""
+        stage = self._config.stage
         self.dashboard = dashboard(
             self,
             "Dashboard",
-            name=physical(config.stage, "overview"),
-            api=api,
+            name=physical(stage, "overview"),
+            api=self._api,
             throttled=self.throttled,
-            functions=functions,
-            queues=queues,
-            dlqs=dlqs,
-            stream_consumers=stream_consumers,
-            alarms=list(self.alarms.values()),
+            functions={name: physical(stage, name) for name in functions},
+            queues=self._queues,
+            dlqs=self._dlqs,
+            stream_consumers={name: physical(stage, name) for name in stream_consumers},
+            alarms=[*self.alarms.values(), *alarms],
         )
+        return self.dashboard
 
     def _api_alarms(self, api: Api) -> None:
         http_api = api.http_api
@@ -195,15 +262,12 @@ class Monitoring(Construct):
         description: str,
         evaluation_periods: int = 1,
     ) -> None:
-        alarm = cloudwatch.Alarm(
+        self.alarms[id] = alarm(
             self,
             id,
-            metric=metric,
+            metric,
+            actions=self.actions,
             threshold=threshold,
+            description=description,
             evaluation_periods=evaluation_periods,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-            alarm_description=description,
         )
-        alarm.add_alarm_action(*self._actions)
-        self.alarms[id] = alarm

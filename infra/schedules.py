@@ -34,8 +34,22 @@ MAX_EVENT_AGE = Duration.hours(1)
 DLQ_RETENTION = Duration.days(14)
 
 
+def schedules_dead_letter_queue(scope: Construct, id: str, *, config: StageConfig) -> sqs.Queue:
+    """One DLQ for every schedule: an invocation that never succeeded, for an operator. The app
+    makes it in the parent stack, with the other queues and their alarms."""
+    dlq = dead_letter_queue(scope, id, name=physical(config.stage, "schedules-dlq"), retention=DLQ_RETENTION)
+    nag.acknowledge(
+        dlq,
+        "SQS3",
+        "this queue is itself a dead-letter queue: Scheduler and Lambda's async "
+        "invocation send it the scheduled runs that failed all their retries",
+    )
+    return dlq
+
+
 class Schedules(Construct):
-    """Nothing is created until the catalog has a scheduled function."""
+    """Nothing is created until the catalog has a scheduled function. Without `dlq`, the first
+    schedule makes one of its own."""
 
     def __init__(
         self,
@@ -45,10 +59,11 @@ class Schedules(Construct):
         config: StageConfig,
         specs: Iterable[FunctionSpec],
         functions: Mapping[str, lambda_.Function],
+        dlq: sqs.IQueue | None = None,
     ) -> None:
         super().__init__(scope, id)
         self.schedules: dict[str, scheduler.CfnSchedule] = {}
-        self.dlq: sqs.Queue | None = None
+        self.dlq: sqs.IQueue | None = dlq
         for spec in specs:
             if spec.kind != "schedule":
                 continue
@@ -112,16 +127,7 @@ class Schedules(Construct):
             ),
         )
 
-    def _dead_letters(self, config: StageConfig) -> sqs.Queue:
-        """One DLQ for every schedule: an invocation that never succeeded, for an operator."""
+    def _dead_letters(self, config: StageConfig) -> sqs.IQueue:
         if self.dlq is None:
-            self.dlq = dead_letter_queue(
-                self, "Dlq", name=physical(config.stage, "schedules-dlq"), retention=DLQ_RETENTION
-            )
-            nag.acknowledge(
-                self.dlq,
-                "SQS3",
-                "this queue is itself a dead-letter queue: Scheduler and Lambda's async "
-                "invocation send it the scheduled runs that failed all their retries",
-            )
+            self.dlq = schedules_dead_letter_queue(self, "Dlq", config=config)
         return self.dlq

@@ -14,9 +14,10 @@ noncurrent version.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
-from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import CfnElement, Duration, Names, RemovalPolicy, Stack
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_notifications as s3n
 from constructs import Construct
@@ -27,6 +28,8 @@ from infra import nag
 from infra.naming import construct_id
 
 if TYPE_CHECKING:
+    from constructs import IConstruct
+
     from infra.config import StageConfig
     from infra.events import Events
 
@@ -123,12 +126,19 @@ class Storage(Construct):
                     "it write its own logs, and its other statement is s3:PutBucketNotification",
                 )
 
-    def object_arn_finding(self, name: str, prefix: str) -> str:
-        """cdk-nag's IAM5 finding id for a grant on the objects under `prefix` of bucket `name`."""
-        bucket = self.buckets[name]
-        stack = Stack.of(self)
-        logical_id = stack.resolve(stack.get_logical_id(bucket.node.default_child))  # type: ignore[arg-type]
-        return f"IAM5[Resource::<{logical_id}.Arn>/{prefix}*]"
+    def object_arn_finding(self, name: str, prefix: str, grantee: IConstruct) -> str:
+        """cdk-nag's IAM5 finding id for `grantee`'s grant on the objects under `prefix` of bucket
+        `name`. In the bucket's own stack the ARN is the bucket's `GetAtt`; in a context's nested
+        stack it is the parameter CDK makes for the reference, `referenceto<unique id of the
+        bucket>Arn` (aws-cdk-lib's nested stack references), which is what cdk-nag then reads."""
+        bucket = self.buckets[name].node.default_child
+        assert isinstance(bucket, CfnElement)
+        if Stack.of(grantee) is Stack.of(bucket):
+            stack = Stack.of(bucket)
+            reference = f"{stack.resolve(stack.get_logical_id(bucket))}.Arn"
+        else:
+            reference = re.sub(r"[^A-Za-z0-9]", "", f"reference-to-{Names.node_unique_id(bucket.node)}Arn")
+        return f"IAM5[Resource::<{reference}>/{prefix}*]"
 
     def prefix_arns(self, name: str, prefixes: tuple[str, ...]) -> list[str]:
         """ARNs of the objects under `prefixes` of bucket `name`, each checked against its definition."""
