@@ -9,7 +9,8 @@ from typing import Any
 
 from earnloop.content import feed_service
 from earnloop.content.feed_events import CommentAdded, PostHidden, PostPublished
-from earnloop.content.feed_store import FeedStore, StaleCardError, card_key, follower_key, topic_count_key
+from earnloop.content.feed_keys import card_key, follower_key, topic_count_key
+from earnloop.content.feed_store import FeedStore, StaleCardError
 from earnloop.platform import aws
 from earnloop.platform.dynamo import marshal
 

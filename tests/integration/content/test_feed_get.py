@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from earnloop.content.feed_store import follower_key, like_key
+from earnloop.content.feed_keys import follower_key, like_key
 
 from tests.integration.content.feed_harness import T0, Feeds, at, comment, event, hidden, published
 from tests.support.lambdas import assert_problem, call_http

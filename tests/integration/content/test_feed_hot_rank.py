@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 from earnloop.content import feed_rules
-from earnloop.content.feed_store import card_key
+from earnloop.content.feed_keys import card_key
 from earnloop.platform.clock import parse_iso
 
 from tests.integration.content.feed_harness import T0, Feeds, at, comment, hidden, published

@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from earnloop.content.feed_store import card_key, reader_key, topic_count_key, topic_entry_key
+from earnloop.content.feed_keys import card_key, reader_key, topic_count_key, topic_entry_key
 
 from tests.integration.content.feed_harness import T0, Feeds, at, comment, event, hidden, published
 from tests.support.lambdas import all_items, invoke, load

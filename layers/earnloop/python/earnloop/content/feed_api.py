@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Query
 from earnloop.content import feed_service
 from earnloop.content.feed_cursor import MAX_CURSOR_CHARS, CursorSigner
 from earnloop.content.feed_models import FeedKind, FeedPage
-from earnloop.content.feed_store import FeedStore
+from earnloop.content.feed_reads import FeedReads
 from earnloop.platform.auth import CurrentUser
 from earnloop.platform.clock import utcnow
 from earnloop.platform.secrets import secret_json
@@ -30,14 +30,14 @@ def cursor_signer() -> CursorSigner:
     return CursorSigner(_cursor_key)
 
 
-Store = Annotated[FeedStore, Depends(FeedStore.default)]
+Reads = Annotated[FeedReads, Depends(FeedReads.default)]
 Signer = Annotated[CursorSigner, Depends(cursor_signer)]
 
 
 @router.get("/v1/feed", name="feed_get", response_model=FeedPage, response_model_exclude_none=True)
 def feed_get(
     user: CurrentUser,
-    store: Store,
+    store: Reads,
     signer: Signer,
     kind: Annotated[FeedKind, Query(description="Which feed")] = "hot",
     topic: Annotated[

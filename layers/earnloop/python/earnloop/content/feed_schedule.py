@@ -7,7 +7,7 @@ from typing import Any
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 from earnloop.content import feed_service
-from earnloop.content.feed_store import FeedStore
+from earnloop.content.feed_ranking import HotRanking
 from earnloop.platform.clock import utcnow
 from earnloop.platform.observability import logger, metrics, tracer
 
@@ -22,7 +22,7 @@ class ScheduledRun(BaseModel):
 
 def rerank(event: dict[str, Any]) -> dict[str, int]:
     run = ScheduledRun.model_validate(event)
-    return feed_service.rerank_hot(FeedStore.default(), run.time or utcnow())
+    return feed_service.rerank_hot(HotRanking.default(), run.time or utcnow())
 
 
 @metrics.log_metrics

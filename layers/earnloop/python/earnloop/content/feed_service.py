@@ -14,6 +14,16 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from earnloop.content import feed_rules
+from earnloop.content.feed_keys import (
+    HOT_FEED,
+    NEW_FEED,
+    FeedQuery,
+    author_key,
+    following_feed,
+    like_key,
+    reader_key,
+    topic_feed,
+)
 from earnloop.content.feed_models import (
     AuthorPublic,
     CardState,
@@ -23,20 +33,8 @@ from earnloop.content.feed_models import (
     FeedPost,
     TopicPublic,
 )
-from earnloop.content.feed_store import (
-    HOT_FEED,
-    NEW_FEED,
-    AlreadyCountedError,
-    FeedQuery,
-    FeedStore,
-    StaleCardError,
-    author_key,
-    following_feed,
-    interests_of,
-    like_key,
-    reader_key,
-    topic_feed,
-)
+from earnloop.content.feed_reads import interests_of
+from earnloop.content.feed_store import AlreadyCountedError, StaleCardError
 from earnloop.platform.clock import iso, parse_iso
 from earnloop.platform.errors import ValidationFailedError
 from earnloop.platform.observability import logger
@@ -45,6 +43,9 @@ if TYPE_CHECKING:
     from earnloop.codes.events import ScanClaimed
     from earnloop.content.feed_cursor import CursorSigner
     from earnloop.content.feed_events import CommentAdded, PostHidden, PostPublished
+    from earnloop.content.feed_ranking import HotRanking
+    from earnloop.content.feed_reads import FeedReads
+    from earnloop.content.feed_store import FeedStore
 
 _ATTEMPTS = 4
 # Per-reader data of a page fits one BatchGetItem (100 keys): a like and an author per post, and
@@ -178,7 +179,7 @@ def learn_scan(store: FeedStore, event: ScanClaimed, now: datetime) -> None:
 # The hot schedule
 
 
-def rerank_hot(store: FeedStore, now: datetime) -> dict[str, int]:
+def rerank_hot(store: HotRanking, now: datetime) -> dict[str, int]:
     """Scores the live posts of the HOT_WINDOW_HOURS before `now` (at most HOT_CANDIDATES, from the `new`
     index) and makes the best HOT_SIZE the hot set: posts whose key changed are moved, posts that
     fell out are taken out. Writes grow with the changes, reads with the window, never the table."""
@@ -239,7 +240,7 @@ def feed_source(kind: FeedKind, topic: str | None, reader_id: str) -> tuple[str,
 
 
 def read_page(
-    store: FeedStore,
+    store: FeedReads,
     signer: CursorSigner,
     reader_id: str,
     request: PageRequest,
@@ -324,5 +325,5 @@ def _for_you(
     return [by_id[post_id] for post_id in feed_rules.for_you_order(scored)]
 
 
-def list_topics(store: FeedStore, limit: int) -> list[TopicPublic]:
+def list_topics(store: FeedReads, limit: int) -> list[TopicPublic]:
     return [TopicPublic(name=name, post_count=count) for name, count in store.topics(limit)]

@@ -1,31 +1,37 @@
-"""The only place that builds keys and expressions for the feeds' items in the content table.
+"""The feed worker's and the hot schedule's reads and writes (keys: `feed_keys`).
 
-Items (docs/decisions.md, 2026-12-02 "Feeds"):
-- `FEEDPOST#<post>`/`CARD`: a post's card (text, media, topics, counts, state). While the post is
-  live it carries `new_pk`/`new_sk` (index `feed_new`: every live post, newest first) and, while the
-  hot schedule ranks it, `hot_pk`/`hot_sk` (index `feed_hot`: the materialized hot set, best first).
-- `FEEDPOST#<post>`/`COUNTED#<ref>`: one per counted event (a comment, later a like): a redelivered
-  event finds it and counts nothing. Kept 30 days (TTL): longer than SQS and its DLQ keep a message.
-- `FEEDTOPIC#<topic>`/`<published_at>#<post>`: a copy of the card per topic (a post has up to 5).
-- `FEEDFOLLOW#<reader>`/`<published_at>#<post>`: the reader's follow inbox, fanned out on publish
-  from `FOLLOWERS#<author>`/`FOLLOWER#<reader>` (written from issue 9's follow events; empty today).
-- `TOPIC#<topic>`/`COUNT`: a topic's post count (index `topics_by_count`).
-- `READER#<user>`/`INTERESTS`: `topic:<name>` and `tag:<name>` weights (for `for_you`), with
-  `SEEN#<ref>` guards beside it; `FEEDSKU#<sku>`/`TAGS`: a product's tags, from ScanClaimed.
-- `AUTHOR#<user>`/`PROFILE`: nickname and avatar, shown on every post of the author.
-- `POST#<post>`/`LIKE#<user>`: a like (issue 9 writes it); a page reads the reader's with one batch.
+Every write of the worker is one transaction conditioned on the version of the card it read.
 """
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from earnloop.content.feed_models import CardState, FeedCard, ReaderInterests
+from earnloop.content.feed_keys import (
+    CARD_ENTITY,
+    COUNTERS,
+    ENTRY_ENTITY,
+    GUARD_DAYS,
+    HOT_PARTITION,
+    NEW_PARTITION,
+    SHOWN,
+    TOPICS_PARTITION,
+    author_key,
+    card_key,
+    counted_key,
+    follow_entry_key,
+    followers_partition,
+    order_key,
+    reader_key,
+    reader_seen_key,
+    sku_key,
+    topic_count_key,
+    topic_entry_key,
+)
+from earnloop.content.feed_models import CardState, FeedCard
 from earnloop.platform import aws
 from earnloop.platform.dynamo import (
     TransactionConflictError,
@@ -42,92 +48,6 @@ if TYPE_CHECKING:
 
     from mypy_boto3_dynamodb import DynamoDBClient
 
-CARD_ENTITY = "FeedCard"
-ENTRY_ENTITY = "FeedEntry"
-NEW_INDEX = "feed_new"
-HOT_INDEX = "feed_hot"
-TOPICS_INDEX = "topics_by_count"
-# The one partition of each index: a single sorted partition is enough at posting rates (decisions).
-NEW_PARTITION = "new"
-HOT_PARTITION = "hot"
-TOPICS_PARTITION = "topics"
-GUARD_DAYS = 30
-BATCH_GET_MAX = 100
-_RETRIES = 5
-
-# Card fields copied to every topic and follow entry: what a page shows.
-_SHOWN = (
-    "post_id",
-    "author_id",
-    "author_nickname",
-    "author_avatar_url",
-    "text",
-    "media",
-    "topics",
-    "tags",
-    "sku",
-    "created_at",
-    "published_at",
-    "like_count",
-    "comment_count",
-    "share_count",
-    "quality",
-)
-COUNTERS = ("like_count", "comment_count", "share_count")
-
-
-def card_key(post_id: str) -> dict[str, str]:
-    return {"pk": f"FEEDPOST#{post_id}", "sk": "CARD"}
-
-
-def counted_key(post_id: str, ref: str) -> dict[str, str]:
-    return {"pk": f"FEEDPOST#{post_id}", "sk": f"COUNTED#{ref}"}
-
-
-def order_key(published_at: str, post_id: str) -> str:
-    """Newest-first order within a partition: ISO times sort as text; the post id breaks ties."""
-    return f"{published_at}#{post_id}"
-
-
-def topic_entry_key(topic: str, published_at: str, post_id: str) -> dict[str, str]:
-    return {"pk": f"FEEDTOPIC#{topic}", "sk": order_key(published_at, post_id)}
-
-
-def follow_entry_key(reader_id: str, published_at: str, post_id: str) -> dict[str, str]:
-    return {"pk": f"FEEDFOLLOW#{reader_id}", "sk": order_key(published_at, post_id)}
-
-
-def followers_partition(author_id: str) -> str:
-    return f"FOLLOWERS#{author_id}"
-
-
-def follower_key(author_id: str, reader_id: str) -> dict[str, str]:
-    return {"pk": followers_partition(author_id), "sk": f"FOLLOWER#{reader_id}"}
-
-
-def topic_count_key(topic: str) -> dict[str, str]:
-    return {"pk": f"TOPIC#{topic}", "sk": "COUNT"}
-
-
-def reader_key(user_id: str) -> dict[str, str]:
-    return {"pk": f"READER#{user_id}", "sk": "INTERESTS"}
-
-
-def reader_seen_key(user_id: str, ref: str) -> dict[str, str]:
-    return {"pk": f"READER#{user_id}", "sk": f"SEEN#{ref}"}
-
-
-def sku_key(sku: str) -> dict[str, str]:
-    return {"pk": f"FEEDSKU#{sku}", "sk": "TAGS"}
-
-
-def author_key(user_id: str) -> dict[str, str]:
-    return {"pk": f"AUTHOR#{user_id}", "sk": "PROFILE"}
-
-
-def like_key(post_id: str, user_id: str) -> dict[str, str]:
-    return {"pk": f"POST#{post_id}", "sk": f"LIKE#{user_id}"}
-
 
 class StaleCardError(Exception):
     """The card changed since it was read: read it again and redo the write."""
@@ -135,39 +55,6 @@ class StaleCardError(Exception):
 
 class AlreadyCountedError(Exception):
     """The event was counted before (a redelivery): nothing to do."""
-
-
-@dataclass(frozen=True)
-class FeedQuery:
-    """Where one feed's pages come from: a partition of the table or of one of its indexes."""
-
-    partition: str
-    index: str | None = None
-
-    @property
-    def key_attributes(self) -> tuple[str, ...]:
-        """The attributes of a LastEvaluatedKey of this query (what a cursor carries)."""
-        if self.index == NEW_INDEX:
-            return ("pk", "sk", "new_pk", "new_sk")
-        if self.index == HOT_INDEX:
-            return ("pk", "sk", "hot_pk", "hot_sk")
-        return ("pk", "sk")
-
-
-NEW_FEED = FeedQuery(NEW_PARTITION, NEW_INDEX)
-HOT_FEED = FeedQuery(HOT_PARTITION, HOT_INDEX)
-
-
-def topic_feed(topic: str) -> FeedQuery:
-    return FeedQuery(f"FEEDTOPIC#{topic}")
-
-
-def following_feed(reader_id: str) -> FeedQuery:
-    return FeedQuery(f"FEEDFOLLOW#{reader_id}")
-
-
-def _pk_attribute(query: FeedQuery) -> str:
-    return {NEW_INDEX: "new_pk", HOT_INDEX: "hot_pk"}.get(query.index or "", "pk")
 
 
 def _storable(value: Any) -> Any:
@@ -246,7 +133,7 @@ class FeedStore:
         return item
 
     def _entry_item(self, key: Mapping[str, str], card: FeedCard) -> dict[str, Any]:
-        shown = _storable(card.model_dump(include=set(_SHOWN)))
+        shown = _storable(card.model_dump(include=set(SHOWN)))
         return {**key, "entity": ENTRY_ENTITY, **shown}
 
     def _put_card(self, before: FeedCard | None, card: FeedCard) -> TxAction:
@@ -465,144 +352,3 @@ class FeedStore:
                 self._ddb.delete_item(TableName=self._table, Key=marshal(key))
             else:
                 self._ddb.put_item(TableName=self._table, Item=marshal(self._entry_item(key, card)))
-
-    # The hot schedule
-
-    def recent(self, since: str, until: str, limit: int) -> list[FeedCard]:
-        """Live posts published from `since` to `until`, newest first, at most `limit` (the `new`
-        index)."""
-        cards: list[FeedCard] = []
-        kwargs: dict[str, Any] = {
-            "TableName": self._table,
-            "IndexName": NEW_INDEX,
-            "KeyConditionExpression": "new_pk = :partition AND new_sk BETWEEN :since AND :until",
-            # "~" sorts after "#": every post id of the last millisecond is in.
-            "ExpressionAttributeValues": marshal(
-                {":partition": NEW_PARTITION, ":since": since, ":until": f"{until}~"}
-            ),
-            "ScanIndexForward": False,
-        }
-        while len(cards) < limit:
-            page = self._ddb.query(**kwargs, Limit=limit - len(cards))
-            cards.extend(FeedCard.model_validate(unmarshal(i)) for i in page.get("Items", []))
-            if "LastEvaluatedKey" not in page:
-                break
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-        return cards
-
-    def hot_set(self) -> dict[str, str]:
-        """post id -> hot sort key of every post in the materialized hot set."""
-        ranked: dict[str, str] = {}
-        kwargs: dict[str, Any] = {
-            "TableName": self._table,
-            "IndexName": HOT_INDEX,
-            "KeyConditionExpression": "hot_pk = :partition",
-            "ExpressionAttributeValues": marshal({":partition": HOT_PARTITION}),
-            "ProjectionExpression": "post_id, hot_sk",
-        }
-        while True:
-            page = self._ddb.query(**kwargs)
-            for item in map(unmarshal, page.get("Items", [])):
-                ranked[item["post_id"]] = item["hot_sk"]
-            if "LastEvaluatedKey" not in page:
-                return ranked
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-
-    def rank(self, post_id: str, hot_sk: str) -> bool:
-        """Places a live post in the hot set at `hot_sk`; False when it is no longer live."""
-        try:
-            self._ddb.update_item(
-                TableName=self._table,
-                Key=marshal(card_key(post_id)),
-                UpdateExpression="SET hot_pk = :partition, hot_sk = :sk",
-                ConditionExpression="#state = :live",
-                ExpressionAttributeNames={"#state": "state"},
-                ExpressionAttributeValues=marshal(
-                    {":partition": HOT_PARTITION, ":sk": hot_sk, ":live": "live"}
-                ),
-            )
-        except ClientError as error:
-            if is_condition_failure(error):
-                return False
-            raise
-        return True
-
-    def unrank(self, post_id: str) -> None:
-        try:
-            self._ddb.update_item(
-                TableName=self._table,
-                Key=marshal(card_key(post_id)),
-                UpdateExpression="REMOVE hot_pk, hot_sk",
-                ConditionExpression="attribute_exists(pk)",
-            )
-        except ClientError as error:
-            if not is_condition_failure(error):
-                raise
-
-    # The read side: one query per page, one batch of per-reader items
-
-    def page(
-        self, query: FeedQuery, limit: int, start: Mapping[str, Any] | None
-    ) -> tuple[list[FeedCard], dict[str, Any] | None]:
-        """Up to `limit` cards of a feed, best or newest first, and the key the next page starts
-        after (None: this is the last page). One Query: it asks for one item more than it shows,
-        so the last page is known to be the last."""
-        kwargs: dict[str, Any] = {
-            "TableName": self._table,
-            "KeyConditionExpression": "#pk = :partition",
-            "ExpressionAttributeNames": {"#pk": _pk_attribute(query)},
-            "ExpressionAttributeValues": marshal({":partition": query.partition}),
-            "ScanIndexForward": False,
-            "Limit": limit + 1,
-        }
-        if query.index:
-            kwargs["IndexName"] = query.index
-        if start:
-            kwargs["ExclusiveStartKey"] = marshal(start)
-        items = [unmarshal(i) for i in self._ddb.query(**kwargs).get("Items", [])]
-        next_key = None
-        if len(items) > limit:
-            items = items[:limit]
-            next_key = {name: items[-1][name] for name in query.key_attributes}
-        return [FeedCard.model_validate(item) for item in items], next_key
-
-    def batch_get(self, keys: Sequence[Mapping[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
-        """The items at `keys` (at most 100: one BatchGetItem), by (pk, sk); missing ones left out.
-        Keys DynamoDB leaves unprocessed (throttling) are asked again."""
-        if len(keys) > BATCH_GET_MAX:
-            raise ValueError("one BatchGetItem holds at most 100 keys")
-        found: dict[tuple[str, str], dict[str, Any]] = {}
-        if not keys:
-            return found
-        pending: dict[str, Any] = {self._table: {"Keys": [marshal(k) for k in keys]}}
-        for attempt in range(_RETRIES):
-            response = self._ddb.batch_get_item(RequestItems=pending)
-            for item in map(unmarshal, response.get("Responses", {}).get(self._table, [])):
-                found[(item["pk"], item["sk"])] = item
-            pending = response.get("UnprocessedKeys") or {}
-            if not pending:
-                return found
-            time.sleep(0.05 * 2**attempt)
-        raise StaleCardError("per-reader reads throttled")
-
-    def topics(self, limit: int) -> list[tuple[str, int]]:
-        """The topics with the most live posts, most first (one query of `topics_by_count`)."""
-        response = self._ddb.query(
-            TableName=self._table,
-            IndexName=TOPICS_INDEX,
-            KeyConditionExpression="topics_pk = :partition",
-            ExpressionAttributeValues=marshal({":partition": TOPICS_PARTITION}),
-            ScanIndexForward=False,
-            Limit=limit,
-        )
-        rows = [unmarshal(i) for i in response.get("Items", [])]
-        return [(row["name"], int(row["post_count"])) for row in rows if int(row["post_count"]) > 0]
-
-
-def interests_of(item: Mapping[str, Any] | None) -> ReaderInterests:
-    """A reader's interests from their `READER#<user>`/`INTERESTS` item (absent: none yet)."""
-    if not item:
-        return ReaderInterests()
-    topics = {k.removeprefix("topic:"): int(v) for k, v in item.items() if k.startswith("topic:")}
-    tags = {k.removeprefix("tag:"): int(v) for k, v in item.items() if k.startswith("tag:")}
-    return ReaderInterests(topics=topics, tags=tags)
