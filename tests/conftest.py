@@ -84,7 +84,7 @@ class MotoCloud:
 
 @pytest.fixture
 def moto_cloud() -> Iterator[MotoCloud]:
-    """Every table, secret, bucket, queue, bus and rule of the resource definitions, on moto, fresh per test."""
+    """Every table, secret, bucket, queue, bus and rule of the resource definitions, on moto, per test."""
     from earnloop.local.provision import (
         create_buckets,
         create_keys,
