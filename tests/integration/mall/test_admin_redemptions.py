@@ -120,3 +120,29 @@ def test_an_admin_demoted_after_the_token_was_issued_cannot_reject_or_create(mot
     assert PointsStore.default().account("li").balance == 40
     saved = stored(moto_cloud.settings.table_name("mall"), order_key(order["order_id"]))
     assert saved is not None and saved["status"] == "pending_review"
+
+
+def test_the_review_list_pages_newest_first_and_refuses_other_statuses_and_foreign_cursors(moto_cloud):
+    reward = create_reward(moto_cloud, points=1, stock=5, review=True)
+    fund("li", 10)
+    ids = [
+        redeem(moto_cloud, "li", reward["reward_id"], f"key-page-{i:04d}").json["order_id"] for i in range(3)
+    ]
+    token = moto_cloud.token(ADMIN, "admin")
+
+    first = call_http("admin_redemptions_list", token=token, query={"status": "pending_review", "limit": "2"})
+    cursor = first.json["next_cursor"]
+    rest = call_http(
+        "admin_redemptions_list", token=token, query={"status": "pending_review", "cursor": cursor}
+    )
+    assert [o["order_id"] for o in first.json["items"] + rest.json["items"]] == ids[::-1]
+    assert "next_cursor" not in rest.json
+
+    refused = call_http("admin_redemptions_list", token=token, query={"status": "confirmed"})
+    assert_problem(refused, 422, "validation_error")
+    # A cursor from the buyer's own order list names another index: refused, not followed.
+    mine = call_http("redemptions_list", token=moto_cloud.token("li"), query={"limit": "1"}).json[
+        "next_cursor"
+    ]
+    foreign = call_http("admin_redemptions_list", token=token, query={"cursor": mine})
+    assert_problem(foreign, 422, "validation_error")
