@@ -5,6 +5,14 @@ alarm destination required, SnapStart decided by the region), the context of `cd
 metadata switches the CLI adds, and an empty dependency layer, so the suite never downloads anything.
 A second synth, of a `dev` stage with SnapStart off and none of prod's requirements, is made only for
 the tests that compare the two.
+
+The app is a parent stack and one nested stack per context, each its own template in the cloud
+assembly. `Synthesized.template` is a merged view of them all: every resource of every template
+(logical ids are unique across them; a nested stack's `CDKMetadata` is left out), with each nested
+template's references to its parameters replaced by the parent's values for them, so a test reads
+`{"Ref": <table>}` in a nested function's environment as if the function were in the parent.
+`parent` is the parent's own template, `templates` every template as written, `home` tells which
+nested stack (its logical id in the parent) holds a resource.
 """
 
 from __future__ import annotations
@@ -43,6 +51,7 @@ DEV_CONTEXT = {
 }
 
 _SYNTH_SECONDS = pytest.StashKey[float]()
+_TEMPLATES = pytest.StashKey[dict[str, dict[str, Any]]]()
 
 
 def logical(value: Any) -> str:
@@ -64,16 +73,79 @@ def as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
+def _substitute(value: Any, parameters: dict[str, Any]) -> Any:
+    """`value` with every `{"Ref": <parameter>}` replaced by the parameter's value."""
+    if isinstance(value, dict):
+        if set(value) == {"Ref"} and value["Ref"] in parameters:
+            return parameters[value["Ref"]]
+        return {key: _substitute(item, parameters) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_substitute(item, parameters) for item in value]
+    return value
+
+
+@dataclass
+class Assembly:
+    """The parent template, every template by file name, the merged view, and where each resource is."""
+
+    parent: dict[str, Any]
+    templates: dict[str, dict[str, Any]]
+    merged: dict[str, Any]
+    home: dict[str, str | None]
+
+
+def read_assembly(outdir: Path, parent_file: str) -> Assembly:
+    parent = json.loads((outdir / parent_file).read_text())
+    templates = {parent_file: parent}
+    resources = dict(parent["Resources"])
+    conditions = dict(parent.get("Conditions", {}))
+    home: dict[str, str | None] = dict.fromkeys(resources)
+    for stack_id, stack in parent["Resources"].items():
+        if stack["Type"] != "AWS::CloudFormation::Stack":
+            continue
+        file = stack["Metadata"]["aws:asset:path"]
+        nested = json.loads((outdir / file).read_text())
+        templates[file] = nested
+        parameters = stack["Properties"].get("Parameters", {})
+        assert set(parameters) == set(nested.get("Parameters", {})), file
+        for key, resource in nested["Resources"].items():
+            if resource["Type"] == "AWS::CDK::Metadata":
+                continue
+            assert key not in resources, f"logical id {key} is in two templates (the merged view needs one)"
+            resources[key] = _substitute(resource, parameters)
+            home[key] = stack_id
+        for name, condition in nested.get("Conditions", {}).items():
+            assert conditions.setdefault(name, condition) == condition, f"condition {name} differs in {file}"
+    merged = {**parent, "Resources": resources, "Conditions": conditions}
+    return Assembly(parent, templates, merged, home)
+
+
 @dataclass
 class Synthesized:
-    """The synthesized app: the template as a dict, the cloud assembly folder, the app itself."""
+    """The synthesized app: the merged template as a dict, the cloud assembly folder, the app itself."""
 
     app: Any
     stack: Any
     outdir: Path
-    template: dict[str, Any]
+    assembly: Assembly
     seconds: float
     stage: str = STAGE
+
+    @property
+    def template(self) -> dict[str, Any]:
+        return self.assembly.merged
+
+    @property
+    def parent(self) -> dict[str, Any]:
+        return self.assembly.parent
+
+    @property
+    def templates(self) -> dict[str, dict[str, Any]]:
+        return self.assembly.templates
+
+    @property
+    def home(self) -> dict[str, str | None]:
+        return self.assembly.home
 
     @property
     def resources(self) -> dict[str, dict[str, Any]]:
@@ -162,14 +234,15 @@ def _synthesize(tmp_path_factory: pytest.TempPathFactory, stage: str, extra: dic
     app, stack = create_app(context, outdir=str(outdir))
     app.synth()
     seconds = time.perf_counter() - started
-    template = json.loads((outdir / f"{stack.stack_name}.template.json").read_text())
-    return Synthesized(app, stack, outdir, template, seconds, stage)
+    assembly = read_assembly(outdir, stack.template_file)
+    return Synthesized(app, stack, outdir, assembly, seconds, stage)
 
 
 @pytest.fixture(scope="session")
 def synth(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Synthesized]:
     synthesized = _synthesize(tmp_path_factory, STAGE, PROD_CONTEXT)
     request.config.stash[_SYNTH_SECONDS] = synthesized.seconds
+    request.config.stash[_TEMPLATES] = synthesized.templates
     yield synthesized
 
 
@@ -182,3 +255,13 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     seconds = config.stash.get(_SYNTH_SECONDS, None)
     if seconds is not None:
         terminalreporter.write_line(f"infra: CDK app synthesized (with cdk-nag) in {seconds:.1f} s")
+    templates = config.stash.get(_TEMPLATES, None)
+    if templates is not None:
+        from tests.infra.test_infra_limits import LIMITS, counts
+
+        terminalreporter.write_line(
+            f"infra: per template, {' / '.join(LIMITS)} (of {list(LIMITS.values())}):"
+        )
+        for file, template in templates.items():
+            found = counts(template)
+            terminalreporter.write_line(f"  {file}: {' / '.join(str(found[kind]) for kind in LIMITS)}")

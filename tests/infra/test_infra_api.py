@@ -103,8 +103,9 @@ def test_login_and_scans_have_route_throttles_tighter_than_the_stage(synth) -> N
     for route_key, limits in settings.items():
         assert 0 < limits["ThrottlingRateLimit"] < API_RATE_LIMIT
         assert limits["ThrottlingRateLimit"] <= limits["ThrottlingBurstLimit"] < API_BURST_LIMIT
-        # The stage may only name routes that exist: it is created after them.
-        assert route_ids[route_key] in stage["DependsOn"]
+        # The stage may only name routes that exist: it is created after them, that is after the
+        # context stack that holds them.
+        assert synth.home[route_ids[route_key]] in stage["DependsOn"]
     assert settings["POST /v1/auth/login"]["ThrottlingRateLimit"] == ROUTE_THROTTLES["auth_login"][0]
 
 

@@ -59,7 +59,7 @@ def test_every_catalog_function_runs_on_arm64_with_a_current_python_and_both_lay
     # The library and its dependencies, plus the optional layers (imaging) the spec declares.
     optional = {
         name: synth.stack.resolve(layer.node.default_child.logical_id)
-        for name, layer in synth.stack.functions.optional_layers.items()
+        for name, layer in synth.stack.layers.optional.items()
     }
     shared = set(synth.of_type("AWS::Lambda::LayerVersion")) - set(optional.values())
     assert layers == shared | {optional[name] for name in spec.layers}

@@ -96,7 +96,14 @@ def test_the_key_policy_lets_no_principal_but_the_login_role_sign(synth, rotated
     (deny,) = [s for s in current if s["Effect"] == "Deny"]
     assert (deny["Action"], deny["Principal"]) == ("kms:Sign", {"AWS": "*"})
     (allowed,) = deny["Condition"]["ArnNotEquals"]["aws:PrincipalArn"]
-    assert logical(allowed) == f"{login_role}.Arn"
+    # The login role lives in the identity context's stack; the key policy (parent) spells its ARN
+    # from the role's fixed name, which carries the region (IAM names are account-wide).
+    role_name = logical(synth.props(login_role)["RoleName"])
+    assert role_name == "earnloop-prod-auth_login-AWS::Region"
+    assert logical(allowed) == f"arn:AWS::Partition:iam::AWS::AccountId:role/{role_name}"
+    # No other role has a fixed name: CloudFormation names them, so nothing collides.
+    named = [key for key, role in synth.of_type("AWS::IAM::Role").items() if "RoleName" in role["Properties"]]
+    assert named == [login_role]
     # A retired version signs for nobody.
     retired = rotated.props(_version(rotated, "1"))["KeyPolicy"]["Statement"]
     (deny,) = [s for s in retired if s["Effect"] == "Deny"]

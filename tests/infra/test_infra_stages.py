@@ -153,9 +153,12 @@ PROD_POLICIES = {
     "AWS::SecretsManager::Secret": ("RetainExceptOnCreate", "Retain"),
     "AWS::Logs::LogGroup": ("RetainExceptOnCreate", "Retain"),
     "AWS::KMS::Key": ("RetainExceptOnCreate", "Retain"),
+    # The media bucket and its access-log bucket (infra/storage.py), named by CloudFormation.
+    "AWS::S3::Bucket": ("Retain", "Retain"),
 }
 NAME_PROPERTY = {
     "AWS::DynamoDB::Table": "TableName",
+    "AWS::S3::Bucket": "BucketName",
     "AWS::SecretsManager::Secret": "Name",
     "AWS::Logs::LogGroup": "LogGroupName",
 }
