@@ -11,7 +11,7 @@ from earnloop.identity.store import IdentityStore, live_user_check
 from earnloop.mall import rules, service
 from earnloop.mall.models import (
     IDEMPOTENCY_KEY_PATTERN,
-    REWARD_ID_PATTERN,
+    ULID_PATTERN,
     ExpiringSoon,
     OrderAdmin,
     OrderAdminPage,
@@ -48,8 +48,8 @@ def mall() -> Mall:
 
 
 MallDep = Annotated[Mall, Depends(mall)]
-RewardId = Annotated[str, Path(pattern=REWARD_ID_PATTERN)]
-OrderId = Annotated[str, Path(pattern=REWARD_ID_PATTERN)]
+RewardId = Annotated[str, Path(pattern=ULID_PATTERN)]
+OrderId = Annotated[str, Path(pattern=ULID_PATTERN)]
 Limit = Annotated[int, Query(ge=1, le=100)]
 Cursor = Annotated[str | None, Query(min_length=1, max_length=1024)]
 

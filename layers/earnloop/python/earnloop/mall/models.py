@@ -26,7 +26,7 @@ FULFILLED: OrderStatus = "fulfilled"
 CANCELLED: OrderStatus = "cancelled"
 
 MAX_QUANTITY = 10
-REWARD_ID_PATTERN = r"^[0-9A-HJKMNP-TV-Z]{26}$"
+ULID_PATTERN = r"^[0-9A-HJKMNP-TV-Z]{26}$"
 # Idempotency keys: what clients generate (UUIDs, ULIDs), nothing that could break a key or a log.
 IDEMPOTENCY_KEY_PATTERN = r"^[A-Za-z0-9_.:-]{8,64}$"
 
@@ -237,7 +237,7 @@ class RedemptionCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    reward_id: StrictStr = Field(pattern=REWARD_ID_PATTERN)
+    reward_id: StrictStr = Field(pattern=ULID_PATTERN)
     quantity: StrictInt = Field(default=1, ge=1, le=MAX_QUANTITY)
     address: Address | None = None
 
