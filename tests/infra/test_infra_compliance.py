@@ -63,6 +63,43 @@ def test_every_acknowledgment_gives_a_reason_and_suppresses_a_real_finding(synth
     assert set(acknowledged) == used
 
 
+def test_cdk_nag_checks_every_context_stack(synth) -> None:
+    # cdk-nag walks the construct tree, nested stacks included: every context's roles carry an
+    # acknowledged finding (X-Ray's `*`), so each stack's path shows among the suppressed ones.
+    suppressed_at = {
+        suppressed["acknowledgedAt"]
+        for plugin in _report(synth)["pluginReports"]
+        for suppressed in plugin.get("suppressedViolations", [])
+    }
+
+    for nested in synth.stack.contexts.values():
+        assert any(path.startswith(f"{nested.node.path}/") for path in suppressed_at), nested.node.path
+
+
+def _conditions_used(value) -> set[str]:
+    if isinstance(value, dict):
+        used = {value["Fn::If"][0]} if "Fn::If" in value else set()
+        if isinstance(value.get("Condition"), str):
+            used.add(value["Condition"])
+        return used.union(*(_conditions_used(item) for item in value.values()))
+    if isinstance(value, list):
+        return set().union(*(_conditions_used(item) for item in value))
+    return set()
+
+
+def test_each_template_defines_the_conditions_it_uses(synth) -> None:
+    # Conditions do not cross stacks: SnapStart's region and the China partition's X-Ray are made
+    # in every context stack that uses them.
+    for file, template in synth.templates.items():
+        used = _conditions_used(template["Resources"])
+        assert used <= set(template.get("Conditions", {})), file
+    for nested in synth.stack.contexts.values():
+        if not any(spec.kind == "http" for spec in nested.specs):
+            continue
+        conditions = json.dumps(synth.templates[nested.template_file].get("Conditions", {}))
+        assert "ap-east-1" in conditions and "aws-cn" in conditions, nested.template_file
+
+
 def test_acknowledgments_are_scoped_to_single_resources_or_one_api(synth) -> None:
     stack_path = synth.stack.node.path
     for path, rule in _acknowledgments(synth):
