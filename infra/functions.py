@@ -70,8 +70,9 @@ ALIAS = "live"
 # split into a handful of shards each. Too few shows as the publisher's IteratorAge alarm.
 STREAM_RESERVED_CONCURRENCY = 20
 
-# IAM's limit on a role name.
+# IAM's limit on a role name, and the longest region name (ap-southeast-7, cn-northwest-1).
 ROLE_NAME_MAX = 64
+LONGEST_REGION = 14
 
 
 def signer_role_name(stage: str, function: str) -> str:
@@ -83,8 +84,7 @@ def signer_role_name(stage: str, function: str) -> str:
     breaks it. IAM names are global to the account, so the region is part of it.
     """
     name = f"{physical(stage, function)}-{Aws.REGION}"
-    longest = len(physical(stage, function)) + 1 + len("ap-southeast-7")
-    if longest > ROLE_NAME_MAX:
+    if len(physical(stage, function)) + 1 + LONGEST_REGION > ROLE_NAME_MAX:
         raise ValueError(f"the signing role of {function!r} in stage {stage!r} would exceed 64 characters")
     return name
 

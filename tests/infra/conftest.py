@@ -73,14 +73,17 @@ def as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
-def _substitute(value: Any, parameters: dict[str, Any]) -> Any:
-    """`value` with every `{"Ref": <parameter>}` replaced by the parameter's value."""
+def _substitute(value: Any, parameters: dict[str, Any], outputs: dict[tuple[str, str], Any]) -> Any:
+    """`value` with every `{"Ref": <parameter>}` replaced by the parameter's value, and every
+    `{"Fn::GetAtt": [<nested stack>, "Outputs.<name>"]}` by the nested template's output value."""
     if isinstance(value, dict):
         if set(value) == {"Ref"} and value["Ref"] in parameters:
             return parameters[value["Ref"]]
-        return {key: _substitute(item, parameters) for key, item in value.items()}
+        if set(value) == {"Fn::GetAtt"} and tuple(value["Fn::GetAtt"]) in outputs:
+            return outputs[tuple(value["Fn::GetAtt"])]
+        return {key: _substitute(item, parameters, outputs) for key, item in value.items()}
     if isinstance(value, list):
-        return [_substitute(item, parameters) for item in value]
+        return [_substitute(item, parameters, outputs) for item in value]
     return value
 
 
@@ -97,9 +100,11 @@ class Assembly:
 def read_assembly(outdir: Path, parent_file: str) -> Assembly:
     parent = json.loads((outdir / parent_file).read_text())
     templates = {parent_file: parent}
-    resources = dict(parent["Resources"])
+    resources: dict[str, Any] = {}
     conditions = dict(parent.get("Conditions", {}))
-    home: dict[str, str | None] = dict.fromkeys(resources)
+    home: dict[str, str | None] = dict.fromkeys(parent["Resources"])
+    # (nested stack's logical id, "Outputs.<name>") -> the value, as the parent reads it.
+    outputs: dict[tuple[str, str], Any] = {}
     for stack_id, stack in parent["Resources"].items():
         if stack["Type"] != "AWS::CloudFormation::Stack":
             continue
@@ -111,11 +116,14 @@ def read_assembly(outdir: Path, parent_file: str) -> Assembly:
         for key, resource in nested["Resources"].items():
             if resource["Type"] == "AWS::CDK::Metadata":
                 continue
-            assert key not in resources, f"logical id {key} is in two templates (the merged view needs one)"
-            resources[key] = _substitute(resource, parameters)
+            assert key not in home, f"logical id {key} is in two templates (the merged view needs one)"
+            resources[key] = _substitute(resource, parameters, {})
             home[key] = stack_id
+        for name, output in nested.get("Outputs", {}).items():
+            outputs[(stack_id, f"Outputs.{name}")] = _substitute(output["Value"], parameters, {})
         for name, condition in nested.get("Conditions", {}).items():
             assert conditions.setdefault(name, condition) == condition, f"condition {name} differs in {file}"
+    resources = {**_substitute(parent["Resources"], {}, outputs), **resources}
     merged = {**parent, "Resources": resources, "Conditions": conditions}
     return Assembly(parent, templates, merged, home)
 

@@ -397,3 +397,8 @@ def test_each_stage_has_a_dashboard(synth, dev_synth) -> None:
         assert "5xx" in body
         assert "ApproximateAgeOfOldestMessage" in body
         assert "IteratorAge" in body
+        # Every alarm, the context stacks' included (the parent reads their ARNs as outputs).
+        alarms = synthesized.of_type("AWS::CloudWatch::Alarm")
+        assert len(alarms) > 3 * len(SPECS) // 2
+        for alarm in alarms:
+            assert json.dumps({"Fn::GetAtt": [alarm, "Arn"]}) in body, alarm
