@@ -17,7 +17,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from aws_cdk import ArnFormat, Aws, CfnCondition, Duration, Fn, RemovalPolicy, Stack
+from aws_cdk import ArnFormat, Aws, Duration, Fn, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
@@ -28,7 +28,7 @@ from earnloop.platform.observability import SERVICE, metrics
 from earnloop.platform.settings import Settings
 
 from infra import nag
-from infra.config import SNAPSTART_REGIONS
+from infra.conditions import snapstart_offered, xray_offered
 from infra.layers import ARCHITECTURE, RUNTIME
 from infra.naming import construct_id, physical
 
@@ -136,12 +136,11 @@ class Functions(Construct):
         # stack's key policy lets no other role sign (`signer_role_arn`).
         self.signers: dict[str, list[str]] = {name: [] for name in keys.versions}
         self.environment = self._environment()
-        self.snapstart = self._snapstart_condition()
-        # Lambda's X-Ray integration does not exist in the China regions (Lambda's China guide):
-        # there the functions pass tracing through instead of failing to deploy.
-        self.xray = CfnCondition(
-            self, "XRayOffered", expression=Fn.condition_not(Fn.condition_equals(Aws.PARTITION, "aws-cn"))
-        )
+        # With no `snapstart` context, SnapStart follows the region the stack is deployed to.
+        self.snapstart = snapstart_offered(self) if config.snapstart is None else None
+        # Without X-Ray (the China partition) the functions pass tracing through instead of failing
+        # to deploy.
+        self.xray = xray_offered(self)
         self.functions: dict[str, lambda_.Function] = {}
         # What invokes each function: the `live` alias of an HTTP function, the function otherwise.
         self.entry_points: dict[str, lambda_.IFunction] = {}
@@ -155,16 +154,6 @@ class Functions(Construct):
                 alias = self._alias(spec, function)
                 self.aliases[spec.name] = alias
                 self.entry_points[spec.name] = alias
-
-    def _snapstart_condition(self) -> CfnCondition | None:
-        """With no `snapstart` context, SnapStart follows the region the stack is deployed to."""
-        if self._config.snapstart is not None:
-            return None
-        region = Stack.of(self).region
-        equals = [Fn.condition_equals(region, name) for name in SNAPSTART_REGIONS]
-        # Fn::Or takes at most 10 conditions: an Or of Ors.
-        groups = [Fn.condition_or(*equals[i : i + 10]) for i in range(0, len(equals), 10)]
-        return CfnCondition(self, "SnapStartOffered", expression=Fn.condition_or(*groups))
 
     def _alias(self, spec: FunctionSpec, function: lambda_.Function) -> lambda_.Alias:
         cid = construct_id(spec.name)
