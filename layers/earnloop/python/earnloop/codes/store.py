@@ -7,7 +7,6 @@ Items: a batch `BATCH#<id>`/`BATCH`, a claim `CODE#<batch>#<serial>`/`CLAIM`, a 
 from __future__ import annotations
 
 import time
-from collections import OrderedDict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
@@ -29,6 +28,7 @@ from earnloop.platform.errors import (
     UnauthenticatedError,
 )
 from earnloop.platform.settings import get_settings
+from earnloop.platform.ttl_cache import TtlCache
 from earnloop.points.store import account_not_frozen_check
 
 if TYPE_CHECKING:
@@ -342,30 +342,11 @@ def _batch_closed(now: datetime) -> Callable[[Mapping[str, Any]], Exception]:
     return translate
 
 
-class BatchCache:
+class BatchCache(TtlCache[Batch]):
     """Batches by id, kept for `ttl_s` per container: a promotional spike reads each batch once a
     minute, not once a scan. Staleness is safe: the scan transaction re-checks revocation and window."""
 
     def __init__(
         self, ttl_s: float = 60.0, max_entries: int = 1024, clock: Callable[[], float] = time.monotonic
-    ):
-        self._ttl_s = ttl_s
-        self._max = max_entries
-        self._clock = clock
-        self._entries: OrderedDict[str, tuple[float, Batch]] = OrderedDict()
-
-    def get(self, batch_id: str, load: Callable[[str], Batch | None]) -> Batch | None:
-        now = self._clock()
-        cached = self._entries.get(batch_id)
-        if cached is not None and now - cached[0] < self._ttl_s:
-            self._entries.move_to_end(batch_id)
-            return cached[1]
-        batch = load(batch_id)
-        if batch is None:
-            self._entries.pop(batch_id, None)
-            return None
-        self._entries[batch_id] = (now, batch)
-        self._entries.move_to_end(batch_id)
-        while len(self._entries) > self._max:
-            self._entries.popitem(last=False)
-        return batch
+    ) -> None:
+        super().__init__(ttl_s, max_entries, clock)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import TYPE_CHECKING, Annotated, Literal
 
 from fastapi import APIRouter, Body, Depends, Header, Path, Query, Response
@@ -33,6 +34,7 @@ from earnloop.platform.auth import AdminUser, CurrentUser, Principal
 from earnloop.platform.clock import business_day, iso, utcnow
 from earnloop.platform.errors import ForbiddenError, NotFoundError, UnauthenticatedError
 from earnloop.platform.settings import get_settings
+from earnloop.platform.ttl_cache import TtlCache
 from earnloop.points.rules import EXPIRING_SOON_DAYS, expiring_within
 from earnloop.points.store import PointsStore
 
@@ -42,9 +44,21 @@ if TYPE_CHECKING:
 router = APIRouter(tags=["mall"])
 
 
+# A flash-sale reward edited by an admin reaches a container's redemptions within this many seconds
+# (other rewards at once). Safe to be that stale: stock, limits, points and coupons are conditions
+# of the redemption's transaction, and a reward's shard count only grows (a stale count takes from
+# fewer shards, never a wrong one).
+REWARD_TTL_S = 5.0
+
+
+@lru_cache(maxsize=1)
+def reward_cache() -> TtlCache[Reward]:
+    return TtlCache(REWARD_TTL_S)
+
+
 def mall() -> Mall:
     # Cheap to build: the client and settings underneath are cached per container.
-    return Mall.build(MallStore.default(), PointsStore.default())
+    return Mall.build(MallStore.default(), PointsStore.default(), reward_cache())
 
 
 MallDep = Annotated[Mall, Depends(mall)]

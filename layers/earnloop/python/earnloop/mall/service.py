@@ -45,6 +45,7 @@ from earnloop.platform.errors import (
 )
 from earnloop.platform.ids import new_id
 from earnloop.platform.observability import logger, metrics
+from earnloop.platform.ttl_cache import TtlCache
 from earnloop.points import spending
 from earnloop.points.models import SpendCommand
 from earnloop.points.service import MAX_ATTEMPTS, jittered_pause
@@ -69,11 +70,20 @@ class Mall:
     stock: StockStore
     coupons: CouponPool
     pause: Callable[[int], None] = jittered_pause
+    # Flash-sale rewards as a redemption reads them (None: read each time). A flash sale's crowd
+    # would otherwise read one reward item thousands of times a second, near one partition's read
+    # limit; other rewards are read on every redemption, so an edit applies at once.
+    rewards: TtlCache[Reward] | None = None
 
     @classmethod
-    def build(cls, store: MallStore, points: PointsStore) -> Mall:
+    def build(cls, store: MallStore, points: PointsStore, rewards: TtlCache[Reward] | None = None) -> Mall:
         stock = StockStore(store.ddb, store.table)
-        return cls(store, points, stock, CouponPool(store.ddb, store.table, stock))
+        return cls(store, points, stock, CouponPool(store.ddb, store.table, stock), rewards=rewards)
+
+    def reward_to_redeem(self, reward_id: str) -> Reward | None:
+        if self.rewards is None:
+            return self.store.reward(reward_id)
+        return self.rewards.get(reward_id, self.store.reward, keep=lambda reward: reward.flash)
 
     def stock_left(self, rewards: list[Reward]) -> dict[str, int]:
         return self.stock.stock_left({r.reward_id: r.stock_shards for r in rewards})
@@ -215,7 +225,7 @@ def _redeem(
     replay = _replay(mall, user_id, key, fingerprint)
     if replay is not None:
         return replay, False
-    reward = mall.store.reward(request.reward_id)
+    reward = mall.reward_to_redeem(request.reward_id)
     if reward is None:
         raise NotFoundError("no such reward")
     period = rules.check_redeemable(reward, request, now)
