@@ -15,6 +15,9 @@ Context keys (`-c key=value` or `cdk.json`):
 - `session_keys` (default `1`): the session key's versions, comma-separated, the signing one first;
   the others only verify until the tokens they signed expire (docs/deploy.md: rotating it).
 - `deps_layer`: the dependency layer folder (default `build/deps-layer`, built by `make layer`).
+- `moderation_provider` (`wechat` or `aws`, default `wechat`): who checks posts' text and images;
+  `aws` is Rekognition plus a word list (docs/decisions.md), with `rekognition_region` where the
+  stack's region has no Rekognition (Hong Kong: e.g. `ap-southeast-1`).
 - `imaging_layer`: the imaging layer folder (default `build/imaging-layer`, built by `make layer`),
   attached only to the functions that declare it.
 """
@@ -69,6 +72,9 @@ _CERTIFICATE = re.compile(r"^arn:aws(-cn)?:acm:[a-z0-9-]+:\d{12}:certificate/[A-
 _TOPIC = re.compile(r"^arn:aws(-cn)?:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # A session key version's name: part of its construct id, so a rename would replace the key.
+_REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
+# Deployed stages moderate with WeChat or AWS; the offline rules (`local`) are for `make dev` only.
+MODERATION_PROVIDERS = ("wechat", "aws")
 _KEY_VERSION = re.compile(r"^[A-Za-z0-9]{1,16}$")
 
 
@@ -92,6 +98,8 @@ class StageConfig:
     wechat_verify_file: str | None = None
     wechat_verify_content: str | None = None
     session_keys: tuple[str, ...] = ("1",)
+    moderation_provider: str = "wechat"
+    rekognition_region: str | None = None
     # Optional layers (name, folder holding `python/`): `<name>_layer` in the context.
     layers: tuple[tuple[str, Path], ...] = tuple(LAYER_TARGETS.items())
 
@@ -110,6 +118,19 @@ class StageConfig:
             raise ConfigError(f"alarm_topic_arn {self.alarm_topic_arn!r} is not an SNS topic ARN")
         if (self.wechat_verify_file is None) != (self.wechat_verify_content is None):
             raise ConfigError("wechat_verify_file and wechat_verify_content go together")
+        self._check_moderation()
+
+    def _check_moderation(self) -> None:
+        if self.moderation_provider not in MODERATION_PROVIDERS:
+            raise ConfigError(
+                f"moderation_provider {self.moderation_provider!r} must be one of "
+                f"{', '.join(MODERATION_PROVIDERS)} (the offline rules are for make dev only)"
+            )
+        if self.rekognition_region is not None:
+            if self.moderation_provider != "aws":
+                raise ConfigError("rekognition_region is for moderation_provider=aws")
+            if not _REGION.match(self.rekognition_region):
+                raise ConfigError(f"rekognition_region {self.rekognition_region!r} is not a region name")
 
     def _check_session_keys(self) -> None:
         if not self.session_keys or len(set(self.session_keys)) != len(self.session_keys):
@@ -173,6 +194,8 @@ class StageConfig:
             wechat_verify_file=text("wechat_verify_file"),
             wechat_verify_content=text("wechat_verify_content"),
             session_keys=tuple(v.strip() for v in (text("session_keys") or "1").split(",")),
+            moderation_provider=text("moderation_provider") or "wechat",
+            rekognition_region=text("rekognition_region"),
             layers=tuple(
                 (name, Path(text(f"{name}_layer") or default)) for name, default in LAYER_TARGETS.items()
             ),

@@ -190,6 +190,9 @@ class Functions(Construct):
         environment[settings_variable("keys")] = stack.to_json_string(self._keys.arns())
         # Printed codes and their CSV export name the stage's code domain, never a default.
         environment[settings_variable("qr_url_base")] = self._config.qr_url_base
+        environment[settings_variable("moderation_provider")] = self._config.moderation_provider
+        if self._config.rekognition_region is not None:
+            environment[settings_variable("rekognition_region")] = self._config.rekognition_region
         if self._config.wechat_verify_file and self._config.wechat_verify_content:
             environment[settings_variable("wechat_verify_file")] = self._config.wechat_verify_file
             environment[settings_variable("wechat_verify_content")] = self._config.wechat_verify_content
@@ -346,6 +349,17 @@ class Functions(Construct):
                         self._storage.object_arn_finding(grant.name, prefix, role),
                         f"objects of the {grant.name} bucket under {prefix} only: keys carry ids made at "
                         "upload time, so no narrower resource can be named in advance",
+                    )
+            elif grant.kind == "moderation":
+                if self._config.moderation_provider == "aws":
+                    statements.append(
+                        iam.PolicyStatement(actions=["rekognition:DetectModerationLabels"], resources=["*"])
+                    )
+                    nag.acknowledge(
+                        role,
+                        "IAM5[Resource::*]",
+                        "rekognition:DetectModerationLabels has no resource-level permissions: AWS "
+                        "documents it for resource * only, and it reads only the bytes it is sent",
                     )
             elif grant.kind == "queue":
                 queue = self._events.queues[grant.name]

@@ -48,6 +48,9 @@ DEV_CONTEXT = {
     "code_domain": "q-dev.example.cn",
     "snapstart": "false",
     "alarm_topic_arn": "arn:aws:sns:ap-east-1:123456789012:ops",
+    # The other moderation provider than prod's default, so both stages' grants are checked.
+    "moderation_provider": "aws",
+    "rekognition_region": "ap-southeast-1",
 }
 
 _SYNTH_SECONDS = pytest.StashKey[float]()

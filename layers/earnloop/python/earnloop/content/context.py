@@ -7,7 +7,7 @@ pages and topics). Each area adds its indexes, queues, rules and functions here.
 
 from __future__ import annotations
 
-from earnloop.platform.catalog import FunctionSpec, bucket, http, key, secret, table, worker
+from earnloop.platform.catalog import FunctionSpec, bucket, http, key, moderation, secret, table, worker
 from earnloop.platform.context import Context
 from earnloop.platform.resources import Bucket, Expiry, Index, Key, ObjectCreated, Queue, Rule, Secret, Table
 from earnloop.wechat.context import TOKEN_GRANTS
@@ -100,6 +100,7 @@ CONTEXT = Context(
             bucket("media", "readwrite", prefixes=("uploads/", "media/"), delete=True),
             # The WeChat image check (moderation provider `wechat`) needs the access token.
             *TOKEN_GRANTS,
+            moderation(),
             description="Processes an uploaded file: renditions, moderation, the media item's outcome",
             # Pillow, pillow-heif, mutagen and PyAV: only this function carries them.
             layers=("imaging",),
@@ -135,6 +136,7 @@ CONTEXT = Context(
             bucket("media", "read", prefixes=("media/",)),
             key("session"),
             *TOKEN_GRANTS,
+            moderation(),
             description="Creates a post: text checked, media claimed, pending until ready",
         ),
         http(
@@ -151,6 +153,7 @@ CONTEXT = Context(
             table("identity"),
             key("session"),
             *TOKEN_GRANTS,
+            moderation(),
             description="Comments on a published post",
         ),
         http("comments_list", table("content"), key("session"), description="A post's comments"),

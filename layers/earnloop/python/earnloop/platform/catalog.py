@@ -18,10 +18,11 @@ KeyAccess = Literal["sign", "verify"]
 @dataclass(frozen=True)
 class Grant:
     """One permission: `table` (with its indexes), `bus` (put events), `secret` (read), `queue`
-    (send), `key` (a signing key: sign with its current version, or read its public halves), or
-    `bucket` (objects under `prefixes`: read = GetObject, write = PutObject, delete = DeleteObject)."""
+    (send), `key` (a signing key: sign with its current version, or read its public halves),
+    `bucket` (objects under `prefixes`: read = GetObject, write = PutObject, delete = DeleteObject),
+    or `moderation` (the stage's moderation provider: Rekognition when the stage chooses `aws`)."""
 
-    kind: Literal["table", "bus", "secret", "queue", "key", "bucket"]
+    kind: Literal["table", "bus", "secret", "queue", "key", "bucket", "moderation"]
     name: str
     access: Access | KeyAccess = "read"
     # For tables: the indexes the function queries (only those are granted), and whether it deletes.
@@ -47,6 +48,12 @@ def bucket(name: str, access: Access = "read", *, prefixes: tuple[str, ...], del
     if delete and access == "read":
         raise ValueError(f"bucket {name}: a delete grant needs write access")
     return Grant("bucket", name, access, delete=delete, prefixes=prefixes)
+
+
+def moderation() -> Grant:
+    """Whatever the stage's moderation provider calls (the WeChat provider's token grants are
+    declared beside it: later issues call WeChat whatever the provider)."""
+    return Grant("moderation", "moderation")
 
 
 def secret(name: str) -> Grant:
