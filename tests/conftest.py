@@ -121,3 +121,20 @@ def forget_settings_and_secrets() -> None:
     signing.forget_keys()
     if not all(aws.client(s).meta.endpoint_url.endswith(".amazonaws.com") for s in ("dynamodb", "sqs")):
         aws.reset_clients()
+
+
+@pytest.fixture(scope="session")
+def dynamodb_local() -> Iterator[str]:
+    """The endpoint of one DynamoDB Local (in memory) for every race test of the session: moto's
+    transactions are not thread-safe. Each test makes its own table (`tests.support.races`)."""
+    from earnloop.local.dynamodb_local import DynamoDBLocal, DynamoDBLocalUnavailableError
+
+    emulator = DynamoDBLocal()
+    try:
+        emulator.start()
+    except DynamoDBLocalUnavailableError as error:
+        pytest.skip(f"DynamoDB Local unavailable: {error}")
+    try:
+        yield emulator.endpoint
+    finally:
+        emulator.stop()

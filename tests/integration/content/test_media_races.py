@@ -8,40 +8,25 @@ import uuid
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-import boto3
 import pytest
-from botocore.config import Config
 from earnloop.content.context import CONTEXT
 from earnloop.content.media_models import Media
 from earnloop.content.media_store import MediaStore, Outcome, media_key, trace_key
-from earnloop.local.dynamodb_local import DynamoDBLocal, DynamoDBLocalUnavailableError
-from earnloop.local.provision import table_request
 from earnloop.platform.dynamo import marshal, unmarshal
 
+from tests.support.races import fresh_table, race_client
+
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Callable
 
 COPIES = 8
 NOW = "2026-12-02T10:00:00.000Z"
 
 
 @pytest.fixture(scope="module")
-def store() -> Iterator[MediaStore]:
-    emulator = DynamoDBLocal()
-    try:
-        emulator.start()
-    except DynamoDBLocalUnavailableError as error:
-        pytest.skip(f"DynamoDB Local unavailable: {error}")
-    try:
-        # One connection per thread and no SDK retries: every lost race is ours to see.
-        config = Config(max_pool_connections=COPIES, retries={"mode": "standard", "max_attempts": 1})
-        ddb = boto3.client("dynamodb", endpoint_url=emulator.endpoint, region_name="ap-east-1", config=config)
-        name = f"content-{uuid.uuid4().hex[:8]}"
-        assert CONTEXT.table is not None
-        ddb.create_table(**table_request(CONTEXT.table, name))
-        yield MediaStore(ddb, name)
-    finally:
-        emulator.stop()
+def store(dynamodb_local: str) -> MediaStore:
+    ddb = race_client(dynamodb_local, COPIES)
+    return MediaStore(ddb, fresh_table(ddb, CONTEXT.table))
 
 
 def pending(store: MediaStore) -> str:

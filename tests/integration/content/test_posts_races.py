@@ -4,13 +4,10 @@ while its media become ready, two images ready at once, reporters reporting at o
 from __future__ import annotations
 
 import threading
-import uuid
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-import boto3
 import pytest
-from botocore.config import Config
 from earnloop.content import posts_service, reports_service
 from earnloop.content.context import CONTEXT as CONTENT
 from earnloop.content.media_models import Media
@@ -18,15 +15,15 @@ from earnloop.content.media_store import MediaStore, Outcome
 from earnloop.content.posts_models import PostCreate
 from earnloop.content.posts_store import PostsStore
 from earnloop.identity.models import User
-from earnloop.local.dynamodb_local import DynamoDBLocal, DynamoDBLocalUnavailableError
-from earnloop.local.provision import table_request
 from earnloop.moderation.local import LocalModeration
 from earnloop.moderation.words import WordLists
 from earnloop.platform.errors import ConcurrencyError, NotFoundError
 from earnloop.platform.ids import new_id
 
+from tests.support.races import fresh_table, race_client
+
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Callable
 
     from mypy_boto3_dynamodb import DynamoDBClient
 
@@ -40,33 +37,14 @@ class Profiles:
         return User(user_id=user_id, nickname=f"{user_id}'s name", created_at="2026-11-23T00:00:00.000Z")
 
 
-@pytest.fixture(scope="module")
-def endpoint() -> Iterator[str]:
-    ddb = DynamoDBLocal()
-    try:
-        ddb.start()
-    except DynamoDBLocalUnavailableError as error:
-        pytest.skip(f"DynamoDB Local unavailable: {error}")
-    try:
-        yield ddb.endpoint
-    finally:
-        ddb.stop()
-
-
 @pytest.fixture
-def ddb(endpoint: str) -> DynamoDBClient:
-    # One connection per thread and no SDK retries: every lost race is ours to see.
-    config = Config(max_pool_connections=THREADS * 2, retries={"mode": "standard", "max_attempts": 1})
-    return boto3.client("dynamodb", endpoint_url=endpoint, region_name="ap-east-1", config=config)  # type: ignore[no-any-return]
+def ddb(dynamodb_local: str) -> DynamoDBClient:
+    return race_client(dynamodb_local, THREADS * 2)
 
 
 @pytest.fixture
 def table(ddb: DynamoDBClient) -> str:
-    name = f"content-{uuid.uuid4().hex[:12]}"
-    assert CONTENT.table is not None
-    ddb.create_table(**table_request(CONTENT.table, name))
-    ddb.get_waiter("table_exists").wait(TableName=name, WaiterConfig={"Delay": 0.1, "MaxAttempts": 100})
-    return name
+    return fresh_table(ddb, CONTENT.table)
 
 
 def run_threads(jobs: list[Callable[[], Any]]) -> list[Any]:

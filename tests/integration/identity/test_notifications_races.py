@@ -4,25 +4,22 @@ deliveries of one event, marks of overlapping ids beside "all read", watermarks 
 from __future__ import annotations
 
 import threading
-import uuid
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-import boto3
 import pytest
-from botocore.config import Config
 from earnloop.identity import notifications_service as service
 from earnloop.identity.consumed_events import PostRejected
 from earnloop.identity.context import CONTEXT as IDENTITY
 from earnloop.identity.notifications_models import MarkRead
 from earnloop.identity.notifications_store import InboxStore
-from earnloop.local.dynamodb_local import DynamoDBLocal, DynamoDBLocalUnavailableError
-from earnloop.local.provision import table_request
 from earnloop.platform.dynamo import unmarshal
 from earnloop.platform.errors import ConcurrencyError
 
+from tests.support.races import fresh_table, race_client
+
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Callable
 
     from mypy_boto3_dynamodb import DynamoDBClient
 
@@ -31,33 +28,14 @@ NOW = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
 THREADS = 8
 
 
-@pytest.fixture(scope="module")
-def endpoint() -> Iterator[str]:
-    ddb = DynamoDBLocal()
-    try:
-        ddb.start()
-    except DynamoDBLocalUnavailableError as error:
-        pytest.skip(f"DynamoDB Local unavailable: {error}")
-    try:
-        yield ddb.endpoint
-    finally:
-        ddb.stop()
-
-
 @pytest.fixture
-def ddb(endpoint: str) -> DynamoDBClient:
-    # One connection per thread and no SDK retries: every lost race is ours to see.
-    config = Config(max_pool_connections=THREADS * 2, retries={"mode": "standard", "max_attempts": 1})
-    return boto3.client("dynamodb", endpoint_url=endpoint, region_name="ap-east-1", config=config)  # type: ignore[no-any-return]
+def ddb(dynamodb_local: str) -> DynamoDBClient:
+    return race_client(dynamodb_local, THREADS * 2)
 
 
 @pytest.fixture
 def inbox(ddb: DynamoDBClient) -> InboxStore:
-    name = f"identity-{uuid.uuid4().hex[:12]}"
-    assert IDENTITY.table is not None
-    ddb.create_table(**table_request(IDENTITY.table, name))
-    ddb.get_waiter("table_exists").wait(TableName=name, WaiterConfig={"Delay": 0.1, "MaxAttempts": 100})
-    return InboxStore(ddb, name)
+    return InboxStore(ddb, fresh_table(ddb, IDENTITY.table))
 
 
 def items(inbox: InboxStore, ddb: DynamoDBClient) -> list[dict[str, Any]]:

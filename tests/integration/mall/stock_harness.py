@@ -1,5 +1,5 @@
 """The mall table on DynamoDB Local, for races between threads (moto's transactions are not
-thread-safe): one emulator per test module, a fresh table per test, made from the mall context's
+thread-safe): the session's one emulator, a fresh table per test, made from the mall context's
 own definition; and a stand-in order transaction that composes an allocation as the redemption does."""
 
 from __future__ import annotations
@@ -9,10 +9,6 @@ import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-import boto3
-from botocore.config import Config
-from earnloop.local.dynamodb_local import DynamoDBLocal, DynamoDBLocalUnavailableError
-from earnloop.local.provision import table_request
 from earnloop.mall.allocation import Allocation, Tries, allocate_and_commit
 from earnloop.mall.context import CONTEXT as MALL
 from earnloop.mall.coupons import CouponPool
@@ -20,38 +16,12 @@ from earnloop.mall.stock import StockStore
 from earnloop.platform.dynamo import TxAction, marshal, transact, unmarshal
 from earnloop.platform.errors import ConcurrencyError, OutOfStockError
 
+from tests.support.races import fresh_table
+
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Callable
 
     from mypy_boto3_dynamodb import DynamoDBClient
-
-
-def start_dynamodb_local() -> Iterator[DynamoDBLocal]:
-    import pytest
-
-    ddb = DynamoDBLocal()
-    try:
-        ddb.start()
-    except DynamoDBLocalUnavailableError as error:
-        pytest.skip(f"DynamoDB Local unavailable: {error}")
-    try:
-        yield ddb
-    finally:
-        ddb.stop()
-
-
-def client_for(endpoint: str, connections: int = 32) -> DynamoDBClient:
-    # One pool connection per thread, and no SDK retries: every lost race is ours to see.
-    config = Config(max_pool_connections=connections, retries={"mode": "standard", "max_attempts": 1})
-    return boto3.client("dynamodb", endpoint_url=endpoint, region_name="ap-east-1", config=config)  # type: ignore[no-any-return]
-
-
-def create_mall_table(ddb: DynamoDBClient) -> str:
-    name = f"mall-{uuid.uuid4().hex[:12]}"
-    assert MALL.table is not None
-    ddb.create_table(**table_request(MALL.table, name))
-    ddb.get_waiter("table_exists").wait(TableName=name, WaiterConfig={"Delay": 0.1, "MaxAttempts": 100})
-    return name
 
 
 @dataclass
@@ -147,7 +117,7 @@ class Mall:
 
 
 def mall_on(ddb: DynamoDBClient) -> Mall:
-    table = create_mall_table(ddb)
+    table = fresh_table(ddb, MALL.table)
     stock = StockStore(ddb, table)
     return Mall(ddb, table, stock, CouponPool(ddb, table, stock))
 

@@ -4,7 +4,7 @@ empty pool out of stock, refunds that void what was seen and return what was not
 from __future__ import annotations
 
 from collections import Counter
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pytest
 from earnloop.mall.allocation import Allocation, Tries, allocate_and_commit
@@ -17,20 +17,17 @@ from earnloop.platform.errors import ConcurrencyError, OutOfStockError, Validati
 from tests.integration.mall.stock_harness import (
     Mall,
     Outcome,
-    client_for,
     mall_on,
     run_threads,
 )
-
-if TYPE_CHECKING:
-    from earnloop.local.dynamodb_local import DynamoDBLocal
+from tests.support.races import race_client
 
 THREADS = 8
 
 
 @pytest.fixture
-def mall(emulator: DynamoDBLocal) -> Mall:
-    return mall_on(client_for(emulator.endpoint, connections=THREADS + 4))
+def mall(dynamodb_local: str) -> Mall:
+    return mall_on(race_client(dynamodb_local, connections=THREADS + 4))
 
 
 def free_codes(mall: Mall, reward_id: str) -> set[str]:

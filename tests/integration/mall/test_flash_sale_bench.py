@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from bench.flash_sale import sale
-from tests.integration.mall.stock_harness import client_for
-
-if TYPE_CHECKING:
-    from earnloop.local.dynamodb_local import DynamoDBLocal
+from tests.support.races import race_client
 
 
-def test_a_small_sale_sells_its_stock_and_counts_every_shard_write(emulator: DynamoDBLocal):
+def test_a_small_sale_sells_its_stock_and_counts_every_shard_write(dynamodb_local: str):
     figures = sale(
-        client_for(emulator.endpoint, connections=8), threads=4, buyers=14, stock=10, shards=4, coupon=False
+        race_client(dynamodb_local, connections=8), threads=4, buyers=14, stock=10, shards=4, coupon=False
     )
 
     assert (figures["sold"], figures["out_of_stock"], figures["gave_up"]) == (10, 4, 0)
@@ -23,9 +18,9 @@ def test_a_small_sale_sells_its_stock_and_counts_every_shard_write(emulator: Dyn
     assert 0.25 <= figures["hottest_shard_share_overall"] <= 1
 
 
-def test_a_small_coupon_sale_draws_one_code_per_unit(emulator: DynamoDBLocal):
+def test_a_small_coupon_sale_draws_one_code_per_unit(dynamodb_local: str):
     figures = sale(
-        client_for(emulator.endpoint, connections=8), threads=4, buyers=8, stock=6, shards=2, coupon=True
+        race_client(dynamodb_local, connections=8), threads=4, buyers=8, stock=6, shards=2, coupon=True
     )
 
     assert (figures["sold"], figures["out_of_stock"]) == (6, 2)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import random
 import threading
 from collections import Counter
-from typing import TYPE_CHECKING
 
 import pytest
 from earnloop.mall.stock_rules import FLASH_SHARDS
@@ -16,20 +15,17 @@ from earnloop.platform.errors import OutOfStockError, ValidationFailedError
 from tests.integration.mall.stock_harness import (
     Mall,
     Outcome,
-    client_for,
     mall_on,
     run_threads,
 )
-
-if TYPE_CHECKING:
-    from earnloop.local.dynamodb_local import DynamoDBLocal
+from tests.support.races import race_client
 
 THREADS = 8
 
 
 @pytest.fixture
-def mall(emulator: DynamoDBLocal) -> Mall:
-    return mall_on(client_for(emulator.endpoint, connections=THREADS + 4))
+def mall(dynamodb_local: str) -> Mall:
+    return mall_on(race_client(dynamodb_local, connections=THREADS + 4))
 
 
 def create(mall: Mall, reward_id: str, total: int, shards: int) -> None:

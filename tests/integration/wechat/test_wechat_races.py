@@ -7,11 +7,7 @@ import threading
 import uuid
 from typing import TYPE_CHECKING, Any
 
-import boto3
 import pytest
-from botocore.config import Config
-from earnloop.local.dynamodb_local import DynamoDBLocal, DynamoDBLocalUnavailableError
-from earnloop.local.provision import table_request
 from earnloop.wechat.calls import WeChatApi
 from earnloop.wechat.context import CONTEXT
 from earnloop.wechat.store import PushStore, TokenStore
@@ -19,30 +15,18 @@ from earnloop.wechat.token import AccessTokens, AppCredentials, fetch_stable_tok
 
 from tests.fakes.wechat_server import FakeWeChat
 from tests.integration.wechat.conftest import FakeClock
+from tests.support.races import fresh_table, race_client
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Callable
 
 COPIES = 8
 
 
 @pytest.fixture(scope="module")
-def table() -> Iterator[tuple[Any, str]]:
-    emulator = DynamoDBLocal()
-    try:
-        emulator.start()
-    except DynamoDBLocalUnavailableError as error:
-        pytest.skip(f"DynamoDB Local unavailable: {error}")
-    try:
-        # One connection per thread and no SDK retries: every lost race is ours to see.
-        config = Config(max_pool_connections=COPIES, retries={"mode": "standard", "max_attempts": 1})
-        ddb = boto3.client("dynamodb", endpoint_url=emulator.endpoint, region_name="ap-east-1", config=config)
-        name = f"wechat-{uuid.uuid4().hex[:8]}"
-        assert CONTEXT.table is not None
-        ddb.create_table(**table_request(CONTEXT.table, name))
-        yield ddb, name
-    finally:
-        emulator.stop()
+def table(dynamodb_local: str) -> tuple[Any, str]:
+    ddb = race_client(dynamodb_local, COPIES)
+    return ddb, fresh_table(ddb, CONTEXT.table)
 
 
 def race(work: Callable[[int], Any]) -> list[Any]:
