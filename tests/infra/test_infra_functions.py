@@ -114,6 +114,8 @@ def test_every_function_is_told_where_every_resource_is(synth) -> None:
         "EARNLOOP_QR_URL_BASE",
         "EARNLOOP_KEYS",
         "EARNLOOP_BUCKETS",
+        # The stage's moderation provider (test_infra_moderation checks its value and its grants).
+        "EARNLOOP_MODERATION_PROVIDER",
     }
     for spec in SPECS:
         variables = synth.props(synth.function(spec.name))["Environment"]["Variables"]
