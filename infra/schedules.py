@@ -1,7 +1,8 @@
 """An EventBridge Scheduler schedule per `kind="schedule"` catalog function.
 
-Schedules run in Asia/Shanghai, the zone of business days (caps, expiry, reminders), so a
-`cron(0 0 * * ? *)` job runs at the start of a business day.
+Each evaluates its expression in its function's own time zone (`FunctionSpec.timezone`, UTC unless
+said), so a daily job declared with `cron(10 0 * * ? *)` and "Asia/Shanghai" runs at 00:10 of a
+business day; the local scheduler evaluates it the same way.
 """
 
 from __future__ import annotations
@@ -28,7 +29,6 @@ if TYPE_CHECKING:
 
     from infra.config import StageConfig
 
-TIME_ZONE = "Asia/Shanghai"
 RETRY_ATTEMPTS = 3
 MAX_EVENT_AGE = Duration.hours(1)
 DLQ_RETENTION = Duration.days(14)
@@ -101,7 +101,7 @@ class Schedules(Construct):
             name=physical(config.stage, spec.name),
             description=spec.description or spec.name,
             schedule_expression=spec.schedule,
-            schedule_expression_timezone=TIME_ZONE,
+            schedule_expression_timezone=spec.timezone,
             flexible_time_window=scheduler.CfnSchedule.FlexibleTimeWindowProperty(mode="OFF"),
             target=scheduler.CfnSchedule.TargetProperty(
                 arn=function.function_arn,

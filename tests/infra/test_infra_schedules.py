@@ -20,7 +20,13 @@ from infra.schedules import Schedules
 
 pytestmark = pytest.mark.infra
 
-EXPIRE = FunctionSpec("points_expire", "schedule", schedule="cron(5 0 * * ? *)", description="Expires points")
+EXPIRE = FunctionSpec(
+    "points_expire",
+    "schedule",
+    schedule="cron(5 0 * * ? *)",
+    description="Expires points",
+    timezone="Asia/Shanghai",
+)
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +66,7 @@ def scheduled(tmp_path_factory) -> tuple[Template, dict]:
     return Template.from_json(json.loads((outdir / "schedules.template.json").read_text())), report
 
 
-def test_a_scheduled_function_runs_on_shanghai_business_time(scheduled) -> None:
+def test_a_scheduled_function_runs_in_its_own_time_zone(scheduled) -> None:
     template, _ = scheduled
 
     template.resource_count_is("AWS::Scheduler::Schedule", 1)
@@ -101,6 +107,8 @@ def test_the_app_schedules_each_catalog_schedule_function(synth) -> None:
 
     assert {s["Properties"]["Name"]: s["Properties"]["ScheduleExpression"] for s in schedules} == wanted
     assert wanted["earnloop-prod-claims_sweep"] == "rate(15 minutes)"
+    zones = {s["Properties"]["Name"]: s["Properties"]["ScheduleExpressionTimezone"] for s in schedules}
+    assert zones == {f"earnloop-prod-{spec.name}": spec.timezone for spec in scheduled}
     target = synth.props(synth.named("AWS::Scheduler::Schedule", "Name", "claims_sweep"))["Target"]
     assert target["Arn"] == {"Fn::GetAtt": [synth.function("claims_sweep"), "Arn"]}
 

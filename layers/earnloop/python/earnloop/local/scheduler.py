@@ -1,9 +1,12 @@
 """Fires the catalog's schedule functions locally (moto accepts schedule rules but never fires them).
 
-Understands EventBridge schedule expressions, in UTC as EventBridge evaluates them:
-`rate(<n> minute|minutes|hour|hours|day|days)` and `cron(<min> <hour> <day-of-month> <month>
-<day-of-week> <year>)` with `*`, `?`, lists, ranges, steps and month/day names. The `L`, `W` and
-`#` forms are refused rather than guessed.
+Understands EventBridge schedule expressions: `rate(<n> minute|minutes|hour|hours|day|days)` and
+`cron(<min> <hour> <day-of-month> <month> <day-of-week> <year>)` with `*`, `?`, lists, ranges, steps
+and month/day names. The `L`, `W` and `#` forms are refused rather than guessed.
+
+A cron() is evaluated in its function's time zone (`FunctionSpec.timezone`), as EventBridge Scheduler
+does: a local time that daylight saving skips does not fire that day, one it repeats fires once (the
+first). A rate() is a fixed period whatever the zone (`rate(1 day)` is 24 hours).
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from earnloop.local import shapes
 from earnloop.platform.observability import logger
@@ -31,6 +35,7 @@ _DAYS = {
     name: number for number, name in enumerate(("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"), start=1)
 }
 _SEARCH_DAYS = 366 * 5
+_UTC = ZoneInfo("UTC")
 
 
 def _field(text: str, low: int, high: int, names: dict[str, int] | None = None) -> frozenset[int] | None:
@@ -72,9 +77,10 @@ class Cron:
     months: frozenset[int] | None
     weekdays: frozenset[int] | None
     years: frozenset[int] | None
+    zone: ZoneInfo = _UTC
 
     @classmethod
-    def parse(cls, body: str) -> Cron:
+    def parse(cls, body: str, timezone: str = "UTC") -> Cron:
         parts = body.split()
         if len(parts) != 6:
             raise ValueError(f"cron needs 6 fields, got {len(parts)}: {body!r}")
@@ -88,6 +94,7 @@ class Cron:
             _field(month, 1, 12, _MONTHS),
             _field(weekday, 1, 7, _DAYS),
             _field(year, 1970, 2199),
+            ZoneInfo(timezone),
         )
 
     def _day_matches(self, day: date) -> bool:
@@ -100,20 +107,32 @@ class Cron:
         )
 
     def next_after(self, moment: datetime) -> datetime | None:
-        """The first firing time strictly after `moment` (UTC), or None within the next five years."""
+        """The first firing time strictly after `moment`, in UTC, or None within the next five years.
+
+        The fields are matched against the wall clock of `zone`. A wall time that does not exist
+        (spring forward) is skipped; one that exists twice (fall back) is only taken the first time
+        (`fold=0`), so it fires once.
+        """
         start = moment.astimezone(UTC).replace(second=0, microsecond=0) + timedelta(minutes=1)
         hours = sorted(self.hours if self.hours is not None else range(24))
         minutes = sorted(self.minutes if self.minutes is not None else range(60))
+        first_day = start.astimezone(self.zone).date()
         for offset in range(_SEARCH_DAYS):
-            day = start.date() + timedelta(days=offset)
+            day = first_day + timedelta(days=offset)
             if not self._day_matches(day):
                 continue
             for hour in hours:
                 for minute in minutes:
-                    candidate = datetime(day.year, day.month, day.day, hour, minute, tzinfo=UTC)
-                    if candidate >= start:
-                        return candidate
+                    wall = datetime(day.year, day.month, day.day, hour, minute, tzinfo=self.zone)
+                    candidate = wall.astimezone(UTC)
+                    if candidate < start or not self._exists(wall, candidate):
+                        continue
+                    return candidate
         return None
+
+    def _exists(self, wall: datetime, instant: datetime) -> bool:
+        """False for a wall time inside a spring-forward gap: it does not come back from UTC."""
+        return instant.astimezone(self.zone).replace(tzinfo=None) == wall.replace(tzinfo=None)
 
 
 @dataclass(frozen=True)
@@ -132,13 +151,14 @@ class Rate:
         return moment + self.every
 
 
-def parse_schedule(expression: str) -> Cron | Rate:
-    """Raises ValueError for anything EventBridge would not accept (or we do not support)."""
+def parse_schedule(expression: str, timezone: str = "UTC") -> Cron | Rate:
+    """Raises ValueError for anything EventBridge would not accept (or we do not support).
+    `timezone` (IANA) is the zone a cron() is evaluated in."""
     text = expression.strip()
     if match := _RATE.match(text):
         return Rate.parse(*match.groups())
     if match := _CRON.match(text):
-        return Cron.parse(match.group(1))
+        return Cron.parse(match.group(1), timezone)
     raise ValueError(f"not a schedule expression: {expression!r}")
 
 
@@ -146,6 +166,8 @@ class Scheduler:
     """Invokes each schedule function when its expression comes due, with the Scheduled Event shape.
 
     A rate schedule first fires one period after the scheduler starts, as a new EventBridge rule does.
+    Time may jump (`earnloop clock`): forward, each schedule whose time was passed fires once; back,
+    every schedule is planned again from the earlier time, so it fires when that time next comes.
     """
 
     def __init__(
@@ -161,10 +183,11 @@ class Scheduler:
         self.rule_prefix = rule_prefix
         self._schedules: dict[str, Cron | Rate] = {}
         self._next: dict[str, datetime | None] = {}
+        self._last_tick = now
         for spec in specs:
             if spec.kind != "schedule" or not spec.schedule:
                 continue
-            schedule = parse_schedule(spec.schedule)
+            schedule = parse_schedule(spec.schedule, spec.timezone)
             self._schedules[spec.name] = schedule
             self._next[spec.name] = schedule.next_after(now)
 
@@ -178,6 +201,10 @@ class Scheduler:
     def tick(self, now: datetime) -> list[str]:
         """Fires every schedule due at `now` (once, even if several periods were missed, as a
         stopped laptop catches up); returns the names fired."""
+        if now < self._last_tick:
+            # The clock was set back: the times planned from the later one would wait for it.
+            self._next = {name: schedule.next_after(now) for name, schedule in self._schedules.items()}
+        self._last_tick = now
         fired: list[str] = []
         for name, schedule in self._schedules.items():
             due = self._next[name]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 Access = Literal["read", "write", "readwrite"]
 # For signing keys: `sign` (only the function that issues sessions) or `verify` (public half only).
@@ -91,6 +92,15 @@ class FunctionSpec:
     # Optional Lambda layers beyond the library and its dependencies, by name (`imaging`: Pillow,
     # pillow-heif, mutagen, PyAV for the media worker); a function without them starts without them.
     layers: tuple[str, ...] = ()
+    # For kind="schedule": the IANA time zone its cron() is evaluated in, as EventBridge Scheduler
+    # does (DST included; rate() ignores it). A daily business job says "Asia/Shanghai".
+    timezone: str = "UTC"
+
+    def __post_init__(self) -> None:
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ValueError(f"function {self.name}: {self.timezone!r} is not an IANA time zone") from error
 
 
 def http(
