@@ -364,7 +364,10 @@ class Functions(Construct):
             elif grant.kind == "queue":
                 queue = self._events.queues[grant.name]
                 statements.append(
-                    iam.PolicyStatement(actions=["sqs:SendMessage"], resources=[queue.queue_arn])
+                    # GetQueueUrl: the sender finds the URL by the queue's name (platform.queues).
+                    iam.PolicyStatement(
+                        actions=["sqs:SendMessage", "sqs:GetQueueUrl"], resources=[queue.queue_arn]
+                    )
                 )
             else:
                 raise ValueError(f"unknown grant kind {grant.kind!r}")

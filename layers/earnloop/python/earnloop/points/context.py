@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from earnloop.platform.catalog import http, key, table, worker
+from earnloop.platform.catalog import FunctionSpec, Grant, http, key, table, worker
 from earnloop.platform.context import Context
 from earnloop.platform.resources import Index, Key, Queue, Rule, Table
 
@@ -17,7 +17,12 @@ CONTEXT = Context(
         # Accounts by next expiry date, sharded: the expiry and reminder jobs query only what is due.
         gsis=(Index("by_expiry", Key("exp_pk"), Key("exp_sk"), projection="KEYS_ONLY"),),
     ),
-    queues=(Queue(name="points", consumer="points_earn"),),
+    queues=(
+        Queue(name="points", consumer="points_earn"),
+        # One (index date, shard) of the daily expiry per message: each invocation uses its whole
+        # time on one piece (points/expiry_job.py).
+        Queue(name="expiry", consumer="points_expire", batch_size=1),
+    ),
     rules=(
         Rule("scan-claimed-to-points", "earnloop.codes", ("ScanClaimed",), queue="points"),
         # An unfreeze entry tells the points worker to release the earns held while frozen.
@@ -60,6 +65,24 @@ CONTEXT = Context(
             "points",
             table("points", "readwrite", delete=True),
             description="Credits earned points",
+        ),
+        # 00:10 of each business day: points valid through yesterday expire.
+        FunctionSpec(
+            "points_expire_plan",
+            "schedule",
+            (Grant("queue", "expiry", "write"),),
+            description="Sends the day's expiry pieces (index date, shard) to the expiry queue",
+            schedule="cron(10 0 * * ? *)",
+            timezone="Asia/Shanghai",
+        ),
+        # Sends to its own queue: the rest of a piece that ran out of time.
+        worker(
+            "points_expire",
+            "expiry",
+            table("points", "readwrite", indexes=("by_expiry",)),
+            Grant("queue", "expiry", "write"),
+            description="Expires the accounts of one expiry piece",
+            timeout_s=120,
         ),
     ),
 )

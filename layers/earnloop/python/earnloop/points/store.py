@@ -426,3 +426,25 @@ class PointsStore:
             ExpressionAttributeValues=marshal({":exp_pk": expiry_partition(day, shard)}),
         )
         return [item["exp_sk"] for item in items]
+
+    def accounts_due_page(
+        self, day: date, shard: int, *, after: str | None = None, limit: int = 100
+    ) -> tuple[list[str], bool]:
+        """Up to `limit` user ids of `accounts_due`, in user id order, after user id `after` (the
+        expiry job resumes where it stopped), and whether more may follow."""
+        condition = "exp_pk = :exp_pk"
+        values = {":exp_pk": expiry_partition(day, shard)}
+        if after is not None:
+            # A key condition rather than ExclusiveStartKey: the cursor is a user id, whether or not
+            # that account is still in this partition (an expired one has moved on).
+            condition += " AND exp_sk > :after"
+            values[":after"] = after
+        response = self._ddb.query(
+            TableName=self._table,
+            IndexName=EXPIRY_INDEX,
+            KeyConditionExpression=condition,
+            ExpressionAttributeValues=marshal(values),
+            Limit=limit,
+        )
+        users = [unmarshal(item)["exp_sk"] for item in response.get("Items", [])]
+        return users, "LastEvaluatedKey" in response
