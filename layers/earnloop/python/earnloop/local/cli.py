@@ -1,5 +1,6 @@
 """The `earnloop` command: `dev` (the local cloud on 127.0.0.1:8000), `invoke` (one function on a
-sample event) and `openapi` (the API document).
+sample event), `schedule run` (a schedule function now), `clock` (move the local cloud's clock) and
+`openapi` (the API document).
 
 This is a terminal program: what it prints on stdout is its output, not logging.
 """
@@ -80,6 +81,9 @@ def quick_start(
         f"  Scanning the same code again answers 409; try {second.code} next.",
         "  Run one function on a sample event in another terminal:",
         "    .venv/bin/earnloop invoke points_get --event events/apigw/points_get.json --as <user id>",
+        "  Fire a schedule now, or move the clock so the schedules it passes fire:",
+        "    .venv/bin/earnloop schedule run claims_sweep;  .venv/bin/earnloop clock advance 3d",
+        *_moved_clock(),
         "",
         f"Data (users, balances, batches, keys) is kept in {data_dir} across restarts;",
         "  `make dev-clean` (earnloop dev --clean) starts from nothing.",
@@ -140,7 +144,7 @@ def _serve(port: int, data_dir: Path) -> int:
     import uvicorn
 
     from earnloop.contexts import routers
-    from earnloop.local import demo, invoke
+    from earnloop.local import clock_file, demo, invoke
     from earnloop.local.cloud import LocalCloud, LocalCloudError
     from earnloop.platform.app import create_app
     from earnloop.platform.clock import utcnow
@@ -149,7 +153,12 @@ def _serve(port: int, data_dir: Path) -> int:
     _out("starting the local cloud (DynamoDB Local, moto server) ...")
     # Metrics are on, as in Lambda: MetricsLog keeps them out of the terminal.
     # Printed codes point at this server, whatever its port, so a code can be tried end to end.
-    environment = {"POWERTOOLS_METRICS_DISABLED": "false", "EARNLOOP_QR_URL_BASE": f"http://{HOST}:{port}/q/"}
+    environment = {
+        "POWERTOOLS_METRICS_DISABLED": "false",
+        "EARNLOOP_QR_URL_BASE": f"http://{HOST}:{port}/q/",
+        # `earnloop clock` moves this process's time (read by utcnow() and the scheduler).
+        **clock_file.environment(),
+    }
     cloud = LocalCloud(environment=environment, data_dir=data_dir)
     try:
         with warnings.catch_warnings():
@@ -225,6 +234,55 @@ def run_invoke(function: str, event_file: str, caller_text: str | None, params: 
     return 0
 
 
+def _moved_clock() -> list[str]:
+    from earnloop.local import clock_file
+
+    moved_by = clock_file.offset()
+    if not moved_by:
+        return []
+    return [
+        f"  The clock is moved: now is {clock_file.describe(moved_by)}; `earnloop clock reset` undoes it."
+    ]
+
+
+def run_schedule(function: str) -> int:
+    from earnloop.local.schedule_now import ScheduleRunError, run_now
+
+    try:
+        run = run_now(function)
+    except ScheduleRunError as error:
+        _err(f"error: {error}")
+        return 1
+    _err(
+        f"fired {function} as its schedule would at {run.event['time']}, against the running local cloud; "
+        "what it sends on is delivered by `make dev`"
+    )
+    _out(json.dumps(run.result, indent=2, ensure_ascii=False, default=str))
+    return 0
+
+
+def run_clock(action: str, value: str | None) -> int:
+    from earnloop.local import clock_file
+
+    try:
+        if action == "advance":
+            moved_by = clock_file.advance(clock_file.parse_duration(value or ""))
+        elif action == "set":
+            moved_by = clock_file.set_to(clock_file.parse_moment(value or ""))
+        elif action == "reset":
+            clock_file.reset()
+            moved_by = clock_file.offset()
+        else:
+            moved_by = clock_file.offset()
+    except ValueError as error:
+        _err(f"error: {error}")
+        return 2
+    _out(f"local clock: {clock_file.describe(moved_by)}")
+    if action != "show":
+        _err("a running `make dev` moves with it on its next pump round (schedules passed fire once)")
+    return 0
+
+
 def openapi() -> int:
     from earnloop.contexts import routers
     from earnloop.platform.app import openapi_json
@@ -261,6 +319,18 @@ def parser() -> argparse.ArgumentParser:
     replay_cmd.add_argument(
         "--stage", default="local", help="local (the running make dev) or a deployed stage"
     )
+    schedule_cmd = commands.add_parser("schedule", help="schedule functions on the running `make dev`")
+    schedule_actions = schedule_cmd.add_subparsers(dest="action", required=True)
+    run_cmd = schedule_actions.add_parser("run", help="fire a schedule function now, as its schedule would")
+    run_cmd.add_argument("function", help="a schedule function, e.g. claims_sweep")
+    clock_cmd = commands.add_parser("clock", help="move the local cloud's clock (local stage only)")
+    clock_actions = clock_cmd.add_subparsers(dest="action", required=True)
+    clock_actions.add_parser("show", help="print the local clock")
+    advance_cmd = clock_actions.add_parser("advance", help="move the clock forward: 3d, 12h, 90m, 1d12h")
+    advance_cmd.add_argument("value", metavar="duration")
+    set_cmd = clock_actions.add_parser("set", help="set the clock: 2027-01-01T00:10+08:00")
+    set_cmd.add_argument("value", metavar="time")
+    clock_actions.add_parser("reset", help="back to the real time")
     commands.add_parser("openapi", help="print the OpenAPI document")
     return root
 
@@ -273,6 +343,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return dev(args.port, args.data_dir, args.clean)
     if args.command == "invoke":
         return run_invoke(args.function, args.event, args.caller, args.param)
+    if args.command == "schedule":
+        return run_schedule(args.function)
+    if args.command == "clock":
+        return run_clock(args.action, getattr(args, "value", None))
     if args.command in ("redrive", "replay-stream"):
         from earnloop.local import operations
 

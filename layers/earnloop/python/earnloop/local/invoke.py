@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from earnloop.local import lambdas, samples
+from earnloop.local import clock_file, lambdas, samples
 from earnloop.local.cloud import (
     CLEARED,
     ENDPOINT_VARIABLES,
@@ -76,7 +76,8 @@ def cloud_for_invoke(path: Path | None = None) -> Iterator[str]:
     endpoints = running_cloud(path)
     try:
         if endpoints is not None:
-            environment.apply(endpoints.environment(), CLEARED)
+            # On the running cloud's time, moved or not (`earnloop clock`).
+            environment.apply({**endpoints.environment(), **clock_file.environment()}, CLEARED)
             reset_process_caches()
             yield f"against the running local cloud (moto {endpoints.moto}, DynamoDB {endpoints.dynamodb})"
             return
