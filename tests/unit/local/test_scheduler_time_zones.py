@@ -120,8 +120,10 @@ def test_a_clock_moved_forward_fires_once_and_moved_back_plans_again() -> None:
     invoke = Recorder()
     scheduler = Scheduler([EXPIRE], invoke, "ap-east-1", now=at("2026-12-02T12:00:00"))
 
-    # Three days ahead: the three missed runs are one run, as after a laptop's sleep.
+    # Three days ahead: the three missed runs are one run, as of the latest (the job's business day
+    # is then the clock's: 5 December in Shanghai).
     assert scheduler.tick(at("2026-12-05T12:00:00")) == ["points_expire_plan"]
+    assert invoke.calls[0][1]["time"] == "2026-12-04T16:10:00Z"
     assert scheduler.next_fire("points_expire_plan") == at("2026-12-05T16:10:00")
     # Back to the real time: the job is due again at the real day's 00:10, not three days later.
     assert scheduler.tick(at("2026-12-02T12:00:01")) == []
@@ -141,3 +143,24 @@ def test_a_schedule_runs_in_utc_unless_told() -> None:
 
     assert spec.timezone == "UTC"
     assert scheduler.next_fire("nightly") == at("2026-12-03T00:00:00")
+
+
+@pytest.mark.parametrize(
+    ("expression", "latest"),
+    [
+        ("rate(1 minute)", "2027-12-02T12:00:30"),  # started at :30, fires at :30
+        ("cron(* * * * ? *)", "2027-12-02T12:00:00"),
+        ("cron(10 0 * * ? *)", "2027-12-01T16:10:00"),  # 00:10 Shanghai on 2 December 2027
+        ("cron(0 0 1 1 ? *)", "2026-12-31T16:00:00"),  # yearly (Shanghai new year): a wider window
+    ],
+)
+def test_a_clock_moved_a_year_ahead_fires_each_schedule_once_as_of_its_latest_time(
+    expression: str, latest: str
+) -> None:
+    invoke = Recorder()
+    spec = FunctionSpec("job", "schedule", schedule=expression, timezone="Asia/Shanghai")
+    scheduler = Scheduler([spec], invoke, "ap-east-1", now=at("2026-12-02T11:59:30"))
+
+    assert scheduler.tick(at("2027-12-02T12:00:30")) == ["job"]
+
+    assert [event["time"] for _, event in invoke.calls] == [at(latest).strftime("%Y-%m-%dT%H:%M:%SZ")]

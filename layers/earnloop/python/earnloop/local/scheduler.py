@@ -130,6 +130,16 @@ class Cron:
                     return candidate
         return None
 
+    def last_until(self, first: datetime, now: datetime) -> datetime:
+        """The latest firing time in [`first`, `now`], `first` being one. Looked for in a widening
+        window before `now`, so a clock moved a year ahead costs a few searches, not a walk
+        through every minute of the year."""
+        for window in (timedelta(hours=1), timedelta(days=2), timedelta(days=40), timedelta(days=400)):
+            candidate = self.next_after(max(first - timedelta(minutes=1), now - window))
+            if candidate is not None and candidate <= now:
+                return _walk(self, candidate, now)
+        return _walk(self, first, now)
+
     def _exists(self, wall: datetime, instant: datetime) -> bool:
         """False for a wall time inside a spring-forward gap: it does not come back from UTC."""
         return instant.astimezone(self.zone).replace(tzinfo=None) == wall.replace(tzinfo=None)
@@ -149,6 +159,17 @@ class Rate:
 
     def next_after(self, moment: datetime) -> datetime:
         return moment + self.every
+
+    def last_until(self, first: datetime, now: datetime) -> datetime:
+        """The latest firing time in [`first`, `now`], `first` being one."""
+        return first + ((now - first) // self.every) * self.every
+
+
+def _walk(schedule: Cron, fire: datetime, now: datetime) -> datetime:
+    """From a firing time at or before `now`, the last one at or before `now`."""
+    while (upcoming := schedule.next_after(fire)) is not None and upcoming <= now:
+        fire = upcoming
+    return fire
 
 
 def parse_schedule(expression: str, timezone: str = "UTC") -> Cron | Rate:
@@ -200,7 +221,8 @@ class Scheduler:
 
     def tick(self, now: datetime) -> list[str]:
         """Fires every schedule due at `now` (once, even if several periods were missed, as a
-        stopped laptop catches up); returns the names fired."""
+        stopped laptop catches up: as of the latest time missed, so a clock moved a year ahead runs
+        a daily job for that year's last day); returns the names fired."""
         if now < self._last_tick:
             # The clock was set back: the times planned from the later one would wait for it.
             self._next = {name: schedule.next_after(now) for name, schedule in self._schedules.items()}
@@ -210,15 +232,13 @@ class Scheduler:
             due = self._next[name]
             if due is None or due > now:
                 continue
+            latest = schedule.last_until(due, now)
             try:
-                self.fire(name, due)
+                self.fire(name, latest)
             except Exception:  # a failed run must not stop the other schedules (or the pumps)
                 logger.exception("schedule run failed", extra={"function": name})
             fired.append(name)
-            upcoming = schedule.next_after(due)
-            while upcoming is not None and upcoming <= now:
-                upcoming = schedule.next_after(upcoming)
-            self._next[name] = upcoming
+            self._next[name] = schedule.next_after(latest)
         return fired
 
     def fire(self, name: str, moment: datetime) -> Any:
