@@ -14,6 +14,7 @@ from earnloop.points.expiry_job import LOOKBACK_DAYS
 from earnloop.points.store import PointsStore
 
 from tests.integration.points.expiry_harness import earn, plan, run, spend, take, work
+from tests.support.lambdas import drain, pump_stream
 
 ALICE, BOB = "alice", "bob"
 
@@ -111,6 +112,33 @@ def test_a_missed_run_is_caught_up_by_the_next_one(moto_cloud):
     run(queue, "2027-01-03T16:10")  # the runs of Jan 1 to 3 never happened
 
     assert expiries(ALICE) == {"expire#alice#2027-01-04": -10}
+
+
+def test_the_expiry_entry_reaches_the_bus_as_points_changed(moto_cloud):
+    # A queue subscribed to what the stream publisher puts on the bus for expiry entries.
+    sqs, bus = aws.client("sqs"), aws.client("events")
+    watch = sqs.create_queue(QueueName="watch-expiries")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=watch, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    pattern = {
+        "source": ["earnloop.points"],
+        "detail-type": ["PointsChanged"],
+        "detail": {"entry_type": ["expire"]},
+    }
+    bus.put_rule(
+        Name="watch-expiries", EventBusName=moto_cloud.settings.event_bus, EventPattern=json.dumps(pattern)
+    )
+    bus.put_targets(
+        Rule="watch-expiries", EventBusName=moto_cloud.settings.event_bus, Targets=[{"Id": "w", "Arn": arn}]
+    )
+    earn(ALICE, 25, "2025-12-10T04:00")
+
+    run(moto_cloud.queues["expiry"].main, "2026-12-31T16:10")
+    pump_stream(moto_cloud.streams["points"])
+
+    [event] = drain(watch)
+    detail = event["detail"]
+    assert (detail["user_id"], detail["txn_id"], detail["delta"]) == (ALICE, "expire#alice#2027-01-01", -25)
+    assert (detail["entry_type"], detail["reason"], detail["balance_after"]) == ("expire", "expired", 0)
 
 
 @dataclass
