@@ -102,3 +102,52 @@ def test_moving_the_clock_past_a_schedule_fires_it_on_the_next_pump_round(
     time = datetime.fromisoformat(sweep["time"].replace("Z", "+00:00"))
     assert moved_now - timedelta(minutes=15) < time <= moved_now
     assert (time - due.replace(microsecond=0)) % timedelta(minutes=15) == timedelta(0)  # in whole seconds
+
+
+def test_moving_the_clock_past_an_expiry_date_expires_the_points(
+    cloud: LocalCloud, as_make_dev: Path
+) -> None:
+    """The issue's demo: earn, move the clock past the bucket's last day, and the 00:10 Shanghai
+    expiry job (scheduler -> plan -> expiry queue -> worker) takes the points; the history says so."""
+    from earnloop.contexts import routers
+    from earnloop.platform.app import create_app
+    from earnloop.platform.clock import utcnow
+    from earnloop.platform.settings import get_settings
+    from earnloop.points import rules
+    from earnloop.points.models import EarnCommand
+    from earnloop.points.service import Ledger
+    from fastapi.testclient import TestClient
+
+    user = "01JDEMOCLOCKEXPIRY0000000A"
+    earned = Ledger.default().earn(
+        EarnCommand(txn_id=f"earn#{user}#demo", user_id=user, points=50, reason="demo", actor=user), utcnow()
+    )
+    assert earned.status == "applied"
+    last_day = rules.bucket_for(utcnow(), get_settings().expiry_months)
+    api = TestClient(create_app(routers()))
+    cloud.pump_until_idle()
+
+    clock_file.set_to(datetime.fromisoformat(f"{last_day + timedelta(days=1)}T00:11+08:00"), as_make_dev)
+    cloud.pump_once()  # the schedules the clock passed, then their messages
+    cloud.pump_until_idle()
+
+    answer = api.get("/v1/points", headers=cloud.auth(user))
+    assert answer.status_code == 200, answer.text
+    points = answer.json()
+    assert points["balance"] == 0 and points["expiring"] == []
+    history = api.get("/v1/points/history", headers=cloud.auth(user)).json()["items"]
+    assert [(entry["type"], entry["delta"], entry["balance_after"]) for entry in history][:1] == [
+        ("expire", -50, 0)
+    ]
+
+
+def test_a_token_is_checked_against_the_moved_clock_not_the_real_one(cloud: LocalCloud) -> None:
+    from earnloop.platform.auth import Principal, issue_token, verify_token
+    from earnloop.platform.errors import UnauthenticatedError
+
+    later = datetime.now(UTC) + timedelta(days=400)
+    token, _ = issue_token(Principal(user_id="u1", roles=frozenset()), later)
+
+    assert verify_token(token, later).user_id == "u1"  # a login after `earnloop clock advance`
+    with pytest.raises(UnauthenticatedError, match="not yet valid"):
+        verify_token(token, datetime.now(UTC))  # issued in the future

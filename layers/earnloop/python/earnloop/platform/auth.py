@@ -79,15 +79,22 @@ def verify_token(token: str, now: datetime | None = None) -> Principal:
             # Only the key's own algorithm: never `none`, never HMAC keyed with the public key.
             algorithms=[public.algorithm],
             issuer=_ISSUER,
-            options={"require": ["sub", "exp", "iat"], "verify_exp": False},
+            options={"require": ["sub", "exp", "iat"], "verify_exp": False, "verify_iat": False},
         )
     except UnknownKeyError as error:
         raise UnauthenticatedError("token is signed by an unknown key") from error
     except jwt.PyJWTError as error:
         raise UnauthenticatedError("token is invalid") from error
-    # Expiry is checked against the injected clock, not PyJWT's, so tests can move time.
-    if int(claims["exp"]) <= int(moment.timestamp()):
+    # Expiry and issue time are checked against the injected clock, not PyJWT's, so tests (and the
+    # local cloud's moved clock, `earnloop clock`) can move time.
+    try:
+        issued, expires = int(claims["iat"]), int(claims["exp"])
+    except (TypeError, ValueError, OverflowError) as error:
+        raise UnauthenticatedError("token is invalid") from error
+    if expires <= int(moment.timestamp()):
         raise UnauthenticatedError("token has expired")
+    if issued > int(moment.timestamp()):
+        raise UnauthenticatedError("token is not yet valid")
     roles = claims.get("roles", [])
     if not isinstance(roles, list) or not isinstance(claims["sub"], str):
         raise UnauthenticatedError("token is invalid")
