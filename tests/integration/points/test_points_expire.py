@@ -11,10 +11,11 @@ from earnloop.local.lambdas import LocalLambdaContext
 from earnloop.platform import aws
 from earnloop.platform.settings import get_settings
 from earnloop.points.expiry_job import LOOKBACK_DAYS
+from earnloop.points.rules import expiry_shard
 from earnloop.points.store import PointsStore
 
-from tests.integration.points.expiry_harness import earn, plan, run, spend, take, work
-from tests.support.lambdas import drain, pump_stream
+from tests.integration.points.expiry_harness import PIECE_SAMPLE, earn, plan, run, spend, take, work
+from tests.support.lambdas import drain, invoke, pump_stream, sqs_event
 
 ALICE, BOB = "alice", "bob"
 
@@ -177,3 +178,18 @@ def test_a_piece_short_of_time_hands_its_rest_to_a_new_message_and_expires_each_
     sqs.send_message(QueueUrl=queue, MessageBody=json.dumps(piece))
     work(queue)
     assert sum(len(expiries(user)) for user in users) == len(users)
+
+
+def test_a_malformed_piece_fails_alone_so_that_sqs_retries_it_then_parks_it_in_the_dlq(moto_cloud):
+    earn(ALICE, 10, "2025-12-10T04:00")
+    good = {
+        "due": "2026-12-31",
+        "shard": expiry_shard(ALICE, moto_cloud.settings.expiry_shards),
+        "on": "2027-01-01",
+    }
+    event = sqs_event(PIECE_SAMPLE, {"due": "yesterday", "shard": 0, "on": "2027-01-01"}, good)
+
+    answer = invoke("points_expire", event)
+
+    assert answer == {"batchItemFailures": [{"itemIdentifier": event["Records"][0]["messageId"]}]}
+    assert expiries(ALICE) == {"expire#alice#2027-01-01": -10}
