@@ -102,8 +102,25 @@ class MediaRejected(DomainEvent):
     reason: str = ""
 
 
+class PointsExpiringSoon(DomainEvent):
+    """Points of the user expire after their last valid day (once per user and date)."""
+
+    source = "earnloop.points"
+    detail_type = "PointsExpiringSoon"
+
+    user_id: str
+    expires_on: str
+    points: int
+
+
 InboxEvent = (
-    RedemptionPlaced | RedemptionStatusChanged | PostPublished | PostInReview | PostRejected | MediaRejected
+    RedemptionPlaced
+    | RedemptionStatusChanged
+    | PostPublished
+    | PostInReview
+    | PostRejected
+    | MediaRejected
+    | PointsExpiringSoon
 )
 INBOX_EVENTS: tuple[type[DomainEvent], ...] = (
     RedemptionPlaced,
@@ -113,4 +130,5 @@ INBOX_EVENTS: tuple[type[DomainEvent], ...] = (
     PostRejected,
     PostTakenDown,
     MediaRejected,
+    PointsExpiringSoon,
 )

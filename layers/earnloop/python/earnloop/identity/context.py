@@ -27,6 +27,7 @@ CONTEXT = Context(
             ("PostPublished", "PostInReview", "PostRejected", "PostTakenDown", "MediaRejected"),
             queue="notify",
         ),
+        Rule("points-expiring-to-notify", "earnloop.points", ("PointsExpiringSoon",), queue="notify"),
     ),
     # The operator puts the mini-program's AppID and AppSecret here (README: deploying); a deploy
     # creates the secret empty and never writes it (no `generate`). The template is the local value.
@@ -67,7 +68,7 @@ CONTEXT = Context(
             "notify_inbox",
             "notify",
             table("identity", "readwrite"),
-            description="Turns mall and content events into inbox notifications",
+            description="Turns mall, content and points events into inbox notifications",
         ),
     ),
 )

@@ -16,8 +16,10 @@ NotificationKind = Literal[
     "post_rejected",
     "post_taken_down",
     "media_rejected",
+    "points_expiring",
 ]
-RefType = Literal["order", "post", "media"]
+# `points`: the points page (its id is the expiry date the note is about).
+RefType = Literal["order", "post", "media", "points"]
 
 # Notification ids are ULIDs (Crockford base32): they sort by creation time, so the sort key
 # `NOTE#<id>` pages newest first and a read watermark is one id.

@@ -14,6 +14,7 @@ import re
 from earnloop.identity.consumed_events import (
     InboxEvent,
     MediaRejected,
+    PointsExpiringSoon,
     PostInReview,
     PostPublished,
     PostRejected,
@@ -162,7 +163,21 @@ def draft(event: InboxEvent) -> NoticeDraft:
                 ref=NotificationRef(type="media", id=event.media_id),
                 dedupe_key=f"media#{event.media_id}#rejected",
             )
+        case PointsExpiringSoon():
+            return NoticeDraft(
+                user_id=event.user_id,
+                kind="points_expiring",
+                text=f"您有 {event.points} 积分将于 {_day(event.expires_on)} 过期，请尽快使用。",
+                ref=NotificationRef(type="points", id=event.expires_on),
+                dedupe_key=f"points#expiring#{event.expires_on}",
+            )
     raise TypeError(f"no notification for {type(event).__name__}")
+
+
+def _day(iso_date: str) -> str:
+    """`2026-12-31` as `2026年12月31日`: the last day the points can be used."""
+    year, month, day = iso_date.split("-")
+    return f"{int(year)}年{int(month)}月{int(day)}日"
 
 
 def _post(author_id: str, post_id: str, kind: NotificationKind, text: str, happening: str) -> NoticeDraft:

@@ -1,4 +1,4 @@
-"""`notify_inbox`: the notify queue's worker. Each event of the mall and content contexts that a user
+"""`notify_inbox`: the notify queue's worker. Each event of the mall, content and points contexts that a user
 must be told about becomes one note in their inbox (issue 9 adds subscribe messages behind it)."""
 
 from __future__ import annotations

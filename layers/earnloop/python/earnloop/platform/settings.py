@@ -88,6 +88,8 @@ class Settings(BaseSettings):
     wechat_verify_content: str | None = Field(default=None, max_length=256)
     expiry_months: PositiveInt = 12
     expiry_shards: PositiveInt = 8
+    # Points whose last valid day is within this many business days (today included) are reminded.
+    expiry_reminder_days: PositiveInt = 3
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     @property

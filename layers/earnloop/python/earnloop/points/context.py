@@ -75,13 +75,23 @@ CONTEXT = Context(
             schedule="cron(10 0 * * ? *)",
             timezone="Asia/Shanghai",
         ),
-        # Sends to its own queue: the rest of a piece that ran out of time.
+        # 10:00 of each business day: points due within `expiry_reminder_days` are reminded once
+        # (points/reminders.py); the pieces ride the expiry queue and worker.
+        FunctionSpec(
+            "points_remind_plan",
+            "schedule",
+            (Grant("queue", "expiry", "write"),),
+            description="Sends the day's expiry reminder pieces to the expiry queue",
+            schedule="cron(0 10 * * ? *)",
+            timezone="Asia/Shanghai",
+        ),
+        # Sends to its own queue: the rest of a piece that ran out of time. Also puts the reminders.
         worker(
             "points_expire",
             "expiry",
             table("points", "readwrite", indexes=("by_expiry",)),
             Grant("queue", "expiry", "write"),
-            description="Expires the accounts of one expiry piece",
+            description="Expires (or reminds) the accounts of one expiry piece",
             timeout_s=120,
         ),
     ),

@@ -21,7 +21,22 @@ class PointsChanged(DomainEvent):
     created_at: str
 
 
+class PointsExpiringSoon(DomainEvent):
+    """`points` of `user_id` expire after their last valid day `expires_on` (one per user and date)."""
+
+    source = "earnloop.points"
+    detail_type = "PointsExpiringSoon"
+
+    user_id: str
+    expires_on: str
+    points: int
+
+
 def derive(change: Change) -> list[DomainEvent]:
-    if change.kind == "INSERT" and change.entity == "LedgerEntry" and change.new is not None:
+    if change.kind != "INSERT" or change.new is None:
+        return []
+    if change.entity == "LedgerEntry":
         return [PointsChanged.model_validate(change.new)]
+    if change.entity == "ExpiryReminder":
+        return [PointsExpiringSoon.model_validate(change.new)]
     return []

@@ -1,5 +1,6 @@
-"""`points_expire` (queue `expiry`, one message at a time): expires the accounts of one piece, and
-sends what is left of it as a new message when the invocation runs short of time."""
+"""`points_expire` (queue `expiry`, one message at a time): expires the accounts of one piece (or, for
+a reminder piece, reminds them: points/reminders.py), and sends what is left of it as a new message
+when the invocation runs short of time."""
 
 from __future__ import annotations
 
@@ -8,19 +9,41 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from pydantic import TypeAdapter
 
 from earnloop.platform.clock import utcnow
 from earnloop.platform.observability import logger, metrics, tracer
 from earnloop.platform.queues import send_all
 from earnloop.points.expiry_job import EXPIRY_QUEUE, ExpiryPiece, expire_piece
+from earnloop.points.reminders import ReminderPiece, remind_piece
 from earnloop.points.service import Ledger
 from earnloop.points.store import PointsStore
 
 _processor = BatchProcessor(event_type=EventType.SQS)
+# Both kinds forbid unknown fields, so a message is exactly one of them (a reminder has `kind`).
+_PIECE: TypeAdapter[ExpiryPiece | ReminderPiece] = TypeAdapter(ExpiryPiece | ReminderPiece)
+
+
+def run_reminder_piece(piece: ReminderPiece, context: Any) -> None:
+    result = remind_piece(piece, PointsStore.default(), context.get_remaining_time_in_millis)
+    if result.rest is not None:
+        send_all(EXPIRY_QUEUE, [result.rest])
+    logger.info(
+        "reminder piece",
+        extra={
+            "due": piece.due.isoformat(),
+            "shard": piece.shard,
+            "reminded": result.reminded,
+            "resumes_after": result.rest.after if result.rest else None,
+        },
+    )
 
 
 def run_piece(record: SQSRecord, context: Any) -> None:
-    piece = ExpiryPiece.model_validate_json(record.body)
+    piece = _PIECE.validate_json(record.body)
+    if isinstance(piece, ReminderPiece):
+        run_reminder_piece(piece, context)
+        return
     result = expire_piece(
         piece, PointsStore.default(), Ledger.default(), utcnow(), context.get_remaining_time_in_millis
     )

@@ -6,7 +6,8 @@ Items on an account's partition `ACCT#<user>`:
   `exp_pk = EXP#<date>#<shard>`, `exp_sk = <user>`;
 - `TXN#<txn-id>` (entity LedgerEntry): one per committed change; `lsi1sk` orders the history;
 - `HOLD#<txn-id>` (entity Hold): an earn waiting for the account to be unfrozen;
-- `CAP#<rule>#<business-date>` (entity DailyCap): points counted against a daily cap, with a TTL.
+- `CAP#<rule>#<business-date>` (entity DailyCap): points counted against a daily cap, with a TTL;
+- `REMIND#<expiry-date>` (entity ExpiryReminder): the user was told of the points due, with a TTL.
 """
 
 from __future__ import annotations
@@ -71,6 +72,10 @@ def hold_key(user_id: str, txn_id: str) -> dict[str, str]:
 
 def cap_key(user_id: str, rule: str, day: date) -> dict[str, str]:
     return {"pk": f"ACCT#{user_id}", "sk": f"CAP#{rule}#{day.isoformat()}"}
+
+
+def reminder_key(user_id: str, expires_on: date) -> dict[str, str]:
+    return {"pk": f"ACCT#{user_id}", "sk": f"REMIND#{expires_on.isoformat()}"}
 
 
 def expiry_partition(day: date, shard: int) -> str:
@@ -416,6 +421,25 @@ class PointsStore:
             key = marshal({"pk": partition, "sk": last["sk"], "lsi1sk": last["lsi1sk"]})
             next_cursor = encode_cursor(key, drop=("pk",))
         return [LedgerEntry.model_validate(item) for item in page], next_cursor
+
+    def put_reminder(self, user_id: str, expires_on: date, points: int, expires_at: int) -> bool:
+        """Records the reminder of the points due on `expires_on`, once: False when it was already
+        there (its stream record is what tells the user)."""
+        item = {
+            **reminder_key(user_id, expires_on),
+            "entity": "ExpiryReminder",
+            "user_id": user_id,
+            "expires_on": expires_on.isoformat(),
+            "points": points,
+            "expires_at": expires_at,
+        }
+        try:
+            self._ddb.put_item(
+                TableName=self._table, Item=marshal(item), ConditionExpression="attribute_not_exists(pk)"
+            )
+        except self._ddb.exceptions.ConditionalCheckFailedException:
+            return False
+        return True
 
     def accounts_due(self, day: date, shard: int) -> list[str]:
         """User ids whose earliest bucket expires on `day`, in one shard of the expiry index."""
