@@ -6,6 +6,7 @@ into `PointsExpiringSoon` on the bus, and the notify worker puts the note in the
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from earnloop.identity.notifications_store import InboxStore
@@ -15,6 +16,7 @@ from earnloop.platform.settings import get_settings
 from earnloop.points.rules import expiry_shard
 
 from tests.integration.points.expiry_harness import earn, spend, take, work
+from tests.integration.points.test_points_expire import ShortOfTime
 from tests.support.lambdas import drain, invoke, pump_stream, sqs_event
 
 ALICE, BOB, CAROL = "alice", "bob", "carol"
@@ -93,3 +95,29 @@ def test_a_reminder_piece_and_an_expiry_piece_share_the_queue_and_a_malformed_on
     answer = invoke("points_expire", sqs_event("sqs/points_expire.json", bad, mine))
     assert len(answer["batchItemFailures"]) == 1
     assert reminders() == {(ALICE, "2026-12-31"): 10}
+
+
+def test_a_reminder_piece_short_of_time_resumes_in_a_new_message_and_reminds_each_account_once(
+    moto_cloud, monkeypatch
+):
+    queue = moto_cloud.queues["expiry"].main
+    # One shard: every account in the same piece.
+    monkeypatch.setenv("EARNLOOP_EXPIRY_SHARDS", "1")
+    get_settings.cache_clear()
+    users = [f"user-{n:02}" for n in range(7)]
+    for user in users:
+        earn(user, 5, "2025-12-10T04:00")
+    plan_reminders("2026-12-30T02:00")
+    [piece] = [p for p in take(queue) if p["due"] == "2026-12-31"]
+    sqs = aws.client("sqs")
+    sqs.send_message(QueueUrl=queue, MessageBody=json.dumps(piece))
+
+    # 3 accounts per invocation, then the rest of the piece goes out as a new message.
+    assert work(queue, lambda: ShortOfTime("points_expire", timeout_s=120)) == 3
+    assert reminders() == {(user, "2026-12-31"): 5 for user in users}
+    # The first message redelivered: nobody is reminded twice (one stream INSERT per reminder).
+    sqs.send_message(QueueUrl=queue, MessageBody=json.dumps(piece))
+    work(queue)
+    pump_stream(moto_cloud.streams["points"])
+    told = [e["detail"]["user_id"] for e in drain(moto_cloud.queues["notify"].main)]
+    assert sorted(told) == users
