@@ -108,7 +108,7 @@ class WeChatClient:
         self._timeout = urllib3.Timeout(total=timeout_s)
         self._attempts = 1 + max(0, retries)
         self._backoff_s = backoff_s
-        self._http = http or _pool()
+        self._http = http or pool()
         self._sleep = sleep
 
     def code2session(self, code: str) -> WeChatSession:
@@ -181,7 +181,7 @@ class WeChatClient:
             logger.warning("wechat rate limit reached", extra={"errcode": errcode})
             raise RateLimitedError(RATE_LIMIT_RETRY_AFTER_S, "too many logins, retry in a minute")
         if errcode != 0:
-            raise self._unexpected("wechat refused the call", errcode=errcode, errmsg=_errmsg(payload))
+            raise self._unexpected("wechat refused the call", errcode=errcode, errmsg=errmsg(payload))
         try:
             session = WeChatSession.model_validate(payload)
         except ValidationError:
@@ -199,19 +199,20 @@ class WeChatClient:
         return WeChatUnavailableError("WeChat login failed")
 
 
-def _errmsg(payload: dict[str, Any]) -> str:
+def errmsg(payload: dict[str, Any]) -> str:
     # WeChat's errmsg is a fixed text plus a request id; it never echoes the code or the secret.
     return str(payload.get("errmsg", ""))[:200]
 
 
 @lru_cache(maxsize=1)
-def _pool() -> urllib3.PoolManager:
-    # One connection pool per container, reused across invocations (keep-alive to WeChat).
-    return urllib3.PoolManager(num_pools=2, maxsize=4, retries=False)
+def pool() -> urllib3.PoolManager:
+    # One connection pool per container for every WeChat call (login here, the server APIs in
+    # `earnloop.wechat`), reused across invocations (keep-alive to WeChat).
+    return urllib3.PoolManager(num_pools=2, maxsize=8, retries=False)
 
 
 # A restored snapshot opens its own connections (none is made at init; this guards a future change).
-on_restore(_pool.cache_clear)
+on_restore(pool.cache_clear)
 
 
 def _credentials_from_secret() -> WeChatCredentials:

@@ -13,7 +13,6 @@ import json
 import logging
 import re
 import time
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 import urllib3
@@ -21,12 +20,10 @@ import urllib3
 from earnloop.platform.errors import WeChatUnavailableError
 from earnloop.platform.observability import logger
 from earnloop.platform.settings import get_settings
-from earnloop.platform.snapshot import on_restore
+from earnloop.platform.wechat import SYSTEM_BUSY, pool
 
 if TYPE_CHECKING:
     from collections.abc import Callable
-
-SYSTEM_BUSY = -1
 
 
 class _Transient(Exception):
@@ -67,7 +64,7 @@ class WeChatApi:
         self._timeout = urllib3.Timeout(total=timeout_s)
         self._attempts = 1 + max(0, retries)
         self._backoff_s = backoff_s
-        self._http = http or _pool()
+        self._http = http or pool()
         self._sleep = sleep
 
     def post(self, path: str, body: dict[str, Any], *, query: dict[str, str] | None = None) -> dict[str, Any]:
@@ -127,20 +124,6 @@ class WeChatApi:
 def errcode(payload: dict[str, Any]) -> int:
     value = payload.get("errcode") or 0
     return value if isinstance(value, int) else -1
-
-
-def errmsg(payload: dict[str, Any]) -> str:
-    # A fixed text plus a request id; WeChat never echoes the token or the secret in it.
-    return str(payload.get("errmsg", ""))[:200]
-
-
-@lru_cache(maxsize=1)
-def _pool() -> urllib3.PoolManager:
-    # One pool per container, reused across invocations (keep-alive to WeChat).
-    return urllib3.PoolManager(num_pools=2, maxsize=8, retries=False)
-
-
-on_restore(_pool.cache_clear)
 
 
 def default_api() -> WeChatApi:

@@ -25,7 +25,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from earnloop.platform.errors import WeChatUnavailableError
 from earnloop.platform.observability import logger, mask
-from earnloop.wechat.calls import WeChatApi, default_api, errcode, errmsg
+from earnloop.platform.wechat import errmsg
+from earnloop.wechat.calls import WeChatApi, default_api, errcode
 from earnloop.wechat.token import call_with_token
 
 if TYPE_CHECKING:

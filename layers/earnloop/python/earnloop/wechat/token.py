@@ -31,7 +31,8 @@ from earnloop.platform.observability import logger, metrics
 from earnloop.platform.secrets import secret_json
 from earnloop.platform.settings import get_settings
 from earnloop.platform.snapshot import on_restore
-from earnloop.wechat.calls import WeChatApi, default_api, errcode, errmsg
+from earnloop.platform.wechat import errmsg
+from earnloop.wechat.calls import WeChatApi, default_api, errcode
 from earnloop.wechat.store import StoredToken, TokenStore
 
 if TYPE_CHECKING:
