@@ -14,15 +14,13 @@ from botocore.exceptions import ClientError
 
 from earnloop.codes.models import Batch, Claim
 from earnloop.codes.rules import batch_rejection, pending_shard, rejection_error
-from earnloop.identity.rules import ADMIN
-from earnloop.identity.store import live_user_check
+from earnloop.identity.store import live_admin_check, live_user_check
 from earnloop.platform import aws
 from earnloop.platform.clock import iso
 from earnloop.platform.dynamo import TxAction, is_condition_failure, marshal, transact, unmarshal
 from earnloop.platform.errors import (
     AccountFrozenError,
     CodeAlreadyClaimedError,
-    ForbiddenError,
     NotFoundError,
     RateLimitedError,
     UnauthenticatedError,
@@ -102,13 +100,7 @@ class CodesStore:
         transact(self._ddb, [self._admin_check(batch.created_by), put])
 
     def _admin_check(self, user_id: str) -> TxAction:
-        return live_user_check(
-            self._identity_table,
-            user_id,
-            role=ADMIN,
-            missing=UnauthenticatedError("the token's user no longer exists"),
-            lacks_role=ForbiddenError("admin role required"),
-        )
+        return live_admin_check(self._identity_table, user_id)
 
     def get_batch(self, batch_id: str) -> Batch | None:
         response = self._ddb.get_item(

@@ -24,7 +24,6 @@ from earnloop.content.posts_store import PostsStore
 from earnloop.platform import aws
 from earnloop.platform.auth import AdminUser, CurrentUser
 from earnloop.platform.clock import utcnow
-from earnloop.platform.errors import ForbiddenError, UnauthenticatedError
 from earnloop.platform.settings import get_settings
 
 if TYPE_CHECKING:
@@ -77,16 +76,9 @@ def _viewer(user: Any) -> Viewer:
 
 def admin_still_is_one(admin_id: str) -> TxAction:
     """A ConditionCheck in the decision's write: a deleted or demoted admin's token decides nothing."""
-    from earnloop.identity.rules import ADMIN
-    from earnloop.identity.store import live_user_check
+    from earnloop.identity.store import live_admin_check
 
-    return live_user_check(
-        get_settings().table_name("identity"),
-        admin_id,
-        role=ADMIN,
-        missing=UnauthenticatedError("the token's user no longer exists"),
-        lacks_role=ForbiddenError("admin role required"),
-    )
+    return live_admin_check(get_settings().table_name("identity"), admin_id)
 
 
 @router.post(

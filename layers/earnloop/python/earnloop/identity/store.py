@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from earnloop.identity.models import IdentityKind, TagCount, User
+from earnloop.identity.rules import ADMIN
 from earnloop.platform.dynamo import (
     TransactionConflictError,
     TxAction,
@@ -25,7 +26,7 @@ from earnloop.platform.dynamo import (
     transact,
     unmarshal,
 )
-from earnloop.platform.errors import NotFoundError
+from earnloop.platform.errors import ForbiddenError, NotFoundError, UnauthenticatedError
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -104,6 +105,18 @@ def live_user_check(
             }
         },
         on_condition_failed=translate,
+    )
+
+
+def live_admin_check(table: str, user_id: str) -> TxAction:
+    """`live_user_check` for an admin command's author (a token outlives a demotion): the command
+    writes nothing, and answers 401 if the user is gone, 403 if no longer an admin."""
+    return live_user_check(
+        table,
+        user_id,
+        role=ADMIN,
+        missing=UnauthenticatedError("the token's user no longer exists"),
+        lacks_role=ForbiddenError("admin role required"),
     )
 
 

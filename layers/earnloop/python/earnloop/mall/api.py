@@ -7,8 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 
 from fastapi import APIRouter, Body, Depends, Header, Path, Query, Response
 
-from earnloop.identity.rules import ADMIN
-from earnloop.identity.store import IdentityStore, live_user_check
+from earnloop.identity.store import IdentityStore, live_admin_check
 from earnloop.mall import rules, service
 from earnloop.mall.models import (
     IDEMPOTENCY_KEY_PATTERN,
@@ -32,7 +31,7 @@ from earnloop.mall.store import MallStore
 from earnloop.platform import aws
 from earnloop.platform.auth import AdminUser, CurrentUser, Principal
 from earnloop.platform.clock import business_day, iso, utcnow
-from earnloop.platform.errors import ForbiddenError, NotFoundError, UnauthenticatedError
+from earnloop.platform.errors import NotFoundError
 from earnloop.platform.settings import get_settings
 from earnloop.platform.ttl_cache import TtlCache
 from earnloop.points.rules import EXPIRING_SOON_DAYS, expiring_within
@@ -71,15 +70,7 @@ Cursor = Annotated[str | None, Query(min_length=1, max_length=1024)]
 def still_admin(admin: Principal) -> list[TxAction]:
     """A ConditionCheck, in the admin command's own transaction, that its author still is an admin
     (a token outlives a demotion): 401 if the user is gone, 403 if no longer an admin."""
-    return [
-        live_user_check(
-            get_settings().table_name("identity"),
-            admin.user_id,
-            role=ADMIN,
-            missing=UnauthenticatedError("the token's user no longer exists"),
-            lacks_role=ForbiddenError("admin role required"),
-        )
-    ]
+    return [live_admin_check(get_settings().table_name("identity"), admin.user_id)]
 
 
 def _public(reward: Reward, stock_left: int, expiring: int | None = None) -> RewardPublic:
