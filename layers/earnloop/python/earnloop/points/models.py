@@ -85,6 +85,9 @@ class EarnCommand(BaseModel):
     cap: DailyCap | None = None
     # When the earning act happened; a cap counts its business day. None: when it is applied.
     occurred_at: datetime | None = None
+    # The last valid day of these points, instead of the usual bucket (a short-lived gift such as
+    # the wake-up gift). None: the bucket of the day they are applied.
+    expires_on: date | None = None
 
 
 class SpendCommand(BaseModel):

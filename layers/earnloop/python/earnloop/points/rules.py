@@ -159,7 +159,7 @@ def plan_earn(account: Account, command: EarnCommand, now: datetime, expiry_mont
     """
     if account.frozen:
         raise AccountFrozenError("points account is frozen")
-    bucket = bucket_for(now, expiry_months)
+    bucket = command.expires_on or bucket_for(now, expiry_months)
     # An earn repays a debt (points clawed back that were already spent) before the balance grows.
     repaid = min(command.points, account.debt) if command.entry_type == "earn" else 0
     credited = command.points - repaid
