@@ -117,6 +117,10 @@ def forget_settings_and_secrets() -> None:
     """
     get_settings.cache_clear()
     secrets.reset_cache()
+    # Earning rules are cached per container for a minute; each test's table is a new one.
+    from earnloop.points.earning_rules import forget_cached_rules
+
+    forget_cached_rules()
     # Each fresh cloud has its own session key under the same local alias.
     signing.forget_keys()
     if not all(aws.client(s).meta.endpoint_url.endswith(".amazonaws.com") for s in ("dynamodb", "sqs")):
