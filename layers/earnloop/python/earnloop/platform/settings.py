@@ -90,6 +90,16 @@ class Settings(BaseSettings):
     expiry_shards: PositiveInt = 8
     # Points whose last valid day is within this many business days (today included) are reminded.
     expiry_reminder_days: PositiveInt = 3
+    # Lifecycle segments (identity/segments_rules.py): a user is `new` for this many business days
+    # after registering unless they scan, `at_risk` after this many days without activity, and
+    # `sleeping` after this many; the daily move finds them through this many index shards.
+    segment_new_days: PositiveInt = 7
+    segment_at_risk_days: PositiveInt = 30
+    segment_sleeping_days: PositiveInt = 90
+    segment_shards: PositiveInt = 8
+    # The wake-up gift a user gets once per sleep: points valid this many days (0 points: no gift).
+    wakeup_gift_points: int = Field(default=100, ge=0)
+    wakeup_gift_days: PositiveInt = 14
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     @property
