@@ -90,6 +90,10 @@ class Settings(BaseSettings):
     expiry_shards: PositiveInt = 8
     # Points whose last valid day is within this many business days (today included) are reminded.
     expiry_reminder_days: PositiveInt = 3
+    # Check-ins (points/checkins.py): day `checkin_bonus_day` of a streak, and every multiple of it
+    # (the cycle restarts), pays the checkin rule's points times `checkin_bonus_multiplier`.
+    checkin_bonus_day: PositiveInt = 7
+    checkin_bonus_multiplier: PositiveInt = 2
     # Lifecycle segments (identity/segments_rules.py): a user is `new` for this many business days
     # after registering unless they scan, `at_risk` after this many days without activity, and
     # `sleeping` after this many; the daily move finds them through this many index shards.
