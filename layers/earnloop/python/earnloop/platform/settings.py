@@ -90,6 +90,10 @@ class Settings(BaseSettings):
     expiry_shards: PositiveInt = 8
     # Points whose last valid day is within this many business days (today included) are reminded.
     expiry_reminder_days: PositiveInt = 3
+    # The outbox sweep (platform/outbox_sweep.py): seconds after a write before a pending effect
+    # that has not arrived is republished, by kind (`post_earn`, ...); a kind not listed keeps its
+    # declared delay.
+    outbox_delays_s: dict[str, PositiveInt] = Field(default_factory=dict)
     # Check-ins (points/checkins.py): day `checkin_bonus_day` of a streak, and every multiple of it
     # (the cycle restarts), pays the checkin rule's points times `checkin_bonus_multiplier`.
     checkin_bonus_day: PositiveInt = 7
