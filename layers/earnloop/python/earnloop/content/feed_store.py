@@ -100,8 +100,10 @@ class FeedStore:
         kwargs: dict[str, Any] = {
             "TableName": self._table,
             "KeyConditionExpression": "pk = :pk AND begins_with(sk, :follower)",
+            # An unfollow leaves its dated tombstone (content/feed_follows.py): not a follower.
+            "FilterExpression": "attribute_not_exists(following) OR following = :yes",
             "ExpressionAttributeValues": marshal(
-                {":pk": followers_partition(author_id), ":follower": "FOLLOWER#"}
+                {":pk": followers_partition(author_id), ":follower": "FOLLOWER#", ":yes": True}
             ),
             "ProjectionExpression": "sk",
         }

@@ -12,6 +12,7 @@ from functools import partial
 from earnloop.codes.events import ScanClaimed
 from earnloop.content import feed_service
 from earnloop.content.feed_events import CommentAdded, PostHidden, PostPublished, ProfileChanged
+from earnloop.content.feed_follows import UserFollowed, UserUnfollowed, on_followed, on_unfollowed
 from earnloop.content.feed_models import CardState
 from earnloop.content.feed_store import FeedStore
 from earnloop.platform.clock import utcnow
@@ -53,6 +54,9 @@ ROUTES: dict[str, Route] = {
     "CommentAdded": (CommentAdded, on_comment),
     "ScanClaimed": (ScanClaimed, on_scan),
     "ProfileChanged": (ProfileChanged, on_profile),
+    # Identity's follows: the author's follower list a publish fans out to (rule `follows-to-feed`).
+    "UserFollowed": (UserFollowed, on_followed),
+    "UserUnfollowed": (UserUnfollowed, on_unfollowed),
 }
 
 lambda_handler = queue_worker(ROUTES)

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Query, Response, status
 
 from earnloop.identity import notifications_service, service
 from earnloop.identity.avatars import avatar_hosts
+from earnloop.identity.follows_api import router as follows_router
 from earnloop.identity.models import LoginRequest, LoginResponse, Me, Profile, ProfileUpdate
 from earnloop.identity.notifications_models import MarkRead, NotificationsPage
 from earnloop.identity.notifications_store import InboxStore
@@ -96,3 +97,7 @@ def notifications_read(body: MarkRead, principal: CurrentUser, inbox: Inbox) -> 
     everything the inbox holds now."""
     notifications_service.mark_read(inbox, principal.user_id, body, utcnow())
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+# Follows' routes themselves, not `include_router` (see content.api: the catalog must see each one).
+router.routes.extend(follows_router.routes)

@@ -56,6 +56,14 @@ CONTEXT = Context(
             table("identity", "readwrite"),
             description="Adds product and reward tags to profiles",
         ),
+        # Follows (identity/follows_*): one transaction per command; lists read profiles in a batch.
+        http("users_follow", table("identity", "readwrite"), key("session"), description="Follows a user"),
+        http(
+            "users_unfollow", table("identity", "readwrite"), key("session"), description="Unfollows a user"
+        ),
+        http("users_get", table("identity"), key("session"), description="A user's public profile"),
+        http("users_followers", table("identity"), key("session"), description="A user's followers"),
+        http("users_following", table("identity"), key("session"), description="Whom a user follows"),
         http("notifications_list", table("identity"), key("session"), description="The caller's inbox"),
         http(
             "notifications_read",

@@ -30,11 +30,43 @@ class ProfileChanged(DomainEvent):
     updated_at: str
 
 
+class UserFollowed(DomainEvent):
+    """`follower_id` started following `followee_id` (once per follow: a repeat writes nothing)."""
+
+    source = "earnloop.identity"
+    detail_type = "UserFollowed"
+
+    follower_id: str
+    followee_id: str
+    followed_at: str
+
+
+class UserUnfollowed(DomainEvent):
+    """`follower_id` stopped following `followee_id`; consumers order it against a follow of the
+    same pair by the two times."""
+
+    source = "earnloop.identity"
+    detail_type = "UserUnfollowed"
+
+    follower_id: str
+    followee_id: str
+    unfollowed_at: str
+
+
 def _public_face(image: dict[str, object] | None) -> tuple[object, object]:
     return ((image or {}).get("nickname"), (image or {}).get("avatar_url"))
 
 
 def derive(change: Change) -> list[DomainEvent]:
+    if change.entity == "Follow" and change.kind == "INSERT" and change.new is not None:
+        return [UserFollowed.model_validate(change.new)]
+    if (
+        change.entity == "Unfollow"
+        and change.new is not None
+        and change.became("unfollowed_at", change.new.get("unfollowed_at"))
+    ):
+        # A tombstone put (or put again, for a later unfollow of the same pair).
+        return [UserUnfollowed.model_validate(change.new)]
     if change.entity != "User" or change.new is None:
         return []
     events: list[DomainEvent] = []

@@ -78,6 +78,8 @@ class Me(Profile):
     tags: list[str]
     points: PointsOverview
     unread_notifications: int = Field(description="Unread among the newest 100 notifications")
+    followers: int = Field(default=0, description="How many users follow the caller")
+    following: int = Field(default=0, description="How many users the caller follows")
 
 
 class WeChatIdentity(BaseModel):
@@ -101,6 +103,9 @@ class User(BaseModel):
     referral_token: str | None = None
     # The mini-program openid the user registered with: subscribe messages and content checks need it.
     wx_openid: str | None = None
+    # Kept by the follow and unfollow transactions (ADD ±1 beside the follow item: exact).
+    follower_count: int = 0
+    following_count: int = 0
 
     def profile(self) -> Profile:
         return Profile(id=self.user_id, nickname=self.nickname, avatar_url=self.avatar_url, tier=self.tier)

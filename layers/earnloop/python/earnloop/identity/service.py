@@ -218,6 +218,8 @@ def me(
         tags=rules.top_tags(store.tags(user_id)),
         points=PointsOverview(balance=summary.balance, expiring_soon=summary.expiring_soon),
         unread_notifications=unread(user_id),
+        followers=max(0, user.follower_count),
+        following=max(0, user.following_count),
     )
 
 

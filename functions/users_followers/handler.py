@@ -1,0 +1,6 @@
+"""GET /v1/users/{user_id}/followers"""
+
+from earnloop.identity.api import router
+from earnloop.platform.http import function_handler
+
+lambda_handler = function_handler(router, "users_followers")
