@@ -64,6 +64,7 @@ class FakePointsStore:
                     "buckets": apply_deltas(base.buckets, posting.bucket_deltas),
                     "next_expiry": posting.next_expiry,
                     "debt": base.debt + posting.debt_delta,
+                    "tier": posting.promotion[1] if posting.promotion else base.tier,
                 }
             )
             self.entries[(user, entry.txn_id)] = entry

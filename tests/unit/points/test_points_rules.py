@@ -97,16 +97,6 @@ def test_expiring_soon_counts_buckets_within_thirty_days_including_overdue_ones(
     assert rules.expiring_within(buckets, date(2026, 11, 23)) == 1011
 
 
-def test_tier_is_bronze_until_more_tiers_exist():
-    assert rules.tier_for(0) == "bronze"
-    assert rules.tier_for(1_000_000) == "bronze"
-
-
-def test_tier_climbs_with_lifetime_points(monkeypatch):
-    monkeypatch.setattr(rules, "TIERS", ((0, "bronze"), (1000, "silver"), (5000, "gold")))
-    assert [rules.tier_for(n) for n in (999, 1000, 4999, 5000)] == ["bronze", "silver", "silver", "gold"]
-
-
 def test_expiry_shard_is_stable_and_in_range():
     assert rules.expiry_shard("01JDQ3Z8V7X6M5N4B3C2A1Z0YX", 8) == rules.expiry_shard(
         "01JDQ3Z8V7X6M5N4B3C2A1Z0YX", 8

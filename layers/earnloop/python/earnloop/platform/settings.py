@@ -2,13 +2,31 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from functools import lru_cache
 from typing import Annotated, Literal
 
-from pydantic import Field, PositiveInt
+from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt, PositiveInt, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from earnloop.platform.snapshot import on_restore
+
+
+class TierSetting(BaseModel):
+    """One membership tier: reached at `threshold` lifetime points, earning rules pay `multiplier`x."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]{0,31}$")
+    threshold: NonNegativeInt
+    multiplier: Decimal = Field(ge=1, le=10, decimal_places=2)
+
+
+DEFAULT_TIERS = (
+    TierSetting(name="bronze", threshold=0, multiplier=Decimal("1.0")),
+    TierSetting(name="silver", threshold=1000, multiplier=Decimal("1.2")),
+    TierSetting(name="gold", threshold=5000, multiplier=Decimal("1.5")),
+)
 
 
 class Settings(BaseSettings):
@@ -108,7 +126,23 @@ class Settings(BaseSettings):
     # The wake-up gift a user gets once per sleep: points valid this many days (0 points: no gift).
     wakeup_gift_points: int = Field(default=100, ge=0)
     wakeup_gift_days: PositiveInt = 14
+    # Membership tiers by lifetime points (`EARNLOOP_TIERS`, a JSON list of {name, threshold,
+    # multiplier}), lowest first: every function reads the same list (the CDK app passes one value).
+    tiers: tuple[TierSetting, ...] = DEFAULT_TIERS
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("tiers")
+    @classmethod
+    def _ladder(cls, tiers: tuple[TierSetting, ...]) -> tuple[TierSetting, ...]:
+        # A promotion must never pay less, and everyone starts in the first tier.
+        if not tiers or tiers[0].threshold != 0:
+            raise ValueError("the first tier starts at 0 lifetime points")
+        for lower, upper in zip(tiers, tiers[1:], strict=False):
+            if upper.threshold <= lower.threshold or upper.multiplier < lower.multiplier:
+                raise ValueError("tiers ascend: higher thresholds, multipliers never lower")
+        if len({tier.name for tier in tiers}) != len(tiers):
+            raise ValueError("tier names are unique")
+        return tiers
 
     @property
     def is_local(self) -> bool:

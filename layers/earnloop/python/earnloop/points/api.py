@@ -24,7 +24,6 @@ from earnloop.points.models import (
     PointsPublic,
     UnfreezeRequest,
 )
-from earnloop.points.rules import tier_for
 from earnloop.points.service import Guard, Ledger
 
 router = APIRouter(tags=["points"])
@@ -45,7 +44,7 @@ def points_get(user: CurrentUser, ledger: LedgerDep) -> PointsPublic:
     return PointsPublic(
         balance=account.balance,
         lifetime_earned=account.lifetime_earned,
-        tier=tier_for(account.lifetime_earned),
+        tier=ledger.tier(account).name,
         status=account.status,
         expiring=[ExpiringPoints(date=d, points=p) for d, p in sorted(account.buckets.items()) if p > 0],
     )

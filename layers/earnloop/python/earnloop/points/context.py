@@ -15,13 +15,20 @@ CONTEXT = Context(
         # History newest first on the owner's partition, strongly consistent (an LSI, not a GSI).
         lsis=(Index("by_time", Key("pk"), Key("lsi1sk")),),
         # Accounts by next expiry date, sharded: the expiry and reminder jobs query only what is due.
-        gsis=(Index("by_expiry", Key("exp_pk"), Key("exp_sk"), projection="KEYS_ONLY"),),
+        gsis=(
+            Index("by_expiry", Key("exp_pk"), Key("exp_sk"), projection="KEYS_ONLY"),
+            # Accounts by the business day they last changed, sharded: the nightly reconciliation
+            # reads only what changed (points/reconcile.py).
+            Index("by_change", Key("chg_pk"), Key("chg_sk"), projection="KEYS_ONLY"),
+        ),
     ),
     queues=(
         Queue(name="points", consumer="points_earn"),
         # One (index date, shard) of the daily expiry per message: each invocation uses its whole
         # time on one piece (points/expiry_job.py).
         Queue(name="expiry", consumer="points_expire", batch_size=1),
+        # One shard of a day's changed accounts per message (points/reconcile.py).
+        Queue(name="reconcile", consumer="points_reconcile", batch_size=1),
     ),
     rules=(
         Rule("scan-claimed-to-points", "earnloop.codes", ("ScanClaimed",), queue="points"),
@@ -84,6 +91,24 @@ CONTEXT = Context(
             description="Sends the day's expiry reminder pieces to the expiry queue",
             schedule="cron(0 10 * * ? *)",
             timezone="Asia/Shanghai",
+        ),
+        # 02:30 of each business day: the ledger invariants of the accounts changed yesterday.
+        FunctionSpec(
+            "points_reconcile_plan",
+            "schedule",
+            (Grant("queue", "reconcile", "write"),),
+            description="Sends yesterday's reconciliation pieces (one per shard) to the reconcile queue",
+            schedule="cron(30 2 * * ? *)",
+            timezone="Asia/Shanghai",
+        ),
+        # Reads accounts and ledgers, writes only RECON# records; sends the rest of a piece to itself.
+        worker(
+            "points_reconcile",
+            "reconcile",
+            table("points", "readwrite", indexes=("by_change",)),
+            Grant("queue", "reconcile", "write"),
+            description="Checks the ledger invariants of one piece's accounts",
+            timeout_s=120,
         ),
         # Sends to its own queue: the rest of a piece that ran out of time. Also puts the reminders.
         worker(

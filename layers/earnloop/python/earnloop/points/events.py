@@ -32,7 +32,39 @@ class PointsExpiringSoon(DomainEvent):
     points: int
 
 
+class TierChanged(DomainEvent):
+    """`user_id` was promoted (tiers only go up) by the earn that brought `lifetime_earned`."""
+
+    source = "earnloop.points"
+    detail_type = "TierChanged"
+
+    user_id: str
+    from_tier: str
+    to_tier: str
+    lifetime_earned: int
+    changed_at: str
+
+
+def _promotion(change: Change) -> list[DomainEvent]:
+    """The account's stored tier moved: the write that made the promotion (once per crossing; a
+    redelivered stream record derives the same event, which consumers treat as one)."""
+    old, new = change.old or {}, change.new
+    if new is None or not new.get("tier") or new.get("tier") == old.get("tier"):
+        return []
+    return [
+        TierChanged(
+            user_id=new["user_id"],
+            from_tier=new["tier_from"],
+            to_tier=new["tier"],
+            lifetime_earned=int(new["lifetime_earned"]),
+            changed_at=new["tier_changed_at"],
+        )
+    ]
+
+
 def derive(change: Change) -> list[DomainEvent]:
+    if change.entity == "Account":
+        return _promotion(change)
     if change.kind != "INSERT" or change.new is None:
         return []
     if change.entity == "LedgerEntry":

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt, StrictStr
@@ -31,6 +32,8 @@ class Account(BaseModel):
     # Points clawed back that the balance could not cover (points/post_rewards.py); later earns
     # repay it before they add to the balance.
     debt: int = 0
+    # The tier the account was promoted to (None: never promoted, the first tier); see points/tiers.py.
+    tier: str | None = None
 
     @property
     def exists(self) -> bool:
@@ -59,6 +62,10 @@ class LedgerEntry(BaseModel):
     created_at: str
     # Debt this entry added (+, a clawback the balance could not cover) or repaid (-, an earn).
     debt_delta: int | None = None
+    # A rule earn: the rule's points before the multiplier of the account's `tier` (as read).
+    base_points: int | None = None
+    multiplier: Decimal | None = None
+    tier: str | None = None
 
 
 class DailyCap(BaseModel):
@@ -88,6 +95,9 @@ class EarnCommand(BaseModel):
     # The last valid day of these points, instead of the usual bucket (a short-lived gift such as
     # the wake-up gift). None: the bucket of the day they are applied.
     expires_on: date | None = None
+    # `points` are an earning rule's base points: the account's tier multiplier applies (rounded
+    # down; the cap still counts the base). Refunds, adjustments and gifts leave it False.
+    tiered: bool = False
 
 
 class SpendCommand(BaseModel):
@@ -156,6 +166,8 @@ class Posting:
     cap: CapCharge | None = None
     release_hold: bool = False
     debt_delta: int = 0
+    # A promotion this write makes (points/tiers.py): (from tier, to tier).
+    promotion: tuple[str, str] | None = None
 
     @property
     def seen_version(self) -> int | None:

@@ -128,6 +128,7 @@ def earn_for_post(event: PostPublished, ledger: Ledger | None = None) -> None:
         reference=event.post_id,
         cap=DailyCap(rule=POST_RULE, limit=POST_DAILY_CAP),
         occurred_at=parse_iso(event.published_at),
+        tiered=True,
     )
     table = get_settings().table_name("points")
     check = entry_absent_check(table, event.author_id, clawback_txn_id(event.post_id), _clawed_back)

@@ -22,13 +22,10 @@ from earnloop.points.models import (
     Posting,
     SpendCommand,
 )
+from earnloop.points.tiers import DEFAULT_LADDER, TierLadder, multiplied
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
-
-# Tiers by lifetime points earned (spending never demotes). One tier until the brand defines more;
-# a new tier is a new (threshold, name) row, in ascending order.
-TIERS: tuple[tuple[int, str], ...] = ((0, "bronze"),)
 
 EXPIRING_SOON_DAYS = 30
 # A cap counter outlives its business day by this much, then TTL may delete it.
@@ -46,15 +43,6 @@ def expiry_date(earned_on: date, months: int) -> date:
 def bucket_for(now: datetime, months: int) -> date:
     """The expiry bucket that points earned at `now` go into (by Asia/Shanghai business day)."""
     return expiry_date(business_day(now), months)
-
-
-def tier_for(lifetime_earned: int) -> str:
-    """The highest tier whose threshold `lifetime_earned` reaches."""
-    name = TIERS[0][1]
-    for threshold, tier in TIERS:
-        if lifetime_earned >= threshold:
-            name = tier
-    return name
 
 
 def expiry_shard(user_id: str, shards: int) -> int:
@@ -150,44 +138,67 @@ def _emptied(account: Account, deltas: Mapping[date, int]) -> frozenset[date]:
     return frozenset(d for d, v in deltas.items() if account.buckets.get(d, 0) + v <= 0)
 
 
-def plan_earn(account: Account, command: EarnCommand, now: datetime, expiry_months: int) -> Posting:
+def plan_earn(
+    account: Account,
+    command: EarnCommand,
+    now: datetime,
+    expiry_months: int,
+    tiers: TierLadder = DEFAULT_LADDER,
+) -> Posting:
     """The posting of an earn (or refund) on `account` as read.
+
+    A tiered earn (a rule's base points) is multiplied by the tier of the account as read: the
+    write is conditioned on that version, so an earn that loses a race to a promotion is planned
+    again at the new tier, and the earn that crosses a threshold is paid at the old one. The
+    promotion it makes is written with it.
 
     Raises:
         AccountFrozenError: the account is frozen (the caller holds the earn instead).
-        LimitReachedError: the points alone exceed the command's daily cap.
+        LimitReachedError: the base points alone exceed the command's daily cap.
     """
     if account.frozen:
         raise AccountFrozenError("points account is frozen")
     bucket = command.expires_on or bucket_for(now, expiry_months)
+    tier = tiers.current(account.tier, account.lifetime_earned)
+    tiered = command.tiered and command.entry_type == "earn"
+    points = multiplied(command.points, tier.multiplier) if tiered else command.points
     # An earn repays a debt (points clawed back that were already spent) before the balance grows.
-    repaid = min(command.points, account.debt) if command.entry_type == "earn" else 0
-    credited = command.points - repaid
+    repaid = min(points, account.debt) if command.entry_type == "earn" else 0
+    credited = points - repaid
     deltas = {bucket: credited} if credited else {}
     cap = None
     if command.cap is not None:
         day = business_day(command.occurred_at or now)
+        # Caps count the rule's base points: a higher tier earns more within the same cap.
         cap = cap_charge(command.cap.rule, command.cap.limit, command.points, day)
+    lifetime_delta = points if command.entry_type == "earn" else 0
+    promoted = tiers.promotion(account.tier, account.lifetime_earned + lifetime_delta)
+    entry = _entry(
+        account,
+        command.txn_id,
+        command.entry_type,
+        credited,
+        deltas,
+        command.reason,
+        command.actor,
+        command.reference,
+        now,
+        debt_delta=-repaid or None,
+    )
+    if tiered:
+        entry = entry.model_copy(
+            update={"base_points": command.points, "multiplier": tier.multiplier, "tier": tier.name}
+        )
     return Posting(
         account=account,
-        entry=_entry(
-            account,
-            command.txn_id,
-            command.entry_type,
-            credited,
-            deltas,
-            command.reason,
-            command.actor,
-            command.reference,
-            now,
-            debt_delta=-repaid or None,
-        ),
+        entry=entry,
         bucket_deltas=deltas,
         emptied=frozenset(),
         next_expiry=earliest(apply_deltas(account.buckets, deltas)),
-        lifetime_delta=command.points if command.entry_type == "earn" else 0,
+        lifetime_delta=lifetime_delta,
         cap=cap,
         debt_delta=-repaid,
+        promotion=(account.tier or tiers.base.name, promoted.name) if promoted else None,
     )
 
 

@@ -37,6 +37,7 @@ from earnloop.points.models import (
     SpendCommand,
 )
 from earnloop.points.store import AlreadyAppliedError, PointsStore, StaleAccountError
+from earnloop.points.tiers import DEFAULT_LADDER, Tier, TierLadder
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -87,15 +88,22 @@ class Ledger:
         expiry_months: int = 12,
         max_attempts: int = MAX_ATTEMPTS,
         pause: Callable[[int], None] = jittered_pause,
+        tiers: TierLadder = DEFAULT_LADDER,
     ) -> None:
         self.store = store
+        self.tiers = tiers
         self._months = expiry_months
         self._attempts = max_attempts
         self._pause = pause
 
     @classmethod
     def default(cls) -> Ledger:
-        return cls(PointsStore.default(), expiry_months=get_settings().expiry_months)
+        settings = get_settings()
+        return cls(
+            PointsStore.default(),
+            expiry_months=settings.expiry_months,
+            tiers=TierLadder.from_settings(settings),
+        )
 
     def _post(
         self,
@@ -160,7 +168,7 @@ class Ledger:
         """
 
         def plan(account: Account) -> Posting:
-            posting = rules.plan_earn(account, command, now, self._months)
+            posting = rules.plan_earn(account, command, now, self._months, self.tiers)
             return dataclasses.replace(posting, release_hold=release_hold)
 
         guard = Guard(checks, verify=lambda: None) if checks else None
@@ -290,6 +298,10 @@ class Ledger:
 
     def account(self, user_id: str, *, consistent: bool = False) -> Account:
         return self.store.account(user_id, consistent=consistent)
+
+    def tier(self, account: Account) -> Tier:
+        """The account's tier (its multiplier is what its next rule earn pays)."""
+        return self.tiers.current(account.tier, account.lifetime_earned)
 
     def history(self, user_id: str, limit: int, cursor: str | None) -> tuple[list[LedgerEntry], str | None]:
         return self.store.history(user_id, limit, cursor)

@@ -2,8 +2,9 @@
 
 Items on an account's partition `ACCT#<user>`:
 - `ACCOUNT` (entity Account): balance, lifetime_earned, status, version, one top-level number per
-  expiry bucket `bkt#<YYYY-MM-DD>`, and `next_expiry` with the sparse `by_expiry` index attributes
-  `exp_pk = EXP#<date>#<shard>`, `exp_sk = <user>`;
+  expiry bucket `bkt#<YYYY-MM-DD>`, the last promotion (`tier`, `tier_from`, `tier_changed_at`),
+  and `next_expiry` with the sparse `by_expiry` index attributes `exp_pk = EXP#<date>#<shard>`,
+  `exp_sk = <user>`;
 - `TXN#<txn-id>` (entity LedgerEntry): one per committed change; `lsi1sk` orders the history;
 - `HOLD#<txn-id>` (entity Hold): an earn waiting for the account to be unfrozen;
 - `CAP#<rule>#<business-date>` (entity DailyCap): points counted against a daily cap, with a TTL;
@@ -17,6 +18,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from earnloop.platform import aws
+from earnloop.platform.clock import business_day, parse_iso
 from earnloop.platform.dynamo import (
     OnFail,
     TxAction,
@@ -40,6 +42,10 @@ ACCOUNT_SK = "ACCOUNT"
 BUCKET_PREFIX = "bkt#"
 HISTORY_INDEX = "by_time"
 EXPIRY_INDEX = "by_expiry"
+# Accounts by the business day they last changed, sharded (`chg_pk = CHG#<day>#<shard>`, `chg_sk =
+# <user>`): the nightly reconciliation's work list.
+CHANGE_INDEX = "by_change"
+CHANGE_SHARDS = 8
 # Types whose posting must find the account active and, for a spend, funded (checked again in the
 # write, so a stale read can never overdraw or credit a frozen account).
 _NEEDS_ACTIVE = frozenset({"earn", "refund", "spend"})
@@ -80,6 +86,11 @@ def reminder_key(user_id: str, expires_on: date) -> dict[str, str]:
 
 def expiry_partition(day: date, shard: int) -> str:
     return f"EXP#{day.isoformat()}#{shard}"
+
+
+def change_partition(day: date, shard: int) -> str:
+    """The `by_change` partition of the accounts last changed on business day `day`."""
+    return f"CHG#{day.isoformat()}#{shard}"
 
 
 def account_not_frozen_check(table_name: str, user_id: str) -> dict[str, Any]:
@@ -129,6 +140,7 @@ def account_from_item(user_id: str, item: Mapping[str, Any] | None) -> Account:
         buckets=buckets,
         next_expiry=date.fromisoformat(item["next_expiry"]) if item.get("next_expiry") else None,
         debt=int(item.get("debt", 0)),
+        tier=item.get("tier"),
     )
 
 
@@ -223,13 +235,30 @@ class PointsStore:
             ":lifetime": posting.lifetime_delta,
             ":one": 1,
         }
-        sets = ["#entity = :entity", "#user_id = :user_id"]
+        # The business day of the change, in the sparse sharded `by_change` index: the nightly
+        # reconciliation reads only the accounts changed that day (points/reconcile.py).
+        names.update({"#chg_pk": "chg_pk", "#chg_sk": "chg_sk"})
+        values[":chg_pk"] = change_partition(
+            business_day(parse_iso(entry.created_at)), expiry_shard(account.user_id, CHANGE_SHARDS)
+        )
+        sets = ["#entity = :entity", "#user_id = :user_id", "#chg_pk = :chg_pk", "#chg_sk = :user_id"]
         removes: list[str] = []
         adds = ["#balance :delta", "#lifetime :lifetime", "#version :one"]
         if posting.debt_delta:
             names["#debt"] = "debt"
             values[":debt"] = posting.debt_delta
             adds.append("#debt :debt")
+        if posting.promotion is not None:
+            # Kept on the account so the stream's new image says what changed: TierChanged.
+            names.update({"#tier": "tier", "#tier_from": "tier_from", "#tier_at": "tier_changed_at"})
+            values.update(
+                {
+                    ":tier_from": posting.promotion[0],
+                    ":tier": posting.promotion[1],
+                    ":tier_at": entry.created_at,
+                }
+            )
+            sets += ["#tier = :tier", "#tier_from = :tier_from", "#tier_at = :tier_at"]
         if posting.new_status is not None or not account.exists:
             names["#status"] = "status"
             values[":status"] = posting.new_status or ACTIVE

@@ -35,6 +35,7 @@ def credit_scan(event: ScanClaimed, ledger: Ledger | None = None) -> None:
         reason="scan",
         actor="system",
         reference=event.scan_id,
+        tiered=True,
     )
     outcome = ledger.credit(command, utcnow())
     _issued([outcome])
