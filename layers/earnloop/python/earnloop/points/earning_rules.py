@@ -148,4 +148,6 @@ def rule_command(
         reference=reference,
         cap=cap,
         occurred_at=occurred_at,
+        # A rule's points: the ledger multiplies them by the account's tier (points/tiers.py).
+        tiered=True,
     )
