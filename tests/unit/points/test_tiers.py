@@ -42,7 +42,8 @@ def test_the_multiplier_rounds_down_exactly(points, multiplier, paid):
 def test_tiers_are_configurable_through_the_environment_and_checked_at_cold_start(monkeypatch):
     monkeypatch.setenv(
         "EARNLOOP_TIERS",
-        '[{"name": "bronze", "threshold": 0, "multiplier": 1}, {"name": "vip", "threshold": 50, "multiplier": 2.5}]',
+        '[{"name": "bronze", "threshold": 0, "multiplier": 1},'
+        ' {"name": "vip", "threshold": 50, "multiplier": 2.5}]',
     )
     ladder = TierLadder.from_settings(Settings())
     assert (ladder.reached(49).name, ladder.reached(50).name, ladder.reached(50).multiplier) == (
@@ -52,7 +53,7 @@ def test_tiers_are_configurable_through_the_environment_and_checked_at_cold_star
     )
     for bad in (
         '[{"name": "bronze", "threshold": 10, "multiplier": 1}]',  # nobody would be in a tier
-        '[{"name": "a", "threshold": 0, "multiplier": 1.5}, {"name": "b", "threshold": 9, "multiplier": 1.2}]',
+        '[{"name": "a", "threshold": 0, "multiplier": 1.5}, {"name": "b", "threshold": 9, "multiplier": 1}]',
         '[{"name": "a", "threshold": 0, "multiplier": 1}, {"name": "b", "threshold": 0, "multiplier": 1}]',
         '[{"name": "a", "threshold": 0, "multiplier": 0.5}]',
     ):

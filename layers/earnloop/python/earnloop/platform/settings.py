@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from functools import lru_cache
+from itertools import pairwise
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt, PositiveInt, field_validator
@@ -137,7 +138,7 @@ class Settings(BaseSettings):
         # A promotion must never pay less, and everyone starts in the first tier.
         if not tiers or tiers[0].threshold != 0:
             raise ValueError("the first tier starts at 0 lifetime points")
-        for lower, upper in zip(tiers, tiers[1:], strict=False):
+        for lower, upper in pairwise(tiers):
             if upper.threshold <= lower.threshold or upper.multiplier < lower.multiplier:
                 raise ValueError("tiers ascend: higher thresholds, multipliers never lower")
         if len({tier.name for tier in tiers}) != len(tiers):
