@@ -66,6 +66,23 @@ CONTEXT = Context(
             key("session"),
             description="Unfreezes",
         ),
+        # Earning rules (points/earning_rules.py): the list, the change (the rule and its audit item,
+        # with a ConditionCheck that the author still is an admin), and a rule's audit.
+        http("admin_earning_rules_list", table("points"), key("session"), description="Earning rules"),
+        http(
+            "admin_earning_rules_put",
+            table("points", "readwrite"),
+            table("identity"),
+            key("session"),
+            description="Changes an earning rule, audited",
+        ),
+        http(
+            "admin_earning_rules_changes",
+            table("points"),
+            key("session"),
+            description="An earning rule's changes",
+        ),
+        http("checkins_create", table("points", "readwrite"), key("session"), description="Checks in"),
         # Deletes: a held earn's HOLD item goes in the transaction that credits it.
         worker(
             "points_earn",

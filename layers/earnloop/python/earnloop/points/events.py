@@ -62,6 +62,19 @@ def _promotion(change: Change) -> list[DomainEvent]:
     ]
 
 
+class CheckedIn(DomainEvent):
+    """`user_id` checked in on business `day`, the `streak`-th day in a row; `points`: what the
+    checkin rule paid that day before a tier's multiplier (0 while the rule is off)."""
+
+    source = "earnloop.points"
+    detail_type = "CheckedIn"
+
+    user_id: str
+    day: str
+    streak: int
+    points: int
+
+
 def derive(change: Change) -> list[DomainEvent]:
     if change.entity == "Account":
         return _promotion(change)
@@ -71,4 +84,6 @@ def derive(change: Change) -> list[DomainEvent]:
         return [PointsChanged.model_validate(change.new)]
     if change.entity == "ExpiryReminder":
         return [PointsExpiringSoon.model_validate(change.new)]
+    if change.entity == "CheckIn":
+        return [CheckedIn.model_validate(change.new)]
     return []

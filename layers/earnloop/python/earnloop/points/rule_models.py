@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, model_validator
+from typing import Any
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    StrictBool,
+    StrictInt,
+    model_serializer,
+    model_validator,
+)
 
 from earnloop.points.earning_rules import EarningRule, RuleName
 
@@ -70,3 +81,11 @@ class EarningRuleChangePage(BaseModel):
 
     items: list[EarningRuleChange]
     next_cursor: str | None = None
+
+    @model_serializer(mode="wrap")
+    def _without_last_cursor(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # Absent on the last page, as every page of the API; the terms keep their explicit nulls.
+        data: dict[str, Any] = handler(self)
+        if data.get("next_cursor") is None:
+            data.pop("next_cursor", None)
+        return data
