@@ -113,6 +113,19 @@ class PointsExpiringSoon(DomainEvent):
     points: int
 
 
+class TierChanged(DomainEvent):
+    """The points context promoted the user (tiers only go up; once per crossing)."""
+
+    source = "earnloop.points"
+    detail_type = "TierChanged"
+
+    user_id: str
+    from_tier: str
+    to_tier: str
+    lifetime_earned: int
+    changed_at: str
+
+
 InboxEvent = (
     RedemptionPlaced
     | RedemptionStatusChanged
@@ -121,6 +134,7 @@ InboxEvent = (
     | PostRejected
     | MediaRejected
     | PointsExpiringSoon
+    | TierChanged
 )
 INBOX_EVENTS: tuple[type[DomainEvent], ...] = (
     RedemptionPlaced,
@@ -131,4 +145,5 @@ INBOX_EVENTS: tuple[type[DomainEvent], ...] = (
     PostTakenDown,
     MediaRejected,
     PointsExpiringSoon,
+    TierChanged,
 )

@@ -15,6 +15,8 @@ CONTEXT = Context(
     rules=(
         Rule("scan-claimed-to-tags", "earnloop.codes", ("ScanClaimed",), queue="tags"),
         Rule("redemption-placed-to-tags", "earnloop.mall", ("RedemptionPlaced",), queue="tags"),
+        # A promotion's tier goes on the profile (identity/tiers.py).
+        Rule("tier-changed-to-tags", "earnloop.points", ("TierChanged",), queue="tags"),
         Rule(
             "redemptions-to-notify",
             "earnloop.mall",
@@ -28,6 +30,7 @@ CONTEXT = Context(
             queue="notify",
         ),
         Rule("points-expiring-to-notify", "earnloop.points", ("PointsExpiringSoon",), queue="notify"),
+        Rule("tier-changed-to-notify", "earnloop.points", ("TierChanged",), queue="notify"),
     ),
     # The operator puts the mini-program's AppID and AppSecret here (README: deploying); a deploy
     # creates the secret empty and never writes it (no `generate`). The template is the local value.

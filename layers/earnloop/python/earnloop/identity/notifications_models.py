@@ -17,8 +17,9 @@ NotificationKind = Literal[
     "post_taken_down",
     "media_rejected",
     "points_expiring",
+    "tier_promoted",
 ]
-# `points`: the points page (its id is the expiry date the note is about).
+# `points`: the points page (its id is the expiry date the note is about, or the tier reached).
 RefType = Literal["order", "post", "media", "points"]
 
 # Notification ids are ULIDs (Crockford base32): they sort by creation time, so the sort key

@@ -21,6 +21,7 @@ from earnloop.identity.consumed_events import (
     PostTakenDown,
     RedemptionPlaced,
     RedemptionStatusChanged,
+    TierChanged,
 )
 from earnloop.identity.notifications_models import NoticeDraft, NotificationKind, NotificationRef
 
@@ -98,6 +99,9 @@ REASON_KEY_CHARS = 64
 
 _WORD = re.compile(r"[a-z_]+")
 
+# The tiers the brand defines (settings `tiers`); one it adds later is shown by its name until named here.
+TIER_NAMES = {"bronze": "铜卡", "silver": "银卡", "gold": "金卡", "platinum": "白金卡", "diamond": "钻石卡"}
+
 ORDER_STATUS_WORDS = {
     "pending_review": "待审核",
     "pending_payment": "待支付",
@@ -170,6 +174,19 @@ def draft(event: InboxEvent) -> NoticeDraft:
                 text=f"您有 {event.points} 积分将于 {_day(event.expires_on)} 过期，请尽快使用。",
                 ref=NotificationRef(type="points", id=event.expires_on),
                 dedupe_key=f"points#expiring#{event.expires_on}",
+            )
+        case TierChanged():
+            tier = TIER_NAMES.get(event.to_tier, event.to_tier)
+            return NoticeDraft(
+                user_id=event.user_id,
+                kind="tier_promoted",
+                text=(
+                    f"恭喜！你已升级为{tier}会员（累计获得 {event.lifetime_earned} 积分），"
+                    "之后获得积分将享受更高倍数奖励。"
+                ),
+                ref=NotificationRef(type="points", id=event.to_tier),
+                # Tiers only go up: each is reached once.
+                dedupe_key=f"tier#{event.to_tier}",
             )
     raise TypeError(f"no notification for {type(event).__name__}")
 

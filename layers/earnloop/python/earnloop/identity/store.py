@@ -198,6 +198,34 @@ class IdentityStore:
             raise
         return User.model_validate(unmarshal(response["Attributes"]))
 
+    def set_tier(self, user_id: str, tier: str, lifetime_earned: int, changed_at: str) -> bool:
+        """Shows the tier of a promotion on the profile unless the user holds one reached with at
+        least as many lifetime points (promotions may arrive out of order or twice: the highest
+        wins, once). False: nothing changed, or no such user.
+        """
+        try:
+            self._ddb.update_item(
+                TableName=self._table,
+                Key=marshal(user_key(user_id)),
+                UpdateExpression="SET #tier = :tier, #lifetime = :lifetime, #at = :at",
+                ConditionExpression=(
+                    "attribute_exists(pk) AND (attribute_not_exists(#lifetime) OR #lifetime < :lifetime)"
+                ),
+                ExpressionAttributeNames={
+                    "#tier": "tier",
+                    "#lifetime": "tier_lifetime",
+                    "#at": "tier_changed_at",
+                },
+                ExpressionAttributeValues=marshal(
+                    {":tier": tier, ":lifetime": lifetime_earned, ":at": changed_at}
+                ),
+            )
+        except ClientError as error:
+            if is_condition_failure(error):
+                return False
+            raise
+        return True
+
     def tags(self, user_id: str) -> list[TagCount]:
         """Every tag counted on the user (one partition, no scan)."""
         kwargs: dict[str, Any] = {
