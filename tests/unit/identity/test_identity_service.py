@@ -247,6 +247,8 @@ def test_me_shows_the_profile_top_tags_and_points(store):
         "tags": ["b", "a"],
         "points": {"balance": 120, "expiring_soon": 20},
         "unread_notifications": 4,
+        "followers": 0,
+        "following": 0,
     }
 
 
