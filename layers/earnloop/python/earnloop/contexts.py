@@ -19,6 +19,7 @@ from earnloop.mall.context import CONTEXT as MALL
 from earnloop.platform.catalog import EVERY_TABLE, FunctionSpec
 from earnloop.platform.context import PLATFORM, Context
 from earnloop.points.context import CONTEXT as POINTS
+from earnloop.sharing.context import CONTEXT as SHARING
 from earnloop.wechat.context import CONTEXT as WECHAT
 
 if TYPE_CHECKING:
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
     from earnloop.platform.events import Deriver
     from earnloop.platform.resources import Bucket, Queue, Rule, Secret, SigningKey, Table
 
-CONTEXTS: tuple[Context, ...] = (PLATFORM, IDENTITY, POINTS, CODES, CONTENT, MALL, WECHAT)
+CONTEXTS: tuple[Context, ...] = (PLATFORM, IDENTITY, POINTS, CODES, CONTENT, MALL, WECHAT, SHARING)
 
 
 def tables() -> tuple[Table, ...]:

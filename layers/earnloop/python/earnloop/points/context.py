@@ -42,6 +42,9 @@ CONTEXT = Context(
         ),
         # Points for posting and their clawback (points/post_rewards.py).
         Rule("posts-to-points", "earnloop.content", ("PostPublished", "PostTakenDown"), queue="points"),
+        # Points for a share that led to a friend's login, like or comment, and for a referral
+        # (points/sharing_rewards.py).
+        Rule("sharing-to-points", "earnloop.sharing", ("ShareRewarded", "ReferralAccepted"), queue="points"),
     ),
     functions=(
         http("points_get", table("points"), key("session"), description="The caller's balance"),

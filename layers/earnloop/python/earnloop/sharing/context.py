@@ -1,0 +1,54 @@
+"""The sharing context: shares, their openings, and referral decisions."""
+
+from __future__ import annotations
+
+from earnloop.platform.catalog import http, key, secret, table, worker
+from earnloop.platform.context import Context
+from earnloop.platform.resources import Queue, Rule, Secret, Table
+
+CONTEXT = Context(
+    name="sharing",
+    router="earnloop.sharing.api:router",
+    derive="earnloop.sharing.events:derive",
+    # Every read is a GetItem on a key the event or token names: no index.
+    table=Table(name="sharing"),
+    queues=(Queue(name="sharing", consumer="shares_settle"),),
+    rules=(
+        # A new user's first login may carry a share link (most carry none: dropped without a write).
+        Rule("registrations-to-sharing", "earnloop.identity", ("UserRegistered",), queue="sharing"),
+        # Likes and comments pay off a share their author opened.
+        Rule("interactions-to-sharing", "earnloop.content", ("PostLiked", "CommentAdded"), queue="sharing"),
+        # An open reported by a logged-in user is judged as a referral attempt of an existing user.
+        Rule("openings-to-sharing", "earnloop.sharing", ("ShareOpened",), queue="sharing"),
+    ),
+    # Tokens carry the key version that signed them: add a version, point `current` at it, and links
+    # already sent keep verifying while their version stays.
+    secrets=(Secret("share_keys", template={"current": "A"}, generate="A"),),
+    functions=(
+        # Points, read-only: the `share` rule's points, shown as what the share may earn.
+        http(
+            "shares_create",
+            table("sharing", "write"),
+            table("points"),
+            key("session"),
+            secret("share_keys"),
+            description="Makes a share link with a signed referral token",
+        ),
+        http(
+            "shares_open",
+            table("sharing", "readwrite"),
+            key("session"),
+            secret("share_keys"),
+            description="Records the share a logged-in user opened",
+        ),
+        # Points, read-only: the `referral` rule's daily cap, charged here in whole referrals.
+        worker(
+            "shares_settle",
+            "sharing",
+            table("sharing", "readwrite"),
+            table("points"),
+            secret("share_keys"),
+            description="Judges referrals and marks shares that led to a login, like or comment",
+        ),
+    ),
+)

@@ -1,0 +1,210 @@
+"""The only place that builds keys and expressions for the sharing table.
+
+Items:
+- a share `SHARE#<share>`/`SHARE`, which gains `rewarded_at`, `friend_id` and `trigger` the one time
+  it pays its sharer;
+- an opening `OPENER#<user>`/`TARGET#<type>#<id>`: the share a logged-in user opened a target through
+  (the first one wins), so their like or comment on it is found with one GetItem;
+- a referral decision `REFERRAL#<referee>`/`REFERRAL`: accepted, or refused with the reason;
+- a referrer's accepted referrals of one business day `REFCOUNT#<referrer>#<day>`/`COUNT`, charged in
+  the acceptance's own transaction (never read first), removed by TTL a few days later.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Literal
+
+from botocore.exceptions import ClientError
+
+from earnloop.platform import aws
+from earnloop.platform.dynamo import TxAction, is_condition_failure, marshal, transact, unmarshal
+from earnloop.platform.settings import get_settings
+from earnloop.sharing.models import Opening, Referral, Share
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from datetime import date
+
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+    from earnloop.sharing.models import TargetType, Trigger
+
+SHARE_ENTITY = "Share"
+OPENING_ENTITY = "ShareOpening"
+REFERRAL_ENTITY = "Referral"
+COUNTER_ENTITY = "ReferralCount"
+
+Acceptance = Literal["accepted", "decided_before", "over_cap"]
+EXISTING_USER = "existing_user"
+
+
+def share_key(share_id: str) -> dict[str, str]:
+    return {"pk": f"SHARE#{share_id}", "sk": "SHARE"}
+
+
+def opening_key(user_id: str, target_type: str, target_id: str) -> dict[str, str]:
+    return {"pk": f"OPENER#{user_id}", "sk": f"TARGET#{target_type}#{target_id}"}
+
+
+def referral_key(referee_id: str) -> dict[str, str]:
+    return {"pk": f"REFERRAL#{referee_id}", "sk": "REFERRAL"}
+
+
+def counter_key(referrer_id: str, day: date) -> dict[str, str]:
+    return {"pk": f"REFCOUNT#{referrer_id}#{day.isoformat()}", "sk": "COUNT"}
+
+
+class _DecidedBefore(Exception):
+    pass
+
+
+class _OverCap(Exception):
+    pass
+
+
+def _decided_before(_: Mapping[str, Any]) -> Exception:
+    return _DecidedBefore()
+
+
+def _over_cap(_: Mapping[str, Any]) -> Exception:
+    return _OverCap()
+
+
+class SharingStore:
+    def __init__(self, ddb: DynamoDBClient, table: str) -> None:
+        self._ddb = ddb
+        self._table = table
+
+    def _put_new(
+        self, key: dict[str, str], entity: str, values: dict[str, Any], *, unless: str | None = None
+    ) -> bool:
+        """Puts the item unless one is at `key` (other than one whose reason is `unless`); False
+        when one was."""
+        condition = "attribute_not_exists(pk)"
+        extra: dict[str, Any] = {}
+        if unless is not None:
+            condition += " OR reason = :unless"
+            extra["ExpressionAttributeValues"] = marshal({":unless": unless})
+        try:
+            self._ddb.put_item(
+                TableName=self._table,
+                Item=marshal({**key, "entity": entity, **values}),
+                ConditionExpression=condition,
+                **extra,
+            )
+        except ClientError as error:
+            if is_condition_failure(error):
+                return False
+            raise
+        return True
+
+    def _get(self, key: dict[str, str]) -> dict[str, Any] | None:
+        found = self._ddb.get_item(TableName=self._table, Key=marshal(key))
+        return unmarshal(found["Item"]) if "Item" in found else None
+
+    # Shares
+
+    def put_share(self, share: Share) -> None:
+        if not self._put_new(share_key(share.share_id), SHARE_ENTITY, share.model_dump()):
+            raise RuntimeError(f"share id {share.share_id} taken")  # a ULID: never in practice
+
+    def get_share(self, share_id: str) -> Share | None:
+        item = self._get(share_key(share_id))
+        return Share.model_validate(item) if item else None
+
+    def reward_share(self, share_id: str, friend_id: str, trigger: Trigger, at: str) -> bool:
+        """Marks the share as having paid off, once: False when it already had, does not exist, or
+        the friend is its own sharer. The stream turns the mark into `ShareRewarded`."""
+        try:
+            self._ddb.update_item(
+                TableName=self._table,
+                Key=marshal(share_key(share_id)),
+                UpdateExpression="SET rewarded_at = :at, friend_id = :friend, #trigger = :trigger",
+                ConditionExpression=(
+                    "attribute_exists(pk) AND attribute_not_exists(rewarded_at) AND sharer_id <> :friend"
+                ),
+                ExpressionAttributeNames={"#trigger": "trigger"},
+                ExpressionAttributeValues=marshal({":at": at, ":friend": friend_id, ":trigger": trigger}),
+            )
+        except ClientError as error:
+            if is_condition_failure(error):
+                return False
+            raise
+        return True
+
+    # Openings
+
+    def put_opening(self, opening: Opening) -> bool:
+        """Records who opened which target through which share; False when that user had opened
+        the target through a share before (the first one keeps the credit)."""
+        key = opening_key(opening.user_id, opening.target_type, opening.target_id)
+        return self._put_new(key, OPENING_ENTITY, opening.model_dump())
+
+    def get_opening(self, user_id: str, target_type: TargetType, target_id: str) -> Opening | None:
+        item = self._get(opening_key(user_id, target_type, target_id))
+        return Opening.model_validate(item) if item else None
+
+    # Referrals
+
+    def get_referral(self, referee_id: str) -> Referral | None:
+        item = self._get(referral_key(referee_id))
+        return Referral.model_validate(item) if item else None
+
+    def refuse(self, referral: Referral, *, registered: bool) -> bool:
+        """Records a refusal unless the referee's referral was decided before (False then).
+
+        `registered`: judged from the referee's registration, which proves the user new, so it
+        replaces an `existing_user` refusal (see `accept`)."""
+        unless = EXISTING_USER if registered else None
+        key = referral_key(referral.referee_id)
+        return self._put_new(key, REFERRAL_ENTITY, referral.model_dump(), unless=unless)
+
+    def accept(self, referral: Referral, day: date, limit: int | None, counter_expires_at: int) -> Acceptance:
+        """Records an accepted referral and charges the referrer's count of `day`, in one
+        transaction, while the count stays within `limit` (None: no limit).
+
+        The referral may replace only an `existing_user` refusal: that one came from an open the
+        new user's client reported before its registration was judged, and the registration
+        proves the user new. Any other decision stands (a redelivery finds its own acceptance).
+        """
+        assert referral.referrer_id is not None
+        put = TxAction(
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": marshal(
+                        {
+                            **referral_key(referral.referee_id),
+                            "entity": REFERRAL_ENTITY,
+                            **referral.model_dump(),
+                        }
+                    ),
+                    "ConditionExpression": "attribute_not_exists(pk) OR reason = :existing",
+                    "ExpressionAttributeValues": marshal({":existing": EXISTING_USER}),
+                }
+            },
+            _decided_before,
+        )
+        update: dict[str, Any] = {
+            "TableName": self._table,
+            "Key": marshal(counter_key(referral.referrer_id, day)),
+            "UpdateExpression": "ADD referrals :one SET expires_at = :expires, entity = :entity",
+        }
+        values: dict[str, Any] = {":one": 1, ":expires": counter_expires_at, ":entity": COUNTER_ENTITY}
+        if limit is not None:
+            update["ConditionExpression"] = "attribute_not_exists(referrals) OR referrals < :limit"
+            values[":limit"] = limit
+        update["ExpressionAttributeValues"] = marshal(values)
+        charge = TxAction({"Update": update}, _over_cap)
+        try:
+            transact(self._ddb, [put, charge])
+        except _DecidedBefore:
+            return "decided_before"
+        except _OverCap:
+            return "over_cap"
+        return "accepted"
+
+
+def sharing_store() -> SharingStore:
+    """The store on this stage's table (cheap: the client is created once per container)."""
+    return SharingStore(aws.dynamodb(), get_settings().table_name("sharing"))
