@@ -92,7 +92,8 @@ def test_liked_by_me_and_author_profiles_come_with_the_page(feeds):
     )
     # Issue 9's like, as its writer stores it; Alice's profile edits from identity, the older
     # one arriving last.
-    feeds.put(**like_key("p1", "reader-1"), entity="Like")
+    feeds.put(**like_key("p1", "reader-1"), entity="Like", liked=True)
+    feeds.put(**like_key("p2", "reader-1"), entity="Like", liked=False)
     avatar = "https://thirdwx.qlogo.cn/a.png"
     feeds.deliver(
         profile_changed("alice", nickname="Alice", avatar_url=avatar, updated_at=at(9)),

@@ -219,15 +219,15 @@ def test_posting_needs_a_token(posts) -> None:
 
 
 def test_liked_by_me_reads_the_readers_own_like(posts) -> None:
-    from earnloop.content.posts_store import like_key
+    from earnloop.content.likes_store import like_key
     from earnloop.platform import aws
     from earnloop.platform.dynamo import marshal
 
     post_id = posts.create("alice").json["post_id"]
-    # A like as the interactions issue stores it: `POST#<post>`/`LIKE#<user>`.
-    aws.dynamodb().put_item(
-        TableName=posts.table, Item=marshal({**like_key(post_id, "bob"), "entity": "Like"})
-    )
+    # A like as the likes area stores it (content/likes_store.py); an unliked item is no like.
+    for user, liked in (("bob", True), ("carol", False)):
+        item = {**like_key(post_id, user), "entity": "Like", "liked": liked}
+        aws.dynamodb().put_item(TableName=posts.table, Item=marshal(item))
 
     assert posts.get("bob", post_id).json["liked_by_me"] is True
     assert posts.get("carol", post_id).json["liked_by_me"] is False

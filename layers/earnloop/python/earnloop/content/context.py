@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from earnloop.platform.catalog import FunctionSpec, bucket, http, key, moderation, secret, table, worker
 from earnloop.platform.context import Context
+from earnloop.platform.outbox_sweep import outbox_index
 from earnloop.platform.resources import Bucket, Expiry, Index, Key, ObjectCreated, Queue, Rule, Secret, Table
 from earnloop.wechat.context import TOKEN_GRANTS
 
@@ -37,6 +38,9 @@ CONTEXT = Context(
             Index("topics_by_count", Key("topics_pk"), Key("post_count", "N")),
             # Media waiting for an outcome, by when they are due for the media sweep (sparse).
             Index("media_sweep", Key("sweep_pk"), Key("sweep_sk"), projection="KEYS_ONLY"),
+            # Events whose downstream effect has not been confirmed, by when they are due for
+            # `content_outbox_sweep` (sparse; platform/outbox_sweep.py).
+            outbox_index(),
         ),
     ),
     buckets=(MEDIA_BUCKET,),
@@ -64,6 +68,14 @@ CONTEXT = Context(
             queue="posts",
         ),
         Rule("scan-claimed-to-posts", "earnloop.codes", ("ScanClaimed",), queue="posts"),
+        # A post's earn arrived: its outbox marker is confirmed (content/posts_outbox.py).
+        Rule(
+            "post-earned-to-posts",
+            "earnloop.points",
+            ("PointsChanged",),
+            queue="posts",
+            detail={"txn_id": [{"prefix": "post#"}]},
+        ),
         Rule(
             "posts-to-feed",
             "earnloop.content",
@@ -127,6 +139,14 @@ CONTEXT = Context(
             schedule="rate(15 minutes)",
             timeout_s=60,
         ),
+        FunctionSpec(
+            "content_outbox_sweep",
+            "schedule",
+            (table("content", "readwrite", indexes=("outbox_due",)),),
+            description="Republishes post events whose downstream effect has not arrived",
+            schedule="rate(15 minutes)",
+            timeout_s=60,
+        ),
         # Posts, comments, reports, moderation outcomes (posts area). Posting and commenting read
         # the author's profile (nickname, avatar, openid for the text check) from identity.
         http(
@@ -158,6 +178,9 @@ CONTEXT = Context(
             description="Comments on a published post",
         ),
         http("comments_list", table("content"), key("session"), description="A post's comments"),
+        # Likes (issue 9): the like item and its shard's count in one transaction.
+        http("posts_like", table("content", "readwrite"), key("session"), description="Likes a post"),
+        http("posts_unlike", table("content", "readwrite"), key("session"), description="Unlikes a post"),
         http("reports_create", table("content", "readwrite"), key("session"), description="Reports a post"),
         http(
             "admin_moderation_list",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from earnloop.content.likes_events import derive_likes
 from earnloop.content.media_events import derive_media
 from earnloop.content.posts_events import derive_posts
 
@@ -11,7 +12,7 @@ if TYPE_CHECKING:
     from earnloop.platform.events import Change, Deriver, DomainEvent
 
 # Each area (media, posts, feeds) adds its deriver here.
-_DERIVERS: tuple[Deriver, ...] = (derive_media, derive_posts)
+_DERIVERS: tuple[Deriver, ...] = (derive_media, derive_posts, derive_likes)
 
 
 def derive(change: Change) -> list[DomainEvent]:

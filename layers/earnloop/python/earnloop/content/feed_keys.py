@@ -13,12 +13,15 @@ Items (docs/decisions.md, 2026-12-02 "Feeds"):
 - `READER#<user>`/`INTERESTS`: `topic:<name>` and `tag:<name>` weights (for `for_you`), with
   `SEEN#<ref>` guards beside it; `FEEDSKU#<sku>`/`TAGS`: a product's tags, from ScanClaimed.
 - `AUTHOR#<user>`/`PROFILE`: nickname and avatar, shown on every post of the author.
-- `POST#<post>`/`LIKE#<user>`: a like (issue 9 writes it); a page reads the reader's with one batch.
+- `LIKES#<post>#<shard>`/`LIKE#<user>`: a like (content/likes_store.py); a page reads the
+  reader's with one batch.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from earnloop.content import likes_store
 
 CARD_ENTITY = "FeedCard"
 ENTRY_ENTITY = "FeedEntry"
@@ -104,7 +107,8 @@ def author_key(user_id: str) -> dict[str, str]:
 
 
 def like_key(post_id: str, user_id: str) -> dict[str, str]:
-    return {"pk": f"POST#{post_id}", "sk": f"LIKE#{user_id}"}
+    # The likes area's key (sharded by liker: content/likes_store.py); `liked` says if it is one now.
+    return likes_store.like_key(post_id, user_id)
 
 
 @dataclass(frozen=True)

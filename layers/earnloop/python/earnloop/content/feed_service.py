@@ -35,6 +35,7 @@ from earnloop.content.feed_models import (
 )
 from earnloop.content.feed_reads import interests_of
 from earnloop.content.feed_store import AlreadyCountedError, StaleCardError
+from earnloop.content.likes_store import is_liked
 from earnloop.platform.clock import iso, parse_iso
 from earnloop.platform.errors import ValidationFailedError
 from earnloop.platform.observability import logger
@@ -273,7 +274,7 @@ def read_page(
         _shown(
             card,
             at(author_key(card.author_id)) if card.author_id else None,
-            at(like_key(card.post_id, reader_id)) is not None,
+            is_liked(at(like_key(card.post_id, reader_id))),
             urls,
         )
         for card in cards

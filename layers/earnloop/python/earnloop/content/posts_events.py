@@ -21,6 +21,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from earnloop.platform.events import Change, DomainEvent
+from earnloop.platform.outbox_sweep import PENDING_ENTITY, republished
 
 
 class PostPublished(DomainEvent):
@@ -93,7 +94,8 @@ class CommentAdded(DomainEvent):
     post_author_id: str
 
 
-def _published_event(post: dict[str, Any]) -> PostPublished:
+def published_event(post: dict[str, Any]) -> PostPublished:
+    """The `PostPublished` of a post item (also copied into its outbox marker: content/posts_outbox.py)."""
     media = [
         {
             k: m.get(k)
@@ -107,6 +109,9 @@ def _published_event(post: dict[str, Any]) -> PostPublished:
 
 def derive_posts(change: Change) -> list[DomainEvent]:
     """The posts area's events from one change of the content table."""
+    if change.entity == PENDING_ENTITY:
+        # A post's earn not confirmed in time: the sweep touched its marker (posts_outbox.py).
+        return republished(change, {PostPublished.detail_type: PostPublished})
     if change.entity == "Comment" and change.kind == "INSERT" and change.new is not None:
         return [CommentAdded.model_validate(change.new)]
     if change.entity != "Post" or change.new is None:
@@ -120,7 +125,7 @@ def derive_posts(change: Change) -> list[DomainEvent]:
     author = new["author_id"]
     post_id = new["post_id"]
     if status == "published":
-        return [_published_event(new)]
+        return [published_event(new)]
     if status == "in_review":
         return [
             PostInReview(

@@ -243,7 +243,13 @@ def change_post(
             return post
         changed = changed.model_copy(update={"version": post.version + 1})
         try:
-            store.save_post(changed, post.version, extra=checks, expires_at=expires_at(changed))
+            store.save_post(
+                changed,
+                post.version,
+                extra=checks,
+                expires_at=expires_at(changed),
+                first_publication=changed.status == "published" and post.published_at is None,
+            )
         except (StalePostError, TransactionConflictError):
             pause(attempt)
             continue

@@ -19,7 +19,10 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from earnloop.content.likes_store import count_keys, is_liked, like_count, like_key
+from earnloop.content.posts_events import published_event
 from earnloop.content.posts_models import Comment, Post
+from earnloop.content.posts_outbox import post_earn_dropped, post_earn_marker
 from earnloop.platform import aws
 from earnloop.platform.dynamo import (
     TxAction,
@@ -79,10 +82,6 @@ def stats_key(post_id: str) -> dict[str, str]:
 
 def report_key(post_id: str, reporter: str) -> dict[str, str]:
     return {"pk": f"POST#{post_id}", "sk": f"REPORT#{reporter}"}
-
-
-def like_key(post_id: str, user_id: str) -> dict[str, str]:
-    return {"pk": f"POST#{post_id}", "sk": f"LIKE#{user_id}"}
 
 
 def comment_key(post_id: str, comment_id: str) -> dict[str, str]:
@@ -239,6 +238,7 @@ class PostsStore:
             actions.append(self._claim(post, claim))
         if post.status == "published":
             actions.append(self.stats_put(post.post_id))
+            actions.append(post_earn_marker(self._table, published_event(self.post_item(post))))
         transact(self._ddb, actions)
 
     def _claim(self, post: Post, claim: MediaClaim) -> TxAction:
@@ -286,9 +286,13 @@ class PostsStore:
         seen_version: int,
         extra: Sequence[TxAction] = (),
         expires_at: int | None = None,
+        *,
+        first_publication: bool = False,
     ) -> None:
         """Replaces the post if it still is at `seen_version` (`post.version` is the next one),
-        with `extra` actions in the same transaction; a post becoming published gets its counters.
+        with `extra` actions in the same transaction; a post becoming published gets its counters,
+        and on its `first_publication` the outbox marker of its earn (content/posts_outbox.py); a
+        post once published that no longer is loses that marker.
 
         Raises:
             StalePostError: another write got there first: read it again.
@@ -296,6 +300,10 @@ class PostsStore:
         actions = [*extra, self._put_post(post, seen_version, expires_at)]
         if post.status == "published":
             actions.append(self.stats_put(post.post_id))
+            if first_publication:
+                actions.append(post_earn_marker(self._table, published_event(self.post_item(post))))
+        elif post.published_at is not None:
+            actions.append(post_earn_dropped(self._table, post.post_id))
         transact(self._ddb, actions)
 
     def get_post(self, post_id: str, *, consistent: bool = False) -> Post | None:
@@ -305,16 +313,16 @@ class PostsStore:
     def post_view(
         self, post_id: str, reader: str | None, *, consistent: bool = False
     ) -> tuple[Post | None, int, int, bool]:
-        """The post, its like and comment counts, and whether `reader` liked it: one BatchGetItem."""
-        keys = [post_key(post_id), stats_key(post_id)]
-        if reader is not None:
-            keys.append(like_key(post_id, reader))
+        """The post, its like count (the sum of its shards) and comment count, and whether `reader`
+        likes it: one BatchGetItem of 35 keys."""
+        like = like_key(post_id, reader) if reader is not None else None
+        keys = [post_key(post_id), stats_key(post_id), *count_keys(post_id), *([like] if like else [])]
         found = {(i["pk"], i["sk"]): i for i in self._batch_get(keys, consistent)}
         item = found.get(("POST#" + post_id, "POST"))
         stats = found.get((f"POSTSTATS#{post_id}", "STATS"), {})
-        liked = reader is not None and ((like := like_key(post_id, reader))["pk"], like["sk"]) in found
+        liked = like is not None and is_liked(found.get((like["pk"], like["sk"])))
         post = Post.model_validate(item) if item else None
-        return post, int(stats.get("like_count", 0)), int(stats.get("comment_count", 0)), liked
+        return post, like_count(found, post_id), int(stats.get("comment_count", 0)), liked
 
     def media_items(self, media_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
         """The media items by id, strongly consistent (their statuses condition the claims)."""

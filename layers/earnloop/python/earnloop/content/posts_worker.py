@@ -5,6 +5,7 @@ idempotent (conditioned writes, deterministic keys), so a redelivered message ch
 from __future__ import annotations
 
 from earnloop.content.posts_events import MediaReady, MediaRejected, PostRemoved, ScanClaimed
+from earnloop.content.posts_outbox import PointsChanged, post_earned
 from earnloop.content.posts_service import apply_media_outcome
 from earnloop.content.posts_store import PostsStore
 from earnloop.platform.clock import utcnow
@@ -46,5 +47,6 @@ lambda_handler = queue_worker(
         MediaRejected.detail_type: (MediaRejected, media_rejected),
         ScanClaimed.detail_type: (ScanClaimed, scan_claimed),
         PostRemoved.detail_type: (PostRemoved, post_removed),
+        PointsChanged.detail_type: (PointsChanged, post_earned),
     }
 )

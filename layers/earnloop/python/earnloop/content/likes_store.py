@@ -1,0 +1,170 @@
+"""The only place that builds keys and expressions for likes (issue 9) in the content table.
+
+Items, spread over `LIKE_SHARDS` partitions per post by a hash of the liker (so no partition takes
+every like of a viral post; the arithmetic is in docs/decisions.md, "Likes"):
+- `LIKES#<post>#<shard>` / `LIKE#<user>` (entity Like): the truth. `liked` says whether the user
+  likes the post now; an unlike flips it (the item stays, so the stream's image carries when and
+  who, and a like/unlike cycle is one item, not a stream of new ones);
+- `LIKES#<post>#<shard>` / `COUNT` (entity LikeCount): `like_count`, the number of this shard's like
+  items with `liked` true, changed in the same transaction as the like item, so the sum of the
+  shards always equals the number of likes, whatever the concurrency.
+
+A user's like item and the counter it changes share a partition: a like is 4 WCU on one of the
+post's `LIKE_SHARDS` partitions and on nothing else.
+"""
+
+from __future__ import annotations
+
+import zlib
+from typing import TYPE_CHECKING, Any
+
+from earnloop.platform import aws
+from earnloop.platform.dynamo import TxAction, marshal, transact, unmarshal
+from earnloop.platform.settings import get_settings
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+# Partitions per post. 32 keeps a post's like count one BatchGetItem of 32 small items, and spreads
+# a like storm 32 ways (docs/decisions.md, "Likes").
+LIKE_SHARDS = 32
+
+
+def shard_of(user_id: str) -> int:
+    """The shard a user's like of any post lives in (stable across processes: crc32, not hash())."""
+    return zlib.crc32(user_id.encode()) % LIKE_SHARDS
+
+
+def like_partition(post_id: str, shard: int) -> str:
+    return f"LIKES#{post_id}#{shard}"
+
+
+def like_key(post_id: str, user_id: str) -> dict[str, str]:
+    return {"pk": like_partition(post_id, shard_of(user_id)), "sk": f"LIKE#{user_id}"}
+
+
+def count_key(post_id: str, shard: int) -> dict[str, str]:
+    return {"pk": like_partition(post_id, shard), "sk": "COUNT"}
+
+
+def count_keys(post_id: str) -> list[dict[str, str]]:
+    return [count_key(post_id, shard) for shard in range(LIKE_SHARDS)]
+
+
+def like_count(found: Mapping[tuple[str, str], Mapping[str, Any]], post_id: str) -> int:
+    """The post's like count from the items a batch read found (a missing shard counts 0)."""
+    return sum(int(found.get((k["pk"], k["sk"]), {}).get("like_count", 0)) for k in count_keys(post_id))
+
+
+def is_liked(item: Mapping[str, Any] | None) -> bool:
+    """Whether a like item (or its absence) is a like now."""
+    return item is not None and item.get("liked") is True
+
+
+class _Unchanged(Exception):
+    """The like item already was in the state asked for: nothing was written."""
+
+
+def _unchanged(_: Mapping[str, Any]) -> Exception:
+    return _Unchanged()
+
+
+class LikesStore:
+    """Likes and their sharded counts. Each command is one transaction of two items."""
+
+    def __init__(self, ddb: DynamoDBClient, table: str) -> None:
+        self._ddb = ddb
+        self._table = table
+
+    @classmethod
+    def default(cls) -> LikesStore:
+        return cls(aws.dynamodb(), get_settings().table_name("content"))
+
+    def set_like(self, post_id: str, user_id: str, post_author_id: str, liked: bool, at: str) -> bool:
+        """Likes (or unlikes) the post for the user, and moves the shard's count by one, together.
+
+        Returns whether anything changed (False: it already was so; nothing was written).
+
+        Raises:
+            TransactionConflictError: another transaction held one of the two items; retry.
+        """
+        at_shard = shard_of(user_id)
+        if liked:
+            # A like: a new item, or one whose user had unliked it.
+            change: dict[str, Any] = {
+                "UpdateExpression": "SET #entity = :like, post_id = :post, user_id = :user, "
+                "post_author_id = :author, liked = :true, liked_at = :at REMOVE unliked_at",
+                "ConditionExpression": "attribute_not_exists(pk) OR liked = :false",
+                "ExpressionAttributeNames": {"#entity": "entity"},
+                "ExpressionAttributeValues": marshal(
+                    {
+                        ":like": "Like",
+                        ":post": post_id,
+                        ":user": user_id,
+                        ":author": post_author_id,
+                        ":true": True,
+                        ":false": False,
+                        ":at": at,
+                    }
+                ),
+            }
+        else:
+            change = {
+                "UpdateExpression": "SET liked = :false, unliked_at = :at",
+                "ConditionExpression": "liked = :true",
+                "ExpressionAttributeValues": marshal({":true": True, ":false": False, ":at": at}),
+            }
+        count = {
+            "UpdateExpression": "SET #entity = :entity, post_id = :post ADD like_count :delta",
+            "ExpressionAttributeNames": {"#entity": "entity"},
+            "ExpressionAttributeValues": marshal(
+                {":entity": "LikeCount", ":post": post_id, ":delta": 1 if liked else -1}
+            ),
+        }
+        like_at, count_at = marshal(like_key(post_id, user_id)), marshal(count_key(post_id, at_shard))
+        actions = [
+            TxAction(
+                {"Update": {"TableName": self._table, "Key": like_at, **change}},
+                on_condition_failed=_unchanged,
+            ),
+            TxAction({"Update": {"TableName": self._table, "Key": count_at, **count}}),
+        ]
+        try:
+            transact(self._ddb, actions)
+        except _Unchanged:
+            return False
+        return True
+
+    def count(self, post_id: str, fresh_shard: int | None = None) -> int:
+        """The post's like count: one BatchGetItem of its shards (eventually consistent), except
+        `fresh_shard`, read strongly consistent (the one the caller just wrote: its answer shows
+        its own like)."""
+        keys = [k for s, k in enumerate(count_keys(post_id)) if s != fresh_shard]
+        found = self.batch_get(keys, consistent=False)
+        if fresh_shard is not None:
+            key = count_key(post_id, fresh_shard)
+            item = self._ddb.get_item(TableName=self._table, Key=marshal(key), ConsistentRead=True)
+            if "Item" in item:
+                found[(key["pk"], key["sk"])] = unmarshal(item["Item"])
+        return like_count(found, post_id)
+
+    def like(self, post_id: str, user_id: str) -> dict[str, Any] | None:
+        item = self._ddb.get_item(TableName=self._table, Key=marshal(like_key(post_id, user_id))).get("Item")
+        return unmarshal(item) if item else None
+
+    def batch_get(
+        self, keys: Sequence[Mapping[str, str]], *, consistent: bool
+    ) -> dict[tuple[str, str], dict[str, Any]]:
+        """The items at `keys` (at most 100, distinct) that exist, by (pk, sk); keys DynamoDB left
+        unprocessed (throttling) are asked for again: a missing item must mean missing."""
+        found: dict[tuple[str, str], dict[str, Any]] = {}
+        request: Any = {self._table: {"Keys": [marshal(k) for k in keys], "ConsistentRead": consistent}}
+        while request:
+            response = self._ddb.batch_get_item(RequestItems=request)
+            for raw in response["Responses"].get(self._table, []):
+                item = unmarshal(raw)
+                found[(str(item["pk"]), str(item["sk"]))] = item
+            request = response.get("UnprocessedKeys") or None
+        return found

@@ -1,0 +1,74 @@
+"""PUT/DELETE /v1/posts/{post_id}/like: idempotent, published posts only, the count is the sum of
+the post's like shards, and the post and feed pages show it; the like items derive PostLiked and
+PostUnliked."""
+
+from __future__ import annotations
+
+import pytest
+from earnloop.content.likes_store import LIKE_SHARDS, count_key, like_key, shard_of
+
+from tests.integration.content.posts_harness import Posts
+from tests.support.lambdas import assert_problem, stored
+
+
+@pytest.fixture
+def posts(moto_cloud) -> Posts:
+    return Posts(moto_cloud)
+
+
+def like(posts: Posts, user: str, post_id: str) -> tuple[int, dict]:
+    answer = posts.on_post("posts_like", user, post_id)
+    return answer.status, answer.json
+
+
+def unlike(posts: Posts, user: str, post_id: str) -> tuple[int, dict]:
+    answer = posts.on_post("posts_unlike", user, post_id)
+    return answer.status, answer.json
+
+
+def test_likes_and_unlikes_are_idempotent_and_counted(posts) -> None:
+    post_id = posts.create("alice").json["post_id"]
+
+    assert like(posts, "bob", post_id) == (200, {"liked": True, "like_count": 1})
+    assert like(posts, "bob", post_id) == (200, {"liked": True, "like_count": 1})
+    assert like(posts, "carol", post_id) == (200, {"liked": True, "like_count": 2})
+    # A self-like counts (it earns nothing).
+    assert like(posts, "alice", post_id) == (200, {"liked": True, "like_count": 3})
+
+    seen = posts.get("bob", post_id).json
+    assert (seen["like_count"], seen["liked_by_me"]) == (3, True)
+    assert posts.get("dave", post_id).json["liked_by_me"] is False
+
+    assert unlike(posts, "bob", post_id) == (200, {"liked": False, "like_count": 2})
+    assert unlike(posts, "bob", post_id) == (200, {"liked": False, "like_count": 2})
+    assert unlike(posts, "dave", post_id) == (200, {"liked": False, "like_count": 2})
+    seen = posts.get("bob", post_id).json
+    assert (seen["like_count"], seen["liked_by_me"]) == (2, False)
+    assert like(posts, "bob", post_id) == (200, {"liked": True, "like_count": 3})
+
+    # The truth: one item per liker in the liker's shard, and the shard counts add up to the likes.
+    item = stored(posts.table, like_key(post_id, "bob"))
+    assert item is not None and item["liked"] is True and item["post_author_id"] == "alice"
+    assert item["pk"] == f"LIKES#{post_id}#{shard_of('bob')}"
+    counts = [stored(posts.table, count_key(post_id, s)) for s in range(LIKE_SHARDS)]
+    assert sum(int(c["like_count"]) for c in counts if c) == 3
+
+
+def test_only_published_posts_take_likes(posts) -> None:
+    waiting = posts.create("alice", media_ids=[posts.media("alice")]).json
+    assert waiting["status"] == "pending"
+    missing = "01JDZZZZZZZZZZZZZZZZZZZZZZ"
+
+    assert_problem(posts.on_post("posts_like", "bob", waiting["post_id"]), 404, "not_found")
+    assert_problem(posts.on_post("posts_unlike", "bob", waiting["post_id"]), 404, "not_found")
+    assert_problem(posts.on_post("posts_like", "bob", missing), 404, "not_found")
+    assert_problem(posts.on_post("posts_like", "bob", "not-a-post"), 422, "validation_error")
+    assert stored(posts.table, like_key(waiting["post_id"], "bob")) is None
+
+
+def test_likes_need_a_token(posts) -> None:
+    from tests.support.lambdas import call_http
+
+    post_id = posts.create("alice").json["post_id"]
+    answer = call_http("posts_like", path_parameters={"post_id": post_id})
+    assert_problem(answer, 401, "unauthenticated")
