@@ -6,13 +6,21 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
+from earnloop.platform import aws
 from earnloop.points.models import EarnCommand
 from earnloop.points.service import Ledger
 from earnloop.points.store import PointsStore, account_key
 
 from tests.integration.points.points_harness import EARN_SAMPLE
 from tests.support.lambdas import call_http, drain, invoke, pump_stream, sample_body, sqs_event, stored
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
+    from earnloop.platform.dynamo import TxAction
+    from earnloop.points.models import Posting
 
 SEEDED = datetime(2026, 11, 1, 4, 0, tzinfo=UTC)
 
@@ -113,3 +121,54 @@ def test_a_late_lower_promotion_never_lowers_the_tier_shown(moto_cloud):
         "batchItemFailures": []
     }
     assert call_http("me_get", token=token).json["tier"] == "gold"
+
+
+class RivalFirst(PointsStore):
+    """The real store, with another worker's earn committed between our read and our first write."""
+
+    def __init__(self, table: str, rival: Callable[[], object]) -> None:
+        super().__init__(aws.dynamodb(), table)
+        self._rival: Callable[[], object] | None = rival
+
+    def commit(self, posting: Posting, checks: Sequence[TxAction] = ()) -> None:
+        rival, self._rival = self._rival, None
+        if rival is not None:
+            rival()
+        super().commit(posting, checks)
+
+
+def test_an_earn_that_lost_its_race_to_a_promotion_is_paid_at_the_new_tier_once(moto_cloud):
+    user = "01JDQ3Z8V7X6M5N4B3C2A1Z0YX"
+    Ledger.default().earn(EarnCommand(txn_id="seed", user_id=user, points=990, reason="seed"), SEEDED)
+    rival = EarnCommand(txn_id="scan#rival", user_id=user, points=20, reason="scan", tiered=True)
+    mine = EarnCommand(txn_id="scan#mine", user_id=user, points=10, reason="scan", tiered=True)
+    store = RivalFirst(moto_cloud.settings.table_name("points"), lambda: Ledger.default().earn(rival, SEEDED))
+    racing = Ledger(store, pause=lambda attempt: None)
+
+    outcome = racing.earn(mine, SEEDED)
+    # Redelivered, both: nothing more.
+    assert (
+        racing.earn(mine, SEEDED).status == Ledger.default().earn(rival, SEEDED).status == "already_applied"
+    )
+
+    entries = {e.txn_id: e for e in PointsStore.default().entries(user)}
+    assert (entries["scan#rival"].delta, entries["scan#rival"].tier) == (20, "bronze")
+    assert outcome.entry is not None and outcome.entry == entries["scan#mine"]
+    assert (
+        outcome.entry.delta,
+        outcome.entry.base_points,
+        outcome.entry.tier,
+        outcome.entry.balance_after,
+    ) == (
+        12,
+        10,
+        "silver",
+        1022,
+    )
+    account = PointsStore.default().account(user)
+    assert (account.balance, account.lifetime_earned, account.tier, account.version) == (
+        1022,
+        1022,
+        "silver",
+        3,
+    )

@@ -206,3 +206,17 @@ def test_a_ledger_built_from_settings_uses_their_ladder(monkeypatch, store):
     monkeypatch.setenv("EARNLOOP_TIERS", '[{"name": "bronze", "threshold": 0, "multiplier": 2}]')
     ledger = Ledger(store, tiers=TierLadder.from_settings(Settings()))
     assert ledger.earn(rule_earn("scan#c", 10), NOW).entry.delta == 20
+
+
+def test_a_user_never_promoted_shows_the_first_tier_of_the_settings(monkeypatch):
+    from earnloop.identity.models import User
+    from earnloop.platform.settings import get_settings
+
+    monkeypatch.setenv("EARNLOOP_TIERS", '[{"name": "member", "threshold": 0, "multiplier": 1}]')
+    get_settings.cache_clear()
+    try:
+        assert User(user_id="u", created_at="2026-11-23T00:00:00.000Z").profile().tier == "member"
+    finally:
+        monkeypatch.delenv("EARNLOOP_TIERS")
+        get_settings.cache_clear()
+    assert User(user_id="u", created_at="2026-11-23T00:00:00.000Z").tier == "bronze"

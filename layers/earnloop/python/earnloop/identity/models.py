@@ -8,10 +8,17 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 
 from earnloop.identity.avatars import MAX_URL_CHARS, check_avatar_url
 from earnloop.identity.nicknames import clean_nickname
+from earnloop.platform.settings import get_settings
 
-# Tiers are the points context's to define; identity stores and shows the name it is given.
+# Tiers are the points context's to define (settings `tiers`); identity stores and shows the name it
+# is given by TierChanged (identity/tiers.py). A user never promoted is in the first tier.
 Tier = str
-DEFAULT_TIER = "bronze"
+
+
+def first_tier() -> Tier:
+    return get_settings().tiers[0].name
+
+
 IdentityKind = Literal["wx_unionid", "wx_openid"]
 
 # A wx.login code is visible ASCII; anything else cannot be one, and is refused before WeChat sees it.
@@ -97,7 +104,7 @@ class User(BaseModel):
     user_id: str
     nickname: str | None = None
     avatar_url: str | None = None
-    tier: Tier = DEFAULT_TIER
+    tier: Tier = Field(default_factory=first_tier)
     roles: list[str] = Field(default_factory=list)
     created_at: str
     referral_token: str | None = None
