@@ -14,17 +14,14 @@ from typing import Any
 import pytest
 from earnloop.platform import aws
 from earnloop.platform.dynamo import marshal
-from earnloop.points.context import CONTEXT as POINTS
-from earnloop.points.models import Account, EarnCommand, LedgerEntry
+from earnloop.points.models import Account, LedgerEntry
 from earnloop.points.reconcile import check, plan_pieces, reconcile_piece
 from earnloop.points.reconcile_store import ReconcileStore
 from earnloop.points.rules import expiry_shard
-from earnloop.points.service import Ledger
-from earnloop.points.store import CHANGE_SHARDS, PointsStore, account_key, change_partition
+from earnloop.points.store import CHANGE_SHARDS, account_key, change_partition
 
 from tests.integration.points.expiry_harness import at, earn, spend, take
 from tests.support.lambdas import invoke, sqs_event, stored
-from tests.support.races import fresh_table, race_client
 
 DAY = date(2026, 12, 1)
 RUN = "2026-12-01T18:30"  # 02:30 on 2026-12-02 in Shanghai: checks the changes of 2026-12-01
@@ -110,12 +107,13 @@ def test_a_clean_day_reports_nothing(moto_cloud, capsys, caplog) -> None:
     assert ReconcileStore(aws.dynamodb(), table).mismatches(DAY) == []
 
 
-def put_idle_accounts(ddb: Any, table: str, count: int) -> None:
-    """Accounts last changed long before the run's day (balance and buckets in order)."""
+def put_accounts(ddb: Any, table: str, users: list[str], changed_on: date, *, entries: bool = True) -> None:
+    """Sound accounts of 10 points (with their one earn entry unless `entries` is False: an idle
+    account's ledger is never read), last changed on `changed_on`, written as plain items: a ledger
+    transaction per account would cost moto a copy of the whole table."""
     items = []
-    for n in range(count):
-        user = f"idle-{n:05}"
-        item = {
+    for user in users:
+        account = {
             **account_key(user),
             "entity": "Account",
             "user_id": user,
@@ -124,10 +122,13 @@ def put_idle_accounts(ddb: Any, table: str, count: int) -> None:
             "status": "active",
             "version": 1,
             "bkt#2027-12-31": 10,
-            "chg_pk": change_partition(date(2026, 11, 1), expiry_shard(user, CHANGE_SHARDS)),
+            "chg_pk": change_partition(changed_on, expiry_shard(user, CHANGE_SHARDS)),
             "chg_sk": user,
         }
-        items.append({"PutRequest": {"Item": marshal(item)}})
+        earned = {**entry(10).model_dump(), "user_id": user, "pk": f"ACCT#{user}", "sk": "TXN#t10"}
+        items += [{"PutRequest": {"Item": marshal(account)}}]
+        if entries:
+            items += [{"PutRequest": {"Item": marshal(earned)}}]
     for start in range(0, len(items), 25):
         assert not ddb.batch_write_item(RequestItems={table: items[start : start + 25]}).get(
             "UnprocessedItems"
@@ -135,15 +136,11 @@ def put_idle_accounts(ddb: Any, table: str, count: int) -> None:
 
 
 @pytest.mark.parametrize("idle", [10, 1_000])
-def test_the_job_reads_only_the_accounts_changed_that_day(dynamodb_local, idle) -> None:
-    # DynamoDB Local: moto answers an index query by reading every item of the table.
-    ddb = race_client(dynamodb_local)
-    table = fresh_table(ddb, POINTS.table)
-    put_idle_accounts(ddb, table, idle)
-    ledger = Ledger(PointsStore(ddb, table))
-    for n in range(10):
-        command = EarnCommand(txn_id=f"earn#{n}", user_id=f"changed-{n}", points=10, reason="test")
-        ledger.earn(command, at("2026-12-01T04:00"))
+def test_the_job_reads_only_the_accounts_changed_that_day(moto_cloud, idle) -> None:
+    ddb = aws.dynamodb()
+    table = moto_cloud.settings.table_name("points")
+    put_accounts(ddb, table, [f"idle-{n:05}" for n in range(idle)], date(2026, 11, 1), entries=False)
+    put_accounts(ddb, table, [f"changed-{n}" for n in range(10)], DAY)
     store = ReconcileStore(ddb, table)
     calls: Counter[str] = Counter()
 
@@ -151,9 +148,11 @@ def test_the_job_reads_only_the_accounts_changed_that_day(dynamodb_local, idle) 
         calls[model.name] += 1
 
     ddb.meta.events.register("before-call.dynamodb", count)
-    results = [
-        reconcile_piece(p, store, at(RUN), lambda: 60_000) for p in plan_pieces(at(RUN), CHANGE_SHARDS)
-    ]
+    try:
+        pieces = plan_pieces(at(RUN), CHANGE_SHARDS)
+        results = [reconcile_piece(p, store, at(RUN), lambda: 60_000) for p in pieces]
+    finally:
+        ddb.meta.events.unregister("before-call.dynamodb", count)
 
     assert sum(r.checked for r in results) == 10 and sum(r.mismatches for r in results) == 0
     # One index query per shard, one partition query per changed account; nothing for idle ones.
