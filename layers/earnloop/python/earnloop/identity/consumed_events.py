@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from earnloop.identity.events import UserFollowed
 from earnloop.platform.events import DomainEvent
 
 
@@ -126,6 +127,53 @@ class TierChanged(DomainEvent):
     changed_at: str
 
 
+class PostLiked(DomainEvent):
+    """A like of someone's post (content's likes area); told to the author, grouped per post."""
+
+    source = "earnloop.content"
+    detail_type = "PostLiked"
+
+    post_id: str
+    user_id: str
+    post_author_id: str
+    liked_at: str
+
+
+class CommentAdded(DomainEvent):
+    source = "earnloop.content"
+    detail_type = "CommentAdded"
+
+    post_id: str
+    comment_id: str
+    author_id: str
+    post_author_id: str
+
+
+class PointsChanged(DomainEvent):
+    """A ledger entry; the notify rule lets through only earns of scans (`reason` scan)."""
+
+    source = "earnloop.points"
+    detail_type = "PointsChanged"
+
+    txn_id: str
+    user_id: str
+    entry_type: str
+    delta: int
+    balance_after: int
+    reason: str
+
+
+class ReferralAccepted(DomainEvent):
+    """A new user arrived through the referrer's share (the sharing context)."""
+
+    source = "earnloop.sharing"
+    detail_type = "ReferralAccepted"
+
+    referrer_id: str
+    referee_id: str
+    share_id: str
+
+
 InboxEvent = (
     RedemptionPlaced
     | RedemptionStatusChanged
@@ -135,6 +183,11 @@ InboxEvent = (
     | MediaRejected
     | PointsExpiringSoon
     | TierChanged
+    | PostLiked
+    | CommentAdded
+    | UserFollowed
+    | PointsChanged
+    | ReferralAccepted
 )
 INBOX_EVENTS: tuple[type[DomainEvent], ...] = (
     RedemptionPlaced,
@@ -146,4 +199,9 @@ INBOX_EVENTS: tuple[type[DomainEvent], ...] = (
     MediaRejected,
     PointsExpiringSoon,
     TierChanged,
+    PostLiked,
+    CommentAdded,
+    UserFollowed,
+    PointsChanged,
+    ReferralAccepted,
 )

@@ -31,6 +31,17 @@ CONTEXT = Context(
         ),
         Rule("points-expiring-to-notify", "earnloop.points", ("PointsExpiringSoon",), queue="notify"),
         Rule("tier-changed-to-notify", "earnloop.points", ("TierChanged",), queue="notify"),
+        # Issue 9's interactions (identity/notifications_social.py, notifications_likes.py).
+        Rule("interactions-to-notify", "earnloop.content", ("PostLiked", "CommentAdded"), queue="notify"),
+        Rule("follows-to-notify", "earnloop.identity", ("UserFollowed",), queue="notify"),
+        Rule(
+            "scan-earns-to-notify",
+            "earnloop.points",
+            ("PointsChanged",),
+            queue="notify",
+            detail={"entry_type": ["earn"], "reason": ["scan"]},
+        ),
+        Rule("referrals-to-notify", "earnloop.sharing", ("ReferralAccepted",), queue="notify"),
     ),
     # The operator puts the mini-program's AppID and AppSecret here (README: deploying); a deploy
     # creates the secret empty and never writes it (no `generate`). The template is the local value.

@@ -18,9 +18,16 @@ NotificationKind = Literal[
     "media_rejected",
     "points_expiring",
     "tier_promoted",
+    # Issue 9's interactions (identity/notifications_social.py): likes grouped per post.
+    "post_liked",
+    "post_commented",
+    "user_followed",
+    "points_earned",
+    "referral_accepted",
 ]
 # `points`: the points page (its id is the expiry date the note is about, or the tier reached).
-RefType = Literal["order", "post", "media", "points"]
+# `user`: a user's public profile (a new follower, a friend who joined).
+RefType = Literal["order", "post", "media", "points", "user"]
 
 # Notification ids are ULIDs (Crockford base32): they sort by creation time, so the sort key
 # `NOTE#<id>` pages newest first and a read watermark is one id.

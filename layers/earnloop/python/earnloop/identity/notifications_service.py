@@ -7,14 +7,19 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 
+from earnloop.identity import notifications_social as social
 from earnloop.identity import notifications_texts as texts
+from earnloop.identity.consumed_events import CommentAdded, PointsChanged, PostLiked, ReferralAccepted
+from earnloop.identity.events import UserFollowed
+from earnloop.identity.notifications_likes import LATEST, LikeGroup, StaleGroupError, like_dedupe_key
 from earnloop.identity.notifications_models import (
     MarkRead,
     NoticeDraft,
     Notification,
+    NotificationRef,
     NotificationsPage,
 )
-from earnloop.identity.notifications_store import NotesMissingError
+from earnloop.identity.notifications_store import AlreadyNotifiedError, NotesMissingError
 from earnloop.platform.clock import iso
 from earnloop.platform.dynamo import TransactionConflictError
 from earnloop.platform.errors import ConcurrencyError
@@ -36,6 +41,24 @@ UNREAD_WINDOW = 100
 MARK_ATTEMPTS = 3
 
 
+class LikeGroupRepository(Protocol):
+    def group(self, author_id: str, post_id: str) -> LikeGroup: ...
+    def grow(
+        self, before: LikeGroup, after: LikeGroup, draft: NoticeDraft, created_at: str, expires_at: int
+    ) -> None: ...
+
+
+NameReader = Callable[[str], "str | None"]
+Sender = Callable[[NoticeDraft], object]
+SOCIAL_EVENTS = (CommentAdded, UserFollowed, PointsChanged, ReferralAccepted)
+# A like of a post that others like at the same moment is applied again on the grown group.
+LIKE_ATTEMPTS = 5
+
+
+def _no_name(_: str) -> str | None:
+    return None
+
+
 class InboxRepository(Protocol):
     def add(self, draft: NoticeDraft, note_id: str, created_at: str, expires_at: int) -> bool: ...
     def page(self, user_id: str, limit: int, cursor: str | None) -> tuple[list[Notification], str | None]: ...
@@ -47,11 +70,32 @@ class InboxRepository(Protocol):
 
 
 def notify(
-    inbox: InboxRepository, event: InboxEvent, now: datetime, make_id: Callable[[], str] = new_id
+    inbox: InboxRepository,
+    event: InboxEvent,
+    now: datetime,
+    make_id: Callable[[], str] = new_id,
+    *,
+    names: NameReader = _no_name,
+    likes: LikeGroupRepository | None = None,
+    send: Sender | None = None,
 ) -> bool:
     """`notify_inbox`: puts the notification an event asks for in its recipient's inbox, once per
-    happening however often the event arrives. Returns whether a note was added."""
-    draft = texts.draft(event)
+    happening however often the event arrives, and hands it to `send` (subscribe messages) only
+    when it was added. `names` reads an actor's nickname; likes are grouped per post in `likes`.
+    Returns whether a note was added (or a like group grew)."""
+    if isinstance(event, PostLiked):
+        if likes is None:
+            raise TypeError("likes are told through a like group store")
+        return notify_like(likes, event, now, make_id, names=names, send=send)
+    if isinstance(event, SOCIAL_EVENTS):
+        actor = social.actor_of(event)
+        social_note = social.social_draft(event, names(actor) if actor else None)
+        if social_note is None:
+            logger.info("nothing to tell", extra={"event": type(event).__name__})
+            return False
+        draft = social_note
+    else:
+        draft = texts.draft(event)
     added = inbox.add(draft, make_id(), iso(now), int((now + NOTE_TTL).timestamp()))
     extra = {"user_id": draft.user_id, "kind": draft.kind, "ref_id": draft.ref.id}
     if not added:
@@ -59,10 +103,61 @@ def notify(
         return False
     logger.info("notification added", extra=extra)
     metrics.add_metric(name="NotificationsAdded", unit="Count", value=1)
-    # Issue 9 hangs WeChat subscribe messages here: only when `added` (so a redelivered event never
-    # sends twice), hand `draft` to a sender that spends one of the user's grants for the kind's
-    # template, the most valuable kind first when grants are scarce. The inbox note stays the record.
+    # Only when `added`: a redelivered event never sends twice. The inbox note stays the record.
+    if send is not None:
+        send(draft)
     return True
+
+
+def notify_like(
+    likes: LikeGroupRepository,
+    event: PostLiked,
+    now: datetime,
+    make_id: Callable[[], str] = new_id,
+    *,
+    names: NameReader = _no_name,
+    send: Sender | None = None,
+) -> bool:
+    """Counts the liker into the post's like note (one per author and post), which moves to the top
+    of the inbox, unread. Each liker counts once per post, whatever unlikes and redeliveries come;
+    a self-like tells nobody. Returns whether the group grew.
+
+    Raises:
+        ConcurrencyError: likes of the same post kept racing this one (SQS delivers it again).
+    """
+    if event.user_id == event.post_author_id:
+        return False
+    liker = names(event.user_id)
+    expires_at = int((now + NOTE_TTL).timestamp())
+    for _ in range(LIKE_ATTEMPTS):
+        before = likes.group(event.post_author_id, event.post_id)
+        after = LikeGroup(
+            count=before.count + 1,
+            latest=[liker, *before.latest][:LATEST],
+            note_id=make_id(),
+            version=before.version + 1,
+        )
+        draft = NoticeDraft(
+            user_id=event.post_author_id,
+            kind="post_liked",
+            text=social.like_text(after.latest, after.count),
+            ref=NotificationRef(type="post", id=event.post_id),
+            dedupe_key=like_dedupe_key(event.post_id, event.user_id),
+        )
+        try:
+            likes.grow(before, after, draft, iso(now), expires_at)
+        except AlreadyNotifiedError:
+            logger.info("liker already counted", extra={"user_id": draft.user_id, "ref_id": event.post_id})
+            return False
+        except (StaleGroupError, TransactionConflictError):
+            continue
+        logger.info("like note grown", extra={"user_id": draft.user_id, "count": after.count})
+        metrics.add_metric(name="NotificationsAdded", unit="Count", value=1)
+        # One message per post, not per like: the first like's.
+        if send is not None and after.count == 1:
+            send(draft)
+        return True
+    raise ConcurrencyError("likes of this post kept racing, will retry")
 
 
 def page(inbox: InboxRepository, user_id: str, limit: int, cursor: str | None) -> NotificationsPage:

@@ -72,8 +72,26 @@ def inbox_key(user_id: str) -> dict[str, str]:
     return {"pk": partition(user_id), "sk": INBOX}
 
 
-def _already(_: Mapping[str, Any]) -> Exception:
+def note_item(draft: NoticeDraft, note_id: str, created_at: str, expires_at: int) -> dict[str, Any]:
+    """The stored note a draft becomes."""
+    return {
+        **note_key(draft.user_id, note_id),
+        "entity": "Notification",
+        "id": note_id,
+        "user_id": draft.user_id,
+        "kind": draft.kind,
+        "text": draft.text,
+        "ref": draft.ref.model_dump(),
+        "created_at": created_at,
+        "expires_at": expires_at,
+    }
+
+
+def already_notified(_: Mapping[str, Any]) -> Exception:
     return AlreadyNotifiedError()
+
+
+_already = already_notified
 
 
 class InboxStore:
@@ -91,17 +109,7 @@ class InboxStore:
             "note_id": note_id,
             "expires_at": expires_at,
         }
-        note = {
-            **note_key(draft.user_id, note_id),
-            "entity": "Notification",
-            "id": note_id,
-            "user_id": draft.user_id,
-            "kind": draft.kind,
-            "text": draft.text,
-            "ref": draft.ref.model_dump(),
-            "created_at": created_at,
-            "expires_at": expires_at,
-        }
+        note = note_item(draft, note_id, created_at, expires_at)
         try:
             transact(self._ddb, [TxAction(self._put_new(guard), _already), TxAction(self._put_new(note))])
         except AlreadyNotifiedError:
