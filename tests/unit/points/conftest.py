@@ -108,6 +108,16 @@ class FakePointsStore:
         return [e for (user, _), e in self.entries.items() if user == user_id]
 
 
+@pytest.fixture(autouse=True)
+def default_earning_rules(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Unit tests have no table: every earning rule is its code default (the integration tests
+    read the stored rules)."""
+    from earnloop.points import earning_rules
+
+    monkeypatch.setattr(earning_rules, "_load", lambda key: earning_rules.DEFAULTS[key.split("|")[1]])  # type: ignore[index]
+    earning_rules.forget_cached_rules()
+
+
 @pytest.fixture
 def store() -> FakePointsStore:
     return FakePointsStore()

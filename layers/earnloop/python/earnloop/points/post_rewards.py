@@ -1,11 +1,9 @@
 """Points for posting: a published post earns the `post` rule once, within a daily cap; a post
 taken down by moderation gives back what it earned.
 
-The rule is fixed here, in one place, until the earning-rule engine (issue 9) makes it editable.
-
-Earn: txn id `post#<post>`, `POST_POINTS` points, at most `POST_DAILY_CAP` points per business
-day of publication (an earn over the cap is dropped, not deferred), held while the account is
-frozen like every earn.
+Earn: txn id `post#<post>`, the `post` earning rule's points (points/earning_rules.py: editable by
+admins; nothing while it is off), at most its daily cap per business day of publication (an earn
+over the cap is dropped, not deferred), held while the account is frozen like every earn.
 
 Clawback: txn id `clawback#<post>`, an `adjust` entry. It takes back what the earn credited plus
 what it repaid of an earlier debt (the points the post earned), as far as the balance goes,
@@ -29,7 +27,8 @@ from earnloop.platform.errors import LimitReachedError
 from earnloop.platform.events import DomainEvent
 from earnloop.platform.observability import logger
 from earnloop.platform.settings import get_settings
-from earnloop.points.models import Account, DailyCap, EarnCommand, LedgerEntry, Posting
+from earnloop.points.earning_rules import DEFAULTS, rule_command
+from earnloop.points.models import Account, LedgerEntry, Posting
 from earnloop.points.rules import apply_deltas, earliest, take_oldest_first
 from earnloop.points.service import Ledger
 from earnloop.points.store import entry_absent_check
@@ -41,8 +40,9 @@ if TYPE_CHECKING:
     from earnloop.points.store import PointsStore
 
 POST_RULE = "post"
-POST_POINTS = 10
-POST_DAILY_CAP = 30
+# The rule's defaults; what applies now is `earning_rule(POST_RULE)` (admins may change it).
+POST_POINTS: int = DEFAULTS[POST_RULE].points or 0
+POST_DAILY_CAP: int = DEFAULTS[POST_RULE].daily_cap or 0
 
 
 class PostPublished(DomainEvent):
@@ -120,16 +120,16 @@ def earn_for_post(event: PostPublished, ledger: Ledger | None = None) -> None:
     """Credits the post rule once per post (`post#<post>`), within the daily cap; nothing once
     the post was taken down."""
     ledger = ledger or Ledger.default()
-    command = EarnCommand(
+    command = rule_command(
+        POST_RULE,
         txn_id=post_txn_id(event.post_id),
         user_id=event.author_id,
-        points=POST_POINTS,
         reason="post",
         reference=event.post_id,
-        cap=DailyCap(rule=POST_RULE, limit=POST_DAILY_CAP),
         occurred_at=parse_iso(event.published_at),
-        tiered=True,
     )
+    if command is None:  # the rule is off (logged)
+        return
     table = get_settings().table_name("points")
     check = entry_absent_check(table, event.author_id, clawback_txn_id(event.post_id), _clawed_back)
     try:

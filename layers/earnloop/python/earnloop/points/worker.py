@@ -8,10 +8,12 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from earnloop.codes.events import ScanClaimed
 from earnloop.platform.clock import utcnow
+from earnloop.platform.errors import LimitReachedError
 from earnloop.platform.observability import logger, metrics
 from earnloop.platform.workers import queue_worker
+from earnloop.points.earning_rules import SCAN, rule_command
 from earnloop.points.events import PointsChanged
-from earnloop.points.models import EarnCommand, Outcome
+from earnloop.points.models import Outcome
 from earnloop.points.post_rewards import PostPublished, PostTakenDown, claw_back, earn_for_post
 from earnloop.points.service import Ledger
 from earnloop.points.sharing_rewards import ReferralAccepted, ShareRewarded, earn_for_referral, earn_for_share
@@ -29,16 +31,24 @@ def credit_scan(event: ScanClaimed, ledger: Ledger | None = None) -> None:
         logger.warning("scan without points ignored", extra={"scan_id": event.scan_id})
         return
     ledger = ledger or Ledger.default()
-    command = EarnCommand(
+    command = rule_command(
+        SCAN,
         txn_id=f"scan#{event.code}",
         user_id=event.user_id,
-        points=event.points,
         reason="scan",
-        actor="system",
         reference=event.scan_id,
-        tiered=True,
+        points=event.points,
     )
-    outcome = ledger.credit(command, utcnow())
+    if command is None:
+        # The rule is off (logged). The claim stays uncredited, so the codes sweep delivers it
+        # again: it is credited once the rule is back on (docs/decisions.md, 2026-12-02).
+        return
+    try:
+        outcome = ledger.credit(command, utcnow())
+    except LimitReachedError:
+        # Over the scan rule's cap today: credited by a later delivery of the sweep, on a day with room.
+        logger.info("scan credit over the daily cap, deferred", extra={"scan_id": event.scan_id})
+        return
     _issued([outcome])
     logger.info(
         "scan credit",
