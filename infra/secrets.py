@@ -50,6 +50,11 @@ _NO_ROTATION = {
         "in flight a 422 (the client starts again from page one), so an operator may put a new "
         "random key at any time and no rotation Lambda is needed"
     ),
+    "share_keys": (
+        "share keys sign referral links already sent to friends; rotation adds a new key version "
+        "and moves `current`, an old version stays while its links (30 days) should still verify, "
+        "so no in-place rotation"
+    ),
 }
 
 PASSWORD_LENGTH = 64
@@ -60,6 +65,7 @@ PASSWORD_LENGTH = 64
 GENERATED_ONCE: dict[str, tuple[dict[str, str], str]] = {
     "qr_keys": ({"current": "A"}, "A"),
     "feed_cursor": ({}, "key"),
+    "share_keys": ({"current": "A"}, "A"),
 }
 
 
