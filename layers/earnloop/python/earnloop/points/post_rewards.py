@@ -27,7 +27,7 @@ from earnloop.platform.errors import LimitReachedError
 from earnloop.platform.events import DomainEvent
 from earnloop.platform.observability import logger
 from earnloop.platform.settings import get_settings
-from earnloop.points.earning_rules import DEFAULTS, rule_command
+from earnloop.points.earning_rules import DEFAULTS, RuleName, rule_command
 from earnloop.points.models import Account, LedgerEntry, Posting
 from earnloop.points.rules import apply_deltas, earliest, take_oldest_first
 from earnloop.points.service import Ledger
@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 
     from earnloop.points.store import PointsStore
 
-POST_RULE = "post"
+POST_RULE: RuleName = "post"
 # The rule's defaults; what applies now is `earning_rule(POST_RULE)` (admins may change it).
 POST_POINTS: int = DEFAULTS[POST_RULE].points or 0
 POST_DAILY_CAP: int = DEFAULTS[POST_RULE].daily_cap or 0
