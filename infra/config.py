@@ -18,12 +18,16 @@ Context keys (`-c key=value` or `cdk.json`):
 - `moderation_provider` (`wechat` or `aws`, default `wechat`): who checks posts' text and images;
   `aws` is Rekognition plus a word list (docs/decisions.md), with `rekognition_region` where the
   stack's region has no Rekognition (Hong Kong: e.g. `ap-southeast-1`).
+- `tiers`: the membership tiers, a JSON list `[{"name", "threshold", "multiplier"}]` lowest first
+  (default: bronze 0 x1.0, silver 1000 x1.2, gold 5000 x1.5 lifetime points); every function gets
+  the same list, checked before any synth.
 - `imaging_layer`: the imaging layer folder (default `build/imaging-layer`, built by `make layer`),
   attached only to the functions that declare it.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +35,8 @@ from typing import TYPE_CHECKING, Any
 
 from aws_cdk import RemovalPolicy
 from aws_cdk import aws_logs as logs
+from earnloop.platform.settings import Settings
+from pydantic import ValidationError
 
 from infra.layer_build import LAYER_TARGETS
 from infra.naming import check_stage
@@ -97,6 +103,8 @@ class StageConfig:
     reserved_concurrency: bool | None = None
     wechat_verify_file: str | None = None
     wechat_verify_content: str | None = None
+    # The `tiers` setting as JSON (None: the settings' defaults).
+    tiers: str | None = None
     session_keys: tuple[str, ...] = ("1",)
     moderation_provider: str = "wechat"
     rekognition_region: str | None = None
@@ -119,6 +127,18 @@ class StageConfig:
         if (self.wechat_verify_file is None) != (self.wechat_verify_content is None):
             raise ConfigError("wechat_verify_file and wechat_verify_content go together")
         self._check_moderation()
+        self._check_tiers()
+
+    def _check_tiers(self) -> None:
+        if self.tiers is None:
+            return
+        try:
+            Settings.model_validate({"tiers": json.loads(self.tiers)})
+        except (ValueError, ValidationError) as error:
+            raise ConfigError(
+                f"tiers {self.tiers!r} is not a tier list: a JSON list of {{name, threshold, multiplier}}, "
+                f"the first at threshold 0, thresholds rising, multipliers (1-10) never falling ({error})"
+            ) from error
 
     def _check_moderation(self) -> None:
         if self.moderation_provider not in MODERATION_PROVIDERS:
@@ -193,6 +213,7 @@ class StageConfig:
             reserved_concurrency=flag("reserved_concurrency"),
             wechat_verify_file=text("wechat_verify_file"),
             wechat_verify_content=text("wechat_verify_content"),
+            tiers=tiers if isinstance(tiers := get("tiers"), str) or tiers is None else json.dumps(tiers),
             session_keys=tuple(v.strip() for v in (text("session_keys") or "1").split(",")),
             moderation_provider=text("moderation_provider") or "wechat",
             rekognition_region=text("rekognition_region"),

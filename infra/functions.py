@@ -196,6 +196,10 @@ class Functions(Construct):
         if self._config.wechat_verify_file and self._config.wechat_verify_content:
             environment[settings_variable("wechat_verify_file")] = self._config.wechat_verify_file
             environment[settings_variable("wechat_verify_content")] = self._config.wechat_verify_content
+        # One tier list for every function: the points worker, the stream publisher and the
+        # routes must agree on who is in which tier.
+        if self._config.tiers is not None:
+            environment[settings_variable("tiers")] = self._config.tiers
         return environment
 
     def _function(self, spec: FunctionSpec) -> lambda_.Function:

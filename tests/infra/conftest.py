@@ -51,6 +51,13 @@ DEV_CONTEXT = {
     # The other moderation provider than prod's default, so both stages' grants are checked.
     "moderation_provider": "aws",
     "rekognition_region": "ap-southeast-1",
+    # Tiers of the brand's own (test_infra_tiers.py): every function gets the same list.
+    "tiers": json.dumps(
+        [
+            {"name": "member", "threshold": 0, "multiplier": 1},
+            {"name": "vip", "threshold": 800, "multiplier": 1.3},
+        ]
+    ),
 }
 
 _SYNTH_SECONDS = pytest.StashKey[float]()
