@@ -20,6 +20,7 @@ from earnloop.platform.catalog import EVERY_TABLE, FunctionSpec
 from earnloop.platform.context import PLATFORM, Context
 from earnloop.points.context import CONTEXT as POINTS
 from earnloop.sharing.context import CONTEXT as SHARING
+from earnloop.stats.context import CONTEXT as STATS
 from earnloop.wechat.context import CONTEXT as WECHAT
 
 if TYPE_CHECKING:
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
     from earnloop.platform.events import Deriver
     from earnloop.platform.resources import Bucket, Queue, Rule, Secret, SigningKey, Table
 
-CONTEXTS: tuple[Context, ...] = (PLATFORM, IDENTITY, POINTS, CODES, CONTENT, MALL, WECHAT, SHARING)
+CONTEXTS: tuple[Context, ...] = (PLATFORM, IDENTITY, POINTS, CODES, CONTENT, MALL, WECHAT, STATS, SHARING)
 
 
 def tables() -> tuple[Table, ...]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from earnloop.identity.redemption_notes import derive_redemption_noted
 from earnloop.platform.events import Change, DomainEvent
 
 
@@ -58,6 +59,8 @@ def _public_face(image: dict[str, object] | None) -> tuple[object, object]:
 
 
 def derive(change: Change) -> list[DomainEvent]:
+    if change.entity == "NotificationSeen":
+        return derive_redemption_noted(change)
     if change.entity == "Follow" and change.kind == "INSERT" and change.new is not None:
         return [UserFollowed.model_validate(change.new)]
     if (

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from earnloop.platform.catalog import http, key, table
+from earnloop.platform.catalog import FunctionSpec, http, key, table, worker
 from earnloop.platform.context import Context
-from earnloop.platform.resources import Index, Key, Table
+from earnloop.platform.outbox_sweep import outbox_index
+from earnloop.platform.resources import Index, Key, Queue, Rule, Table
 
 CONTEXT = Context(
     name="mall",
@@ -21,8 +22,14 @@ CONTEXT = Context(
             Index("by_status", Key("status_pk"), Key("status_sk")),
             # A coupon reward's available codes, spread over slots (mall/coupons.py).
             Index("coupons_free", Key("cpn_pk"), Key("cpn_sk"), projection="KEYS_ONLY"),
+            # Orders whose buyer has not been told yet, by when they are due for the outbox sweep
+            # (sparse; mall/outbox.py).
+            outbox_index(),
         ),
     ),
+    # The buyer's note of an order arrived: its outbox marker is confirmed.
+    queues=(Queue(name="mall", consumer="mall_worker"),),
+    rules=(Rule("redemption-noted-to-mall", "earnloop.identity", ("RedemptionNoted",), queue="mall"),),
     functions=(
         # Identity, read-only in every admin command: a ConditionCheck that the admin still is one.
         http(
@@ -84,6 +91,15 @@ CONTEXT = Context(
             key("session"),
             description="Rejects an order and refunds it",
             timeout_s=15,
+        ),
+        worker("mall_worker", "mall", table("mall", "readwrite"), description="Confirms orders' notes"),
+        FunctionSpec(
+            "mall_outbox_sweep",
+            "schedule",
+            (table("mall", "readwrite", indexes=("outbox_due",)),),
+            description="Republishes RedemptionPlaced of orders whose buyer was not told",
+            schedule="rate(15 minutes)",
+            timeout_s=60,
         ),
     ),
 )

@@ -5,7 +5,10 @@ The inbox tells the buyer; the tags worker learns from what they redeem (`tags`)
 
 from __future__ import annotations
 
+from typing import Any
+
 from earnloop.platform.events import Change, DomainEvent
+from earnloop.platform.outbox_sweep import PENDING_ENTITY, republished
 
 
 class RedemptionPlaced(DomainEvent):
@@ -35,14 +38,22 @@ class RedemptionStatusChanged(DomainEvent):
     points: int
 
 
+def placed_event(order: dict[str, Any]) -> RedemptionPlaced:
+    """The `RedemptionPlaced` of an order item (also copied into its outbox marker)."""
+    return RedemptionPlaced.model_validate({**order, "tags": order.get("tags") or []})
+
+
 def derive(change: Change) -> list[DomainEvent]:
     """Orders only: rewards, stock shards, coupons, limit counters and idempotency records are the
     mall's own bookkeeping."""
+    if change.entity == PENDING_ENTITY:
+        # An order whose buyer was not told in time: the sweep touched its marker (mall/outbox.py).
+        return republished(change, {RedemptionPlaced.detail_type: RedemptionPlaced})
     if change.entity != "Order" or change.new is None:
         return []
     new = change.new
     if change.kind == "INSERT":
-        return [RedemptionPlaced.model_validate({**new, "tags": new.get("tags") or []})]
+        return [placed_event(new)]
     before = (change.old or {}).get("status")
     if change.kind == "MODIFY" and before is not None and before != new.get("status"):
         return [

@@ -30,6 +30,7 @@ from earnloop.mall.models import (
     RewardCreate,
     RewardUpdate,
 )
+from earnloop.mall.outbox import order_noted_marker
 from earnloop.mall.stock import StockStore
 from earnloop.mall.stock_rules import shard_count
 from earnloop.mall.store import IdempotencyKeyTakenError, MallStore, OrderMovedError
@@ -274,6 +275,8 @@ def _redeem(
         if placed.limit_period is not None and reward.per_user_limit is not None:
             actions.append(mall.store.limit_take_action(placed, reward.per_user_limit))
         actions.append(mall.store.new_order_action(placed))
+        # The buyer's note is confirmed back, or the order's event is published again (mall/outbox.py).
+        actions.append(order_noted_marker(mall.store.table, placed))
         try:
             transact(mall.store.ddb, actions)
         except StaleAccountError as error:

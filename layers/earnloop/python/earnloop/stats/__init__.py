@@ -1,0 +1,1 @@
+"""The stats context: daily statistics and the leaderboard, counted from other contexts' events."""
