@@ -27,8 +27,7 @@ def test_the_first_like_or_comment_of_a_friend_who_opened_the_share_pays_once(sh
 
     sharing.settle(liked("zhang", "P1"), commented("zhang", "P1"), liked("zhang", "P1"))
     sharing.settle(commented("zhang", "P2", "C9"))
-    sharing.pay()
-    sharing.pay()
+    sharing.pay(twice=True)
 
     p1 = sharing.share_item(Sharing.share_item_id(on_p1))
     p2 = sharing.share_item(Sharing.share_item_id(on_p2))
