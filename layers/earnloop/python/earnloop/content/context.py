@@ -85,6 +85,7 @@ CONTEXT = Context(
         Rule("scan-claimed-to-feed", "earnloop.codes", ("ScanClaimed",), queue="feed"),
         Rule("profile-changed-to-feed", "earnloop.identity", ("ProfileChanged",), queue="feed"),
         Rule("follows-to-feed", "earnloop.identity", ("UserFollowed", "UserUnfollowed"), queue="feed"),
+        Rule("segments-to-feed", "earnloop.identity", ("SegmentChanged",), queue="feed"),
     ),
     # Signs feed cursors (HMAC), so a cursor is bound to its reader and feed.
     secrets=(Secret("feed_cursor", template={}, generate="key"),),

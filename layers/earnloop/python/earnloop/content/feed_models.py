@@ -86,3 +86,5 @@ class ReaderInterests(BaseModel):
 
     topics: dict[str, int] = Field(default_factory=dict)
     tags: dict[str, int] = Field(default_factory=dict)
+    # The reader's lifecycle segment, from identity (content/feed_segments.py).
+    segment: str | None = None

@@ -97,4 +97,4 @@ def interests_of(item: Mapping[str, Any] | None) -> ReaderInterests:
         return ReaderInterests()
     topics = {k.removeprefix("topic:"): int(v) for k, v in item.items() if k.startswith("topic:")}
     tags = {k.removeprefix("tag:"): int(v) for k, v in item.items() if k.startswith("tag:")}
-    return ReaderInterests(topics=topics, tags=tags)
+    return ReaderInterests(topics=topics, tags=tags, segment=item.get("segment"))

@@ -34,6 +34,7 @@ from earnloop.content.feed_models import (
     TopicPublic,
 )
 from earnloop.content.feed_reads import interests_of
+from earnloop.content.feed_segments import ranking_interests
 from earnloop.content.feed_store import AlreadyCountedError, StaleCardError
 from earnloop.content.likes_store import is_liked
 from earnloop.platform.clock import iso, parse_iso
@@ -317,10 +318,13 @@ def _for_you(
     cards: list[FeedCard], interests_item: Mapping[str, Any] | None, now: datetime
 ) -> list[FeedCard]:
     interests = interests_of(interests_item)
+    topics = ranking_interests(interests.segment, interests.topics)
+    if topics is None:
+        return cards  # the hot order itself
     scored = []
     for card in cards:
         hot = _score(card, now)
-        match = feed_rules.affinity(card.topics, card.tags, interests.topics, interests.tags)
+        match = feed_rules.affinity(card.topics, card.tags, topics, interests.tags)
         scored.append((card.post_id, hot, match))
     by_id = {card.post_id: card for card in cards}
     return [by_id[post_id] for post_id in feed_rules.for_you_order(scored)]

@@ -14,6 +14,7 @@ from earnloop.content import feed_service
 from earnloop.content.feed_events import CommentAdded, PostHidden, PostPublished, ProfileChanged
 from earnloop.content.feed_follows import UserFollowed, UserUnfollowed, on_followed, on_unfollowed
 from earnloop.content.feed_models import CardState
+from earnloop.content.feed_segments import SegmentChanged, on_segment_changed
 from earnloop.content.feed_store import FeedStore
 from earnloop.platform.clock import utcnow
 from earnloop.platform.workers import Route, queue_worker
@@ -57,6 +58,8 @@ ROUTES: dict[str, Route] = {
     # Identity's follows: the author's follower list a publish fans out to (rule `follows-to-feed`).
     "UserFollowed": (UserFollowed, on_followed),
     "UserUnfollowed": (UserUnfollowed, on_unfollowed),
+    # Identity's lifecycle segments: how `for_you` orders a reader's page (rule `segments-to-feed`).
+    "SegmentChanged": (SegmentChanged, on_segment_changed),
 }
 
 lambda_handler = queue_worker(ROUTES)

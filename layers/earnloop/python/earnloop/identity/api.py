@@ -12,6 +12,7 @@ from earnloop.identity.follows_api import router as follows_router
 from earnloop.identity.models import LoginRequest, LoginResponse, Me, Profile, ProfileUpdate
 from earnloop.identity.notifications_models import MarkRead, NotificationsPage
 from earnloop.identity.notifications_store import InboxStore
+from earnloop.identity.segments_api import router as segments_router
 from earnloop.identity.store import IdentityStore
 from earnloop.platform import aws
 from earnloop.platform.auth import CurrentUser
@@ -101,3 +102,4 @@ def notifications_read(body: MarkRead, principal: CurrentUser, inbox: Inbox) -> 
 
 # Follows' routes themselves, not `include_router` (see content.api: the catalog must see each one).
 router.routes.extend(follows_router.routes)
+router.routes.extend(segments_router.routes)

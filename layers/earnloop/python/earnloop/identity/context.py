@@ -2,19 +2,44 @@
 
 from __future__ import annotations
 
-from earnloop.platform.catalog import http, key, secret, table, worker
+from earnloop.platform.catalog import FunctionSpec, Grant, http, key, secret, table, worker
 from earnloop.platform.context import Context
-from earnloop.platform.resources import Queue, Rule, Secret, Table
+from earnloop.platform.resources import Index, Key, Queue, Rule, Secret, Table
 
 CONTEXT = Context(
     name="identity",
     router="earnloop.identity.api:router",
     derive="earnloop.identity.events:derive",
-    table=Table(name="identity"),
-    queues=(Queue(name="tags", consumer="profile_tags"), Queue(name="notify", consumer="notify_inbox")),
+    table=Table(
+        name="identity",
+        # Users by last-activity day, sharded, sorted by segment: the daily segment move queries only
+        # the days that cross a threshold (identity/segments_store.py). Sleepers are not in it.
+        gsis=(Index("by_activity", Key("act_pk"), Key("act_sk")),),
+    ),
+    queues=(
+        Queue(name="tags", consumer="profile_tags"),
+        Queue(name="notify", consumer="notify_inbox"),
+        # One (index date, segment, shard) of the daily segment move per message.
+        Queue(name="segments", consumer="segments_move", batch_size=1),
+    ),
     rules=(
         Rule("scan-claimed-to-tags", "earnloop.codes", ("ScanClaimed",), queue="tags"),
         Rule("redemption-placed-to-tags", "earnloop.mall", ("RedemptionPlaced",), queue="tags"),
+        # The activity lifecycle segments count (identity/segments_activity.py), besides scans and
+        # redemptions above.
+        Rule(
+            "content-activity-to-tags",
+            "earnloop.content",
+            ("PostPublished", "CommentAdded", "PostLiked"),
+            queue="tags",
+        ),
+        Rule(
+            "identity-activity-to-tags",
+            "earnloop.identity",
+            ("UserRegistered", "UserFollowed"),
+            queue="tags",
+        ),
+        Rule("checkins-to-tags", "earnloop.points", ("CheckedIn",), queue="tags"),
         # A promotion's tier goes on the profile (identity/tiers.py).
         Rule("tier-changed-to-tags", "earnloop.points", ("TierChanged",), queue="tags"),
         Rule(
@@ -70,6 +95,24 @@ CONTEXT = Context(
             table("identity", "readwrite"),
             description="Adds product and reward tags to profiles",
         ),
+        # 03:00 of each business day: users whose segment runs out today move (identity/segments_job.py).
+        FunctionSpec(
+            "segments_plan",
+            "schedule",
+            (Grant("queue", "segments", "write"),),
+            description="Sends the day's segment move pieces to the segments queue",
+            schedule="cron(0 3 * * ? *)",
+            timezone="Asia/Shanghai",
+        ),
+        # Sends to its own queue: the rest of a piece that ran out of time.
+        worker(
+            "segments_move",
+            "segments",
+            table("identity", "readwrite", indexes=("by_activity",)),
+            Grant("queue", "segments", "write"),
+            description="Moves the users of one segment piece",
+            timeout_s=120,
+        ),
         # Follows (identity/follows_*): one transaction per command; lists read profiles in a batch.
         http("users_follow", table("identity", "readwrite"), key("session"), description="Follows a user"),
         http(
@@ -78,6 +121,12 @@ CONTEXT = Context(
         http("users_get", table("identity"), key("session"), description="A user's public profile"),
         http("users_followers", table("identity"), key("session"), description="A user's followers"),
         http("users_following", table("identity"), key("session"), description="Whom a user follows"),
+        http(
+            "admin_users_get",
+            table("identity"),
+            key("session"),
+            description="A user's segment, RFM scores, tags and tier (admins)",
+        ),
         http("notifications_list", table("identity"), key("session"), description="The caller's inbox"),
         http(
             "notifications_read",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from earnloop.identity.redemption_notes import derive_redemption_noted
+from earnloop.identity.segments_events import segment_changes
 from earnloop.platform.events import Change, DomainEvent
 
 
@@ -79,4 +80,5 @@ def derive(change: Change) -> list[DomainEvent]:
     if _public_face(change.new) != _public_face(change.old):
         at = change.new.get("updated_at") or change.new["created_at"]
         events.append(ProfileChanged.model_validate({**change.new, "updated_at": at}))
+    events.extend(segment_changes(change))
     return events

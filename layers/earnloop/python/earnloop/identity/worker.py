@@ -1,10 +1,14 @@
-"""Queue workers of the identity context."""
+"""Queue workers of the identity context: `profile_tags` counts product and reward tags on profiles
+and the activity that lifecycle segments are made of (identity/segments_activity.py)."""
 
 from __future__ import annotations
 
 from earnloop.codes.events import ScanClaimed
+from earnloop.identity import segments_activity as activity
 from earnloop.identity import service
-from earnloop.identity.consumed_events import RedemptionPlaced, TierChanged
+from earnloop.identity.consumed_events import PostPublished, RedemptionPlaced, TierChanged
+from earnloop.identity.events import UserRegistered
+from earnloop.identity.segments_events import CheckedIn, CommentAdded, PostLiked, UserFollowed
 from earnloop.identity.store import IdentityStore
 from earnloop.identity.tiers import record_tier
 from earnloop.platform import aws
@@ -17,13 +21,17 @@ def identity_store() -> IdentityStore:
 
 
 def count_scan_tags(event: ScanClaimed) -> None:
-    """`profile_tags`: a claimed scan's product tags count towards its scanner's profile."""
+    """`profile_tags`: a claimed scan's product tags count towards its scanner's profile, and the
+    scan towards their lifecycle segment."""
     service.record_scan_tags(identity_store(), event)
+    activity.scanned(event)
 
 
 def count_redemption_tags(event: RedemptionPlaced) -> None:
-    """`profile_tags`: a redeemed reward's tags count towards its buyer's profile."""
+    """`profile_tags`: a redeemed reward's tags count towards its buyer's profile, and the
+    redemption towards their lifecycle segment."""
     service.record_redemption_tags(identity_store(), event)
+    activity.redeemed(event)
 
 
 def show_tier(event: TierChanged) -> None:
@@ -36,5 +44,11 @@ lambda_handler = queue_worker(
         "ScanClaimed": (ScanClaimed, count_scan_tags),
         "RedemptionPlaced": (RedemptionPlaced, count_redemption_tags),
         "TierChanged": (TierChanged, show_tier),
+        "UserRegistered": (UserRegistered, activity.registered),
+        "PostPublished": (PostPublished, activity.posted),
+        "CommentAdded": (CommentAdded, activity.commented),
+        "PostLiked": (PostLiked, activity.liked),
+        "CheckedIn": (CheckedIn, activity.checked_in),
+        "UserFollowed": (UserFollowed, activity.followed),
     }
 )

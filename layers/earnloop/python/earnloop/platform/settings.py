@@ -127,6 +127,8 @@ class Settings(BaseSettings):
     # The wake-up gift a user gets once per sleep: points valid this many days (0 points: no gift).
     wakeup_gift_points: int = Field(default=100, ge=0)
     wakeup_gift_days: PositiveInt = 14
+    # Topics `for_you` puts first for readers in the `new` segment (content/feed_segments.py).
+    onboarding_topics: list[str] = []
     # Membership tiers by lifetime points (`EARNLOOP_TIERS`, a JSON list of {name, threshold,
     # multiplier}), lowest first: every function reads the same list (the CDK app passes one value).
     tiers: tuple[TierSetting, ...] = DEFAULT_TIERS

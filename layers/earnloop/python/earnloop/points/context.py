@@ -42,6 +42,14 @@ CONTEXT = Context(
         ),
         # Points for posting and their clawback (points/post_rewards.py).
         Rule("posts-to-points", "earnloop.content", ("PostPublished", "PostTakenDown"), queue="points"),
+        # The wake-up gift for a user who fell asleep (points/wakeup_gift.py).
+        Rule(
+            "sleeping-to-points",
+            "earnloop.identity",
+            ("SegmentChanged",),
+            queue="points",
+            detail={"to_segment": ["sleeping"]},
+        ),
         # Points for a share that led to a friend's login, like or comment, and for a referral
         # (points/sharing_rewards.py).
         Rule("sharing-to-points", "earnloop.sharing", ("ShareRewarded", "ReferralAccepted"), queue="points"),

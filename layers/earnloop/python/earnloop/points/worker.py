@@ -16,6 +16,7 @@ from earnloop.points.events import PointsChanged
 from earnloop.points.models import Outcome
 from earnloop.points.post_rewards import PostPublished, PostTakenDown, claw_back, earn_for_post
 from earnloop.points.service import Ledger
+from earnloop.points.wakeup_gift import SegmentChanged, gift_on_sleep
 from earnloop.points.sharing_rewards import ReferralAccepted, ShareRewarded, earn_for_referral, earn_for_share
 
 
@@ -72,6 +73,7 @@ lambda_handler = queue_worker(
         PointsChanged.detail_type: (PointsChanged, release_on_unfreeze),
         PostPublished.detail_type: (PostPublished, earn_for_post),
         PostTakenDown.detail_type: (PostTakenDown, claw_back),
+        SegmentChanged.detail_type: (SegmentChanged, gift_on_sleep),
         ShareRewarded.detail_type: (ShareRewarded, earn_for_share),
         ReferralAccepted.detail_type: (ReferralAccepted, earn_for_referral),
     }

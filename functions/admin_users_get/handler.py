@@ -1,0 +1,6 @@
+"""GET /v1/admin/users/{user_id}: a user's segment, RFM scores, tags and tier (admins)."""
+
+from earnloop.identity.api import router
+from earnloop.platform.http import function_handler
+
+lambda_handler = function_handler(router, "admin_users_get")

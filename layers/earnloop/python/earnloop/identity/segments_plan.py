@@ -1,0 +1,38 @@
+"""`segments_plan`: the daily schedule (03:00 Asia/Shanghai) that sends the segment move's pieces."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict
+
+from earnloop.identity.segments_job import SEGMENTS_QUEUE, plan_pieces
+from earnloop.identity.segments_service import thresholds
+from earnloop.platform.clock import business_day, utcnow
+from earnloop.platform.observability import logger, metrics, tracer
+from earnloop.platform.queues import send_all
+from earnloop.platform.settings import get_settings
+
+
+class ScheduledRun(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    # The moment the run was due: a retried run plans the same business day, and tests choose it.
+    time: AwareDatetime | None = None
+
+
+def plan_run(event: dict[str, Any]) -> dict[str, int]:
+    on = business_day(ScheduledRun.model_validate(event).time or utcnow())
+    settings = get_settings()
+    pieces = plan_pieces(on, settings.segment_shards, thresholds(settings))
+    send_all(SEGMENTS_QUEUE, pieces)
+    logger.info("segment move planned", extra={"on": on.isoformat(), "pieces": len(pieces)})
+    return {"pieces": len(pieces)}
+
+
+@metrics.log_metrics
+@tracer.capture_lambda_handler(capture_response=False)
+@logger.inject_lambda_context(clear_state=True)
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, int]:
+    """`segments_plan`: one message per crossing (index date, segment, shard) on the `segments` queue."""
+    return plan_run(event)
