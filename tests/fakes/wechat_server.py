@@ -26,8 +26,9 @@ its remaining `expires_in`, and a new one in its last 300 s (the old one stays v
 issued (40001) or one that has ended (42001). `revoke_tokens()` makes WeChat forget every token.
 `msg_sec_check` answers by the content: `risky` in it -> suggest risky (label 20002), `review` in it
 -> review (label 21000), else pass (100); an openid starting with `stale` -> 61010. `media_check_async`
-answers a new trace id and records the check in `media_checks`. `script_api(path, *replies)` queues
-explicit replies for a path (after the token check).
+answers a new trace id and records the check in `media_checks`. `subscribe/send` records messages in
+`subscribe_sent` (43101 for a touser starting with `refused`, 47003 for bad data).
+`script_api(path, *replies)` queues explicit replies for a path (after the token check).
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ PATH = "/sns/jscode2session"
 STABLE_TOKEN = "/cgi-bin/stable_token"
 MSG_SEC_CHECK = "/wxa/msg_sec_check"
 MEDIA_CHECK_ASYNC = "/wxa/media_check_async"
+SUBSCRIBE_SEND = "/cgi-bin/message/subscribe/send"
 TOKEN_LIFETIME_S = 7200
 NORMAL_MODE_RENEWAL_S = 300
 
@@ -100,6 +102,7 @@ class FakeWeChat:
         self.forced_fetches = 0
         self.api_calls: list[tuple[str, dict[str, Any]]] = []
         self.media_checks: list[MediaCheck] = []
+        self.subscribe_sent: list[dict[str, Any]] = []
         # Token -> the moment it ends; the newest is `_live`.
         self._tokens: dict[str, float] = {}
         self._live: str | None = None
@@ -198,6 +201,8 @@ class FakeWeChat:
             return self._msg_sec_check(body)
         if path == MEDIA_CHECK_ASYNC:
             return self._media_check_async(body)
+        if path == SUBSCRIBE_SEND:
+            return self._subscribe_send(body)
         return Reply(b"not found", status=404)
 
     def _msg_sec_check(self, body: dict[str, Any]) -> Reply:
@@ -240,6 +245,28 @@ class FakeWeChat:
                 MediaCheck(trace_id, url, str(body.get("openid", "")), int(body.get("scene", 0)))
             )
         return Reply({"errcode": 0, "errmsg": "ok", "trace_id": trace_id})
+
+    def _subscribe_send(self, body: dict[str, Any]) -> Reply:
+        """`subscribeMessage.send`: a touser starting with `refused` holds no subscription (43101); a
+        data value that is not `{value: <str>}` is 47003; else the message is recorded in
+        `subscribe_sent`."""
+        touser, template_id, data = body.get("touser"), body.get("template_id"), body.get("data")
+        if not isinstance(touser, str) or not touser:
+            return error(40003, "invalid openid")
+        if not isinstance(template_id, str) or not template_id:
+            return error(40037, "invalid template_id")
+        if body.get("miniprogram_state", "formal") not in ("developer", "trial", "formal"):
+            return error(47001, "data format error")
+        if not isinstance(data, dict) or not all(
+            isinstance(v, dict) and isinstance(v.get("value"), str) and len(v["value"]) <= 20
+            for v in data.values()
+        ):
+            return error(47003, "argument invalid! data.thing1.value invalid")
+        if touser.startswith("refused"):
+            return error(43101, "user refuse to accept the msg")
+        with self._lock:
+            self.subscribe_sent.append(body)
+        return Reply({"errcode": 0, "errmsg": "ok", "msgid": next(self._serial)})
 
     def reply_to(self, query: dict[str, str]) -> Reply:
         if query.get("appid") != self.app_id:

@@ -14,6 +14,7 @@ from earnloop.identity.notifications_models import MarkRead, NotificationsPage
 from earnloop.identity.notifications_store import InboxStore
 from earnloop.identity.segments_api import router as segments_router
 from earnloop.identity.store import IdentityStore
+from earnloop.identity.subscriptions_api import router as subscriptions_router
 from earnloop.platform import aws
 from earnloop.platform.auth import CurrentUser
 from earnloop.platform.clock import utcnow
@@ -102,4 +103,5 @@ def notifications_read(body: MarkRead, principal: CurrentUser, inbox: Inbox) -> 
 
 # Follows' routes themselves, not `include_router` (see content.api: the catalog must see each one).
 router.routes.extend(follows_router.routes)
+router.routes.extend(subscriptions_router.routes)
 router.routes.extend(segments_router.routes)

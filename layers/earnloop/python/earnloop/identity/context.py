@@ -5,6 +5,7 @@ from __future__ import annotations
 from earnloop.platform.catalog import FunctionSpec, Grant, http, key, secret, table, worker
 from earnloop.platform.context import Context
 from earnloop.platform.resources import Index, Key, Queue, Rule, Secret, Table
+from earnloop.wechat.context import TOKEN_GRANTS
 
 CONTEXT = Context(
     name="identity",
@@ -134,12 +135,19 @@ CONTEXT = Context(
             key("session"),
             description="Marks notifications read",
         ),
-        # Issue 9's subscribe messages will be sent from here too (grants: the wechat token cache).
+        http(
+            "me_subscriptions",
+            table("identity", "readwrite"),
+            key("session"),
+            description="Records the subscribe-message templates the caller accepted",
+        ),
+        # Also sends WeChat subscribe messages while a grant is held (the shared access token).
         worker(
             "notify_inbox",
             "notify",
             table("identity", "readwrite"),
-            description="Turns mall, content and points events into inbox notifications",
+            *TOKEN_GRANTS,
+            description="Turns mall, content, points and social events into inbox notifications",
         ),
     ),
 )

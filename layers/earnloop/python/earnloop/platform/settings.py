@@ -64,6 +64,17 @@ class Settings(BaseSettings):
     # A signed message push (`/wechat/push`) whose timestamp is further than this from now is
     # refused; within it, each nonce is accepted once (earnloop.wechat.push).
     wechat_push_window_s: PositiveInt = 300
+    # WeChat subscribe messages (identity/subscriptions.py): notification kind -> the template id
+    # chosen in the mini-program console. A kind without one is never sent; empty (the default, and
+    # locally) sends nothing. Stage config sets them (`EARNLOOP_SUBSCRIBE_TEMPLATES`, JSON).
+    subscribe_templates: dict[str, str] = Field(default_factory=dict)
+    # The template fields the note's text (a `thing`, 20 characters) and time go in.
+    subscribe_text_field: str = "thing1"
+    subscribe_time_field: str = "time2"
+    # The mini-program version a tapped message opens.
+    subscribe_state: Literal["developer", "trial", "formal"] = "formal"
+    # `wechat` sends; `local` records and sends nothing. Unset: `local` on the local stage.
+    subscribe_sender: Literal["wechat", "local"] | None = None
 
     # Who checks posted text and images (earnloop.moderation): `local` (word lists and image
     # markers, offline), `wechat` (content security), `aws` (Rekognition and the word lists).
