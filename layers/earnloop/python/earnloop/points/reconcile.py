@@ -56,7 +56,8 @@ class Mismatch:
     debt: int
     debt_sum: int
     entries: int
-    version: int
+    # None: no account item at all (entries without an account are a mismatch too).
+    version: int | None
 
     def as_record(self) -> dict[str, Any]:
         return {
@@ -115,7 +116,7 @@ def reconcile_account(store: ReconcileStore, user_id: str, day: date) -> Mismatc
     """The account's mismatch, if it holds over two reads of the same version."""
     seen: Mismatch | None = None
     for _ in range(READS):
-        account, entries, _version = store.ledger(user_id)
+        account, entries = store.ledger(user_id)
         found = check(account, entries, day)
         if found is None:
             return None

@@ -64,9 +64,9 @@ class ReconcileStore:
         users = [unmarshal(item)["chg_sk"] for item in response.get("Items", [])]
         return users, "LastEvaluatedKey" in response
 
-    def ledger(self, user_id: str) -> tuple[Account, list[LedgerEntry], int]:
-        """The account and every ledger entry of the user, from one strongly consistent query of
-        the partition (paged), and the account's version as read."""
+    def ledger(self, user_id: str) -> tuple[Account, list[LedgerEntry]]:
+        """The account (with its version as read) and every ledger entry of the user, from one
+        strongly consistent query of the partition (paged)."""
         kwargs: dict[str, Any] = {
             "TableName": self._table,
             "KeyConditionExpression": "pk = :pk",
@@ -86,8 +86,7 @@ class ReconcileStore:
             if "LastEvaluatedKey" not in response:
                 break
             kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
-        account = account_from_item(user_id, account_item)
-        return account, entries, account.version
+        return account_from_item(user_id, account_item), entries
 
     def record(self, mismatch: Mismatch, expires_at: int) -> None:
         """Keeps the mismatch for operators (a rerun of the day overwrites it with what it saw)."""
