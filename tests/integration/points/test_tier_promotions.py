@@ -93,6 +93,9 @@ def test_a_promotion_is_paid_after_the_crossing_earn_shown_everywhere_and_notifi
     assert call_http("auth_login", body={"code": "dev:alice"}).json["user"]["tier"] == "silver"
     points = call_http("points_get", token=token).json
     assert (points["tier"], points["lifetime_earned"]) == ("silver", 1100)
+    history = {i["txn_id"]: i for i in call_http("points_history", token=token).json["items"]}
+    assert history["scan#C2"] == {**history["scan#C2"], "delta": 60, "base_points": 50, "multiplier": 1.2}
+    assert "base_points" not in history["seed"] and "multiplier" not in history["seed"]
     notes = [
         n for n in call_http("notifications_list", token=token).json["items"] if n["kind"] == "tier_promoted"
     ]

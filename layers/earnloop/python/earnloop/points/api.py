@@ -68,6 +68,8 @@ def points_history(
             balance_after=e.balance_after,
             reason=e.reason,
             created_at=e.created_at,
+            base_points=e.base_points,
+            multiplier=float(e.multiplier) if e.multiplier is not None else None,
         )
         for e in entries
     ]

@@ -203,6 +203,9 @@ class HistoryItem(BaseModel):
     balance_after: int
     reason: str
     created_at: str
+    # Only on a rule earn: the rule's points and the tier multiplier that made `delta` of them.
+    base_points: int | None = Field(default=None, description="The rule's points before the tier multiplier")
+    multiplier: float | None = Field(default=None, description="The tier multiplier the earn was paid at")
 
 
 class HistoryPage(BaseModel):
