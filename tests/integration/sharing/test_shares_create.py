@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from earnloop.platform import aws
+from earnloop.platform.dynamo import marshal
+from earnloop.points.earning_rules import forget_cached_rules
+from earnloop.points.rule_store import rule_key
 from earnloop.sharing.tokens import verify
 
-from tests.support.lambdas import all_items, assert_problem, call_http
+from tests.integration.sharing.sharing_harness import bus_event, iso_now
+from tests.support.lambdas import all_items, assert_problem, call_http, invoke, sqs_event
 
 
 def test_a_share_answers_a_signed_token_its_path_and_the_share_rules_points(sharing):
@@ -65,3 +70,33 @@ def test_a_share_needs_a_session_and_a_well_formed_target(sharing, moto_cloud):
     for body in BAD_BODIES:
         assert_problem(call_http("shares_create", token=token, body=body), 422, "validation_error")
     assert all_items(sharing.table) == before
+
+
+def test_while_the_share_rule_is_off_a_share_shows_and_earns_nothing(sharing, sharing_cloud):
+    table = sharing_cloud.settings.table_name("points")
+    rule = {
+        **rule_key("share"),
+        "name": "share",
+        "points": 5,
+        "daily_cap": 25,
+        "enabled": False,
+        "version": 1,
+    }
+    aws.dynamodb().put_item(TableName=table, Item=marshal(rule))
+    forget_cached_rules()
+    try:
+        answer = sharing.share("li-off")
+        assert answer.status == 201 and answer.json["points"] == 0
+        rewarded = {
+            "share_id": answer.json["share_id"],
+            "sharer_id": "li-off",
+            "friend_id": "wang",
+            "trigger": "like",
+            "rewarded_at": iso_now(),
+        }
+        event = sqs_event("sqs/points_earn.json", bus_event("ShareRewarded", "earnloop.sharing", rewarded))
+        assert invoke("points_earn", event) == {"batchItemFailures": []}
+        assert sharing.entries("li-off") == {}
+    finally:
+        aws.dynamodb().delete_item(TableName=table, Key=marshal(rule_key("share")))
+        forget_cached_rules()
