@@ -20,7 +20,8 @@ class UserRegistered(DomainEvent):
 
 
 class ProfileChanged(DomainEvent):
-    """A user's public face changed (nickname or avatar): what others show beside their posts."""
+    """A user's public face changed (nickname, avatar, or whether boards show them): what others
+    show beside their posts and on the leaderboard."""
 
     source = "earnloop.identity"
     detail_type = "ProfileChanged"
@@ -28,6 +29,8 @@ class ProfileChanged(DomainEvent):
     user_id: str
     nickname: str | None = None
     avatar_url: str | None = None
+    # False once the user opted out of the leaderboard (PATCH /v1/me): boards leave them out.
+    leaderboard_visible: bool = True
     # When it changed (ms): consumers keep the newest, whatever order the events arrive in.
     updated_at: str
 
@@ -55,8 +58,9 @@ class UserUnfollowed(DomainEvent):
     unfollowed_at: str
 
 
-def _public_face(image: dict[str, object] | None) -> tuple[object, object]:
-    return ((image or {}).get("nickname"), (image or {}).get("avatar_url"))
+def _public_face(image: dict[str, object] | None) -> tuple[object, object, object]:
+    face = image or {}
+    return (face.get("nickname"), face.get("avatar_url"), face.get("leaderboard_visible", True))
 
 
 def derive(change: Change) -> list[DomainEvent]:

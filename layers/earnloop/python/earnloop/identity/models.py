@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 
 from earnloop.identity.avatars import MAX_URL_CHARS, check_avatar_url
 from earnloop.identity.nicknames import clean_nickname
@@ -63,8 +63,11 @@ class ProfileUpdate(BaseModel):
         default=None,
         description="https on WeChat's avatar hosts or the project's media domain; `null` clears it",
     )
+    leaderboard_visible: StrictBool | None = Field(
+        default=None, description="Shown on the leaderboard (the default); `null` resets it to shown"
+    )
 
-    def changes(self) -> dict[str, str | None]:
+    def changes(self) -> dict[str, str | bool | None]:
         """The fields sent, with None for those to clear."""
         return {name: getattr(self, name) for name in sorted(self.model_fields_set)}
 
@@ -113,6 +116,8 @@ class User(BaseModel):
     # Kept by the follow and unfollow transactions (ADD ±1 beside the follow item: exact).
     follower_count: int = 0
     following_count: int = 0
+    # Absent (shown) until the user opts out of the leaderboard.
+    leaderboard_visible: bool = True
 
     def profile(self) -> Profile:
         return Profile(id=self.user_id, nickname=self.nickname, avatar_url=self.avatar_url, tier=self.tier)

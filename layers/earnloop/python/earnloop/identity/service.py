@@ -39,7 +39,9 @@ class IdentityRepository(Protocol):
     def get_user(self, user_id: str) -> User | None: ...
     def create_user(self, user: User, links: Sequence[tuple[IdentityKind, str]]) -> None: ...
     def link(self, kind: IdentityKind, value: str, user_id: str, created_at: str) -> str: ...
-    def update_profile(self, user_id: str, changes: Mapping[str, str | None], updated_at: str) -> User: ...
+    def update_profile(
+        self, user_id: str, changes: Mapping[str, str | bool | None], updated_at: str
+    ) -> User: ...
     def tags(self, user_id: str) -> list[TagCount]: ...
     def count_scan_tags(
         self, user_id: str, code: str, tags: Sequence[str], claimed_at: str, guard_expires_at: int
@@ -239,7 +241,7 @@ def update_me(
     """
     changes = update.changes()
     avatar = changes.get("avatar_url")
-    if avatar is not None and not is_allowed_host(avatar, avatar_hosts):
+    if isinstance(avatar, str) and not is_allowed_host(avatar, avatar_hosts):
         raise ValidationFailedError(
             "avatar_url must be on WeChat's avatar hosts or the project's media domain",
             errors=[{"loc": ["body", "avatar_url"], "msg": "host not allowed for avatars"}],

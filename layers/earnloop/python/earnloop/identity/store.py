@@ -169,7 +169,7 @@ class IdentityStore:
             return owner or user_id
         return user_id
 
-    def update_profile(self, user_id: str, changes: Mapping[str, str | None], updated_at: str) -> User:
+    def update_profile(self, user_id: str, changes: Mapping[str, str | bool | None], updated_at: str) -> User:
         """Sets the given profile fields, removing those given as None; returns the user as stored now.
 
         Raises:
