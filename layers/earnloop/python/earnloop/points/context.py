@@ -42,6 +42,8 @@ CONTEXT = Context(
         ),
         # Points for posting and their clawback (points/post_rewards.py).
         Rule("posts-to-points", "earnloop.content", ("PostPublished", "PostTakenDown"), queue="points"),
+        # Points for likes and comments (points/like_rewards.py, points/comment_rewards.py).
+        Rule("interactions-to-points", "earnloop.content", ("PostLiked", "CommentAdded"), queue="points"),
         # The wake-up gift for a user who fell asleep (points/wakeup_gift.py).
         Rule(
             "sleeping-to-points",
@@ -100,6 +102,15 @@ CONTEXT = Context(
             "points",
             table("points", "readwrite", delete=True),
             description="Credits earned points",
+        ),
+        # Every minute: each author is paid the likes of each closed minute once (points/like_pay.py).
+        FunctionSpec(
+            "points_like_pay",
+            "schedule",
+            (table("points", "readwrite"),),
+            description="Pays authors the likes they received, once per closed minute",
+            schedule="rate(1 minute)",
+            timeout_s=60,
         ),
         # 00:10 of each business day: points valid through yesterday expire.
         FunctionSpec(

@@ -11,8 +11,10 @@ from earnloop.platform.clock import utcnow
 from earnloop.platform.errors import LimitReachedError
 from earnloop.platform.observability import logger, metrics
 from earnloop.platform.workers import queue_worker
+from earnloop.points.comment_rewards import CommentAdded, earn_for_comment
 from earnloop.points.earning_rules import SCAN, rule_command
 from earnloop.points.events import PointsChanged
+from earnloop.points.like_rewards import PostLiked, earn_for_like
 from earnloop.points.models import Outcome
 from earnloop.points.post_rewards import PostPublished, PostTakenDown, claw_back, earn_for_post
 from earnloop.points.service import Ledger
@@ -73,6 +75,8 @@ lambda_handler = queue_worker(
         PointsChanged.detail_type: (PointsChanged, release_on_unfreeze),
         PostPublished.detail_type: (PostPublished, earn_for_post),
         PostTakenDown.detail_type: (PostTakenDown, claw_back),
+        PostLiked.detail_type: (PostLiked, earn_for_like),
+        CommentAdded.detail_type: (CommentAdded, earn_for_comment),
         SegmentChanged.detail_type: (SegmentChanged, gift_on_sleep),
         ShareRewarded.detail_type: (ShareRewarded, earn_for_share),
         ReferralAccepted.detail_type: (ReferralAccepted, earn_for_referral),
