@@ -1,6 +1,6 @@
-"""Caps under concurrent deliveries, on DynamoDB Local (moto's transactions are not thread-safe):
-two points workers crediting the same user's posts on the same day never pass the rule's cap, and
-two admins changing one rule at once both land, or one is told, never lost."""
+"""Races on DynamoDB Local (moto's transactions are not thread-safe): two points workers crediting
+the same user's posts on the same day never pass the rule's cap; of two admins changing one rule
+version at once, one writes and the other is told; concurrent check-ins of one user give one."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ import pytest
 from earnloop.platform import aws
 from earnloop.platform.clock import iso
 from earnloop.platform.dynamo import marshal, unmarshal
-from earnloop.platform.errors import ConcurrencyError
+from earnloop.platform.errors import ConcurrencyError, LimitReachedError
+from earnloop.points.checkins import CheckInStore, check_in
 from earnloop.points.context import CONTEXT as POINTS
 from earnloop.points.post_rewards import PostPublished, earn_for_post
 from earnloop.points.rule_models import EarningRuleChange, RuleTerms
@@ -134,3 +135,22 @@ def test_two_admins_changing_one_version_at_once_write_one_change_and_its_audit(
     assert (rule.version, rule.updated_by, rule.points) == (1, winner, 11 if winner == "boss1" else 12)
     audit, _ = store.changes("post", 10, None)
     assert [(c.version, c.changed_by) for c in audit] == [(1, winner)]
+
+
+def test_concurrent_check_ins_of_one_user_on_one_day_give_one(points_table) -> None:
+    ddb, table = points_table
+    ledger, store = Ledger(PointsStore(ddb, table)), CheckInStore(ddb, table)
+
+    def attempt() -> str:
+        while True:  # a client retries a 409 `conflict`; `limit_reached` is final
+            try:
+                result = check_in(AUTHOR, PUBLISHED, ledger, store)
+            except LimitReachedError:
+                return "limit_reached"
+            except ConcurrencyError:
+                continue
+            return f"{result.streak}:{result.points}"
+
+    outcomes = run_threads([attempt for _ in range(4)])
+    assert sorted(outcomes) == ["1:5", "limit_reached", "limit_reached", "limit_reached"]
+    assert [e.delta for e in PointsStore(ddb, table).entries(AUTHOR)] == [5]
