@@ -31,7 +31,7 @@ ON = date(2027, 3, 31)
 LIMITS = Thresholds()
 
 
-def user_item(user_id: str, last_active: date, segment: str) -> dict[str, Any]:
+def user_item(user_id: str, last_active: date, segment: str, shards: int = SHARDS) -> dict[str, Any]:
     item: dict[str, Any] = {
         **user_key(user_id),
         "entity": "User",
@@ -45,7 +45,7 @@ def user_item(user_id: str, last_active: date, segment: str) -> dict[str, Any]:
         "lc_version": 1,
     }
     if segment != "sleeping":
-        item["act_pk"] = activity_partition(last_active, index_shard(user_id, SHARDS))
+        item["act_pk"] = activity_partition(last_active, index_shard(user_id, shards))
         item["act_sk"] = f"{segment}#{user_id}"
     return item
 
@@ -102,3 +102,30 @@ def measure(ddb: Any, table: str, idle: int) -> None:
     assert calls == {"Query": len(pieces), "UpdateItem": CROSSING}
     moved = unmarshal(ddb.get_item(TableName=table, Key=marshal(user_key("due-0")))["Item"])
     assert moved["segment"] == "at_risk" and moved["lc_version"] == 2
+
+
+def test_a_piece_short_of_time_resumes_after_the_last_user_it_moved(monkeypatch):
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    with mock_aws():
+        ddb = boto3.client("dynamodb", region_name="ap-east-1")
+        assert IDENTITY.table is not None
+        ddb.create_table(**table_request(IDENTITY.table, "identity-resume"))
+        store = SegmentsStore(ddb, "identity-resume", 1)
+        put_all(
+            ddb,
+            "identity-resume",
+            [user_item(f"due-{n}", ON - timedelta(days=30), "active", shards=1) for n in range(3)],
+        )
+        piece = next(
+            p
+            for p in plan_pieces(ON, 1, LIMITS)
+            if p.segment == "active" and p.day == ON - timedelta(days=30)
+        )
+        now = at("2027-03-30T19:00")
+
+        first = move_piece(piece, store, LIMITS, now, lambda: 0)  # out of time after one user
+        assert first.moved == {"at_risk": 1} and first.rest is not None and first.rest.after == "active#due-0"
+        rest = move_piece(first.rest, store, LIMITS, now, lambda: 60_000)
+        again = move_piece(piece, store, LIMITS, now, lambda: 60_000)  # a redelivered piece: nobody twice
+        assert (rest.moved, rest.rest, again.moved) == ({"at_risk": 2}, None, {})
