@@ -37,6 +37,14 @@ def cloud(moto_cloud: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
     aws.dynamodb().put_item(
         TableName=table, Item=marshal({**user_key(LI), "entity": "User", **user.model_dump()})
     )
+    link = {
+        "pk": "IDENT#wx_openid#oLi",
+        "sk": "IDENT",
+        "entity": "Identity",
+        "kind": "wx_openid",
+        "user_id": LI,
+    }
+    aws.dynamodb().put_item(TableName=table, Item=marshal(link))
     moto_cloud.registered.add(LI)
     yield moto_cloud
     get_settings.cache_clear()
@@ -149,3 +157,18 @@ def test_when_grants_are_scarce_the_valuable_kind_wins(cloud):
     accept(cloud, "tpl-points")
     deliver(expiring())
     assert "points_expiring" in [m["kind"] for m in sent()] and grants("tpl-points") == 0
+
+
+def test_a_subscribe_popup_pushed_by_wechat_grants_once_per_push(cloud):
+    pushed = body(
+        "SubscriptionsAccepted",
+        "earnloop.wechat",
+        push_id="oLi#1796200000",
+        openid="oLi",
+        template_ids=["tpl-social", "tpl-unknown"],
+        accepted_at=1796200000,
+    )
+    deliver(pushed, pushed)
+    stranger = {**pushed, "detail": {**pushed["detail"], "openid": "oNobody", "push_id": "oNobody#1"}}
+    deliver(stranger)
+    assert grants("tpl-social") == 1 and stored(f"USER#{LI}", "GRANT#tpl-unknown") is None

@@ -174,6 +174,17 @@ class ReferralAccepted(DomainEvent):
     share_id: str
 
 
+class SubscriptionsAccepted(DomainEvent):
+    """Templates a user accepted in a subscribe pop-up, as WeChat pushed them (the wechat context)."""
+
+    source = "earnloop.wechat"
+    detail_type = "SubscriptionsAccepted"
+
+    push_id: str
+    openid: str
+    template_ids: list[str]
+
+
 InboxEvent = (
     RedemptionPlaced
     | RedemptionStatusChanged

@@ -68,6 +68,8 @@ CONTEXT = Context(
             detail={"entry_type": ["earn"], "reason": ["scan"]},
         ),
         Rule("referrals-to-notify", "earnloop.sharing", ("ReferralAccepted",), queue="notify"),
+        # Subscribe pop-ups pushed to /wechat/push: grants for subscribe messages.
+        Rule("subscriptions-to-notify", "earnloop.wechat", ("SubscriptionsAccepted",), queue="notify"),
     ),
     # The operator puts the mini-program's AppID and AppSecret here (README: deploying); a deploy
     # creates the secret empty and never writes it (no `generate`). The template is the local value.

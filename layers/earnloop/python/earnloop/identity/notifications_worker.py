@@ -4,8 +4,8 @@ template, a WeChat subscribe message (identity/subscriptions.py)."""
 
 from __future__ import annotations
 
-from earnloop.identity import notifications_service
-from earnloop.identity.consumed_events import INBOX_EVENTS, InboxEvent
+from earnloop.identity import notifications_service, subscriptions
+from earnloop.identity.consumed_events import INBOX_EVENTS, InboxEvent, SubscriptionsAccepted
 from earnloop.identity.notifications_likes import LikeGroups
 from earnloop.identity.notifications_store import InboxStore
 from earnloop.identity.store import IdentityStore
@@ -13,8 +13,9 @@ from earnloop.identity.subscriptions import Sender
 from earnloop.identity.subscriptions_store import GrantStore
 from earnloop.platform import aws
 from earnloop.platform.clock import utcnow
+from earnloop.platform.observability import logger
 from earnloop.platform.settings import get_settings
-from earnloop.platform.workers import queue_worker
+from earnloop.platform.workers import Route, queue_worker
 from earnloop.wechat.subscribe import LocalSubscribe, SubscribeClient, WeChatSubscribe
 
 
@@ -58,4 +59,19 @@ def add_notification(event: InboxEvent) -> None:
     )
 
 
-lambda_handler = queue_worker({model.detail_type: (model, add_notification) for model in INBOX_EVENTS})
+def add_grants(event: SubscriptionsAccepted) -> None:
+    """Grants from a subscribe pop-up pushed to `/wechat/push`, for the user of the openid."""
+    settings = get_settings()
+    table = settings.table_name("identity")
+    user_id = IdentityStore(aws.dynamodb(), table).user_id_for("wx_openid", event.openid)
+    if user_id is None:
+        logger.warning("subscribe pop-up of an openid with no user", extra={"push_id": event.push_id})
+        return
+    known = list(settings.subscribe_templates.values())
+    grants = GrantStore(aws.dynamodb(), table)
+    subscriptions.accept_popup(grants, user_id, event.push_id, event.template_ids, known, utcnow())
+
+
+ROUTES: dict[str, Route] = {model.detail_type: (model, add_notification) for model in INBOX_EVENTS}
+ROUTES["SubscriptionsAccepted"] = (SubscriptionsAccepted, add_grants)
+lambda_handler = queue_worker(ROUTES)

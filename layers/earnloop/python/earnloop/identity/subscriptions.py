@@ -58,7 +58,7 @@ def reserve(kind: str) -> int:
 
 
 class GrantRepository(Protocol):
-    def add(self, user_id: str, template_ids: Sequence[str], at: str) -> None: ...
+    def add(self, user_id: str, template_ids: Sequence[str], at: str, guard: str | None = None) -> bool: ...
     def grants(self, user_id: str) -> dict[str, int]: ...
     def spend(self, user_id: str, template_id: str, reserve: int, record: Mapping[str, object]) -> bool: ...
     def refund(self, user_id: str, template_id: str) -> None: ...
@@ -84,6 +84,24 @@ def accept(
     logger.info("subscriptions accepted", extra={"user_id": user_id, "templates": len(set(template_ids))})
     held = grants.grants(user_id)
     return {template_id: max(0, held.get(template_id, 0)) for template_id in dict.fromkeys(known)}
+
+
+def accept_popup(
+    grants: GrantRepository,
+    user_id: str,
+    push_id: str,
+    template_ids: Sequence[str],
+    known: Sequence[str],
+    now: datetime,
+) -> bool:
+    """The templates a subscribe pop-up pushed as accepted (`subscribe_msg_popup_event`), counted
+    once per push; templates that are not the app's are ignored. Returns whether any was counted."""
+    mine = [template_id for template_id in dict.fromkeys(template_ids) if template_id in set(known)]
+    if not mine:
+        return False
+    added = grants.add(user_id, mine, iso(now), guard=push_id)
+    logger.info("subscriptions pushed", extra={"user_id": user_id, "templates": len(mine), "added": added})
+    return added
 
 
 class Sender:

@@ -28,6 +28,14 @@ if TYPE_CHECKING:
 GRANT_PREFIX = "GRANT#"
 
 
+class _GrantedError(Exception):
+    """The push's grants were counted before."""
+
+
+def _granted(_: Mapping[str, Any]) -> Exception:
+    return _GrantedError()
+
+
 def grant_key(user_id: str, template_id: str) -> dict[str, str]:
     return {"pk": f"USER#{user_id}", "sk": f"{GRANT_PREFIX}{template_id}"}
 
@@ -41,8 +49,9 @@ class GrantStore:
         self._ddb = ddb
         self._table = table
 
-    def add(self, user_id: str, template_ids: Sequence[str], at: str) -> None:
-        """One more grant of each (distinct) template, in one transaction.
+    def add(self, user_id: str, template_ids: Sequence[str], at: str, guard: str | None = None) -> bool:
+        """One more grant of each (distinct) template, in one transaction; with `guard` (a push id),
+        at most once per guard. Returns False when the guard was there (nothing written).
 
         Raises:
             UnauthenticatedError: the user no longer exists.
@@ -52,6 +61,14 @@ class GrantStore:
                 self._table, user_id, missing=UnauthenticatedError("the token's user no longer exists")
             )
         ]
+        if guard is not None:
+            seen = {"pk": f"USER#{user_id}", "sk": f"SEEN#grant#{guard}", "entity": "GrantSeen", "at": at}
+            put = {
+                "TableName": self._table,
+                "Item": marshal(seen),
+                "ConditionExpression": "attribute_not_exists(pk)",
+            }
+            actions.append(TxAction({"Put": put}, _granted))
         for template_id in dict.fromkeys(template_ids):
             actions.append(
                 TxAction(
@@ -75,7 +92,11 @@ class GrantStore:
                     }
                 )
             )
-        transact(self._ddb, actions)
+        try:
+            transact(self._ddb, actions)
+        except _GrantedError:
+            return False
+        return True
 
     def grants(self, user_id: str) -> dict[str, int]:
         """Every template the user holds grants for, with how many (one query of their partition)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Literal
 
 from earnloop.platform.events import Change, DomainEvent
+from earnloop.wechat.push_subscriptions import SUBSCRIBED_ENTITY
 from earnloop.wechat.store import VERDICT_ENTITY
 
 
@@ -25,9 +26,24 @@ class MediaCheckVerdict(DomainEvent):
     errcode: int = 0
 
 
+class SubscriptionsAccepted(DomainEvent):
+    """A subscribe pop-up's accepted templates (`subscribe_msg_popup_event`), once per push id:
+    each pays for one subscribe message to `openid`."""
+
+    source = "earnloop.wechat"
+    detail_type = "SubscriptionsAccepted"
+
+    push_id: str
+    openid: str
+    template_ids: list[str]
+    accepted_at: int
+
+
 def derive(change: Change) -> list[DomainEvent]:
     """`MediaCheckVerdict` when a verdict item is first written (one per trace id: a repeated push
     writes nothing, so consumers see each verdict once, give or take the stream's redelivery)."""
+    if change.entity == SUBSCRIBED_ENTITY and change.kind == "INSERT" and change.new is not None:
+        return [SubscriptionsAccepted.model_validate(change.new)]
     if change.entity != VERDICT_ENTITY or change.kind != "INSERT" or change.new is None:
         return []
     return [MediaCheckVerdict.model_validate(change.new)]

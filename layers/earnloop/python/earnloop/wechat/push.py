@@ -26,6 +26,7 @@ from earnloop.platform.observability import logger, metrics
 from earnloop.platform.secrets import secret_json
 from earnloop.platform.settings import get_settings
 from earnloop.wechat import push_crypto
+from earnloop.wechat.push_subscriptions import POPUP, record_popup
 from earnloop.wechat.security import outcome_of
 from earnloop.wechat.token import app_credentials
 
@@ -190,7 +191,10 @@ def record_media_check(push: Push, store: PushStore) -> None:
     )
 
 
-HANDLERS: dict[tuple[str, str], Callable[[Push, PushStore], None]] = {MEDIA_CHECK: record_media_check}
+HANDLERS: dict[tuple[str, str], Callable[[Push, PushStore], None]] = {
+    MEDIA_CHECK: record_media_check,
+    POPUP: record_popup,
+}
 
 
 def _check_window(query: SignedQuery, now: int) -> None:

@@ -162,6 +162,23 @@ class PushStore:
             raise
         return True
 
+    def record_once(self, *, timestamp: int, nonce: str, nonce_expires_at: int, item: dict[str, Any]) -> bool:
+        """Remembers the push's nonce and puts `item` (keyed by what the push is about), both only if
+        new, in one transaction. False, having written nothing, for a replay or a repeat."""
+        new_only = "attribute_not_exists(pk)"
+        actions: list[Any] = [
+            {"Put": self._put(self._nonce(timestamp, nonce, nonce_expires_at), new_only)},
+            {"Put": self._put(item, new_only)},
+        ]
+        try:
+            self._ddb.transact_write_items(TransactItems=actions)
+        except ClientError as error:
+            codes = {r.get("Code") for r in cancellation_reasons(error)}
+            if codes and codes <= {"ConditionalCheckFailed", "None", None}:
+                return False
+            raise
+        return True
+
     @staticmethod
     def _nonce(timestamp: int, nonce: str, expires_at: int) -> dict[str, Any]:
         # `expires_at` is the table's TTL attribute: DynamoDB drops the item days after the window.
