@@ -136,6 +136,7 @@ def test_segments_move_at_their_boundaries_and_each_sleep_gives_one_short_lived_
     ledger = Ledger.default()
     gifts = [e for e in ledger.store.history("scanner", 20, None)[0] if e.txn_id.startswith("wakeup#")]
     assert sorted(e.txn_id for e in gifts) == ["wakeup#scanner#2027-03-01", "wakeup#scanner#2027-06-03"]
+    assert ledger.store.account("idle").balance == 0  # never scanned: no customer to win back
     account = ledger.store.account("scanner")
     # 100 points valid 14 days each, counting the day of falling asleep.
     assert (account.balance, account.buckets) == (200, {date(2027, 3, 14): 100, date(2027, 6, 16): 100})

@@ -7,8 +7,12 @@ from datetime import date
 from earnloop.points.wakeup_gift import SegmentChanged, gift_command
 
 
-def event(to: str = "sleeping", changed_at: str = "2027-03-01T19:00:00.000Z") -> SegmentChanged:
-    return SegmentChanged(user_id="u1", to_segment=to, changed_at=changed_at)
+def event(
+    to: str = "sleeping",
+    changed_at: str = "2027-03-01T19:00:00.000Z",
+    first_scan_at: str | None = "2026-12-01T03:00:00Z",
+) -> SegmentChanged:
+    return SegmentChanged(user_id="u1", to_segment=to, changed_at=changed_at, first_scan_at=first_scan_at)
 
 
 def test_a_user_who_falls_asleep_gets_points_valid_for_the_gift_days():
@@ -20,8 +24,9 @@ def test_a_user_who_falls_asleep_gets_points_valid_for_the_gift_days():
     assert (command.points, command.cap, command.tiered) == (100, None, False)
 
 
-def test_other_segment_changes_and_a_gift_set_to_zero_give_nothing():
+def test_other_segment_changes_a_user_who_never_scanned_and_a_gift_set_to_zero_give_nothing():
     assert gift_command(event(to="at_risk"), points=100, valid_days=14) is None
+    assert gift_command(event(first_scan_at=None), points=100, valid_days=14) is None
     assert gift_command(event(), points=0, valid_days=14) is None
 
 

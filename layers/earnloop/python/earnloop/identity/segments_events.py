@@ -21,6 +21,8 @@ class SegmentChanged(DomainEvent):
     to_segment: str
     rfm: dict[str, int] = Field(default_factory=dict)
     changed_at: str
+    # The user's first scan (None: never scanned, never a customer): the wake-up gift needs one.
+    first_scan_at: str | None = None
 
 
 def segment_changes(change: Change) -> list[DomainEvent]:
@@ -36,6 +38,7 @@ def segment_changes(change: Change) -> list[DomainEvent]:
             to_segment=new["segment"],
             rfm={k: int(v) for k, v in (new.get("rfm") or {}).items()},
             changed_at=new.get("segment_since") or new["created_at"],
+            first_scan_at=new.get("first_scan_at"),
         )
     ]
 

@@ -1,5 +1,7 @@
 """The wake-up gift: when identity moves a user to the `sleeping` segment, the points worker credits
-`wakeup_gift_points` valid for `wakeup_gift_days` (their own short bucket), once per sleep."""
+`wakeup_gift_points` valid for `wakeup_gift_days` (their own short bucket), once per sleep, if they
+ever scanned a product: an account registered and left idle is no customer to win back, and paying
+it would make farming accounts pay."""
 
 from __future__ import annotations
 
@@ -24,6 +26,7 @@ class SegmentChanged(DomainEvent):
     user_id: str
     to_segment: str
     changed_at: str
+    first_scan_at: str | None = None
 
 
 def wakeup_txn_id(user_id: str, slept_on: date) -> str:
@@ -33,10 +36,11 @@ def wakeup_txn_id(user_id: str, slept_on: date) -> str:
 
 
 def gift_command(event: SegmentChanged, points: int, valid_days: int) -> EarnCommand | None:
-    """The gift for a user who fell asleep, or None (another segment, or the gift is off). Valid
+    """The gift for a customer who fell asleep, or None (another segment, never scanned, or the gift
+    is off). Valid
     for `valid_days` business days counting the day they fell asleep (the expiry job takes them at
     00:10 of the day after the last); no tier multiplier, no rule cap."""
-    if event.to_segment != SLEEPING or points <= 0:
+    if event.to_segment != SLEEPING or event.first_scan_at is None or points <= 0:
         return None
     slept_on = business_day(parse_iso(event.changed_at))
     return EarnCommand(
