@@ -5,7 +5,9 @@ version at once, one writes and the other is told; concurrent check-ins of one u
 from __future__ import annotations
 
 import json
+import random
 import threading
+import time
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -87,7 +89,10 @@ def test_two_workers_crediting_one_author_on_one_day_never_pass_the_rules_cap(po
     ddb, table = points_table
     # The stored rule, not the default (10 / 30): 7 points, at most 20 a day, so two posts fit.
     RuleStore(ddb, table).change(change(1, 7, 20, "boss"))
-    ledger = Ledger(PointsStore(ddb, table))
+    # A short backoff: the race is the same, the test waits less than a Lambda would.
+    ledger = Ledger(
+        PointsStore(ddb, table), pause=lambda attempt: time.sleep(random.uniform(0, 0.002 * attempt))
+    )
 
     def worker(number: int) -> Callable[[], None]:
         def deliver_all() -> None:
