@@ -24,6 +24,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
+from earnloop.platform.observability import SERVICE, metrics
 
 from infra.dashboard import dashboard
 from infra.naming import construct_id, physical
@@ -47,6 +48,13 @@ P99_LATENCY_MS = 3_000
 P99_PERIODS = 3
 # Metric the access-log filter counts: requests API Gateway refused with 429 before any function ran.
 THROTTLED_METRIC = "ApiThrottled"
+# Metrics the code emits that an operator must act on at their first count.
+APP_ALARMS = {
+    "LedgerMismatch": (
+        "the nightly reconciliation found an account whose balance, buckets and ledger disagree: "
+        "see its ERROR line and the RECON#<day> records of the points table; nothing was corrected"
+    ),
+}
 
 
 def alarm(
@@ -185,6 +193,24 @@ class Monitoring(Construct):
                 ),
                 threshold=OLDEST_MESSAGE_S,
                 description=f"{name}: oldest message older than {OLDEST_MESSAGE_S} s; its worker is behind",
+            )
+
+        self._app_alarms()
+
+    def _app_alarms(self) -> None:
+        """Alarms on metrics the code emits (Powertools EMF: namespace and `service` dimension)."""
+        for name, description in APP_ALARMS.items():
+            self._alarm(
+                name,
+                cloudwatch.Metric(
+                    namespace=str(metrics.namespace),
+                    metric_name=name,
+                    dimensions_map={"service": SERVICE},
+                    period=PERIOD,
+                    statistic=cloudwatch.Stats.SUM,
+                ),
+                threshold=1,
+                description=description,
             )
 
     def add_dashboard(
