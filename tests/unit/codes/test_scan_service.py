@@ -36,6 +36,8 @@ class FakeStore:
         self.calls: list[str] = []
         self.conflicts = 0
         self.taken_ids = 0
+        # (day, reason) of each rejection counted for the statistics (kept apart from `calls`).
+        self.rejections: list[tuple[str, str]] = []
 
     def put_batch(self, batch: Batch) -> None:
         self.calls.append("put_batch")
@@ -73,6 +75,9 @@ class FakeStore:
             raise RateLimitedError(request.window.retry_after_s)
         self.claims[(claim.batch_id, claim.serial)] = claim
         self.rates[counter] = self.rates.get(counter, 0) + 1
+
+    def count_rejection(self, day: str, shard: int, reason: str, expires_at: int) -> None:
+        self.rejections.append((day, reason))
 
     def get_claim(self, batch_id: str, serial: int) -> Claim | None:
         self.calls.append("get_claim")
@@ -176,6 +181,20 @@ def test_a_second_scan_by_anyone_including_the_claimant_is_409(store):
     for user in ("u2", "u1"):
         with pytest.raises(CodeAlreadyClaimedError):
             scan(store, code, user=user)
+
+
+def test_rejections_after_the_code_verified_are_counted_by_business_day_but_forgeries_are_not(store):
+    batch = new_batch(store)
+    code = sign(KEYS, batch.batch_id, 3)
+    scan(store, code)
+    with pytest.raises(CodeAlreadyClaimedError):
+        scan(store, code, user="u2")
+    store.batches[batch.batch_id] = batch.model_copy(update={"valid_until": "2026-11-23T09:00:00.000Z"})
+    with pytest.raises(InvalidCodeError):
+        scan(store, sign(KEYS, batch.batch_id, 4), now=NOW + timedelta(hours=15))  # the 24th in Shanghai
+    with pytest.raises(InvalidCodeError):
+        scan(store, sign(QrKeys.from_secret({"current": "A", "A": "x" * 40}), batch.batch_id, 5))
+    assert store.rejections == [("2026-11-23", "code_already_claimed"), ("2026-11-24", "expired")]
 
 
 def test_a_race_lost_to_a_concurrent_transaction_is_retried_and_answered_409(store):

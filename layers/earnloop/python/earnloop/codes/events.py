@@ -24,7 +24,39 @@ class ScanClaimed(DomainEvent):
     claimed_at: str
 
 
+class ScanRejectionsCounted(DomainEvent):
+    """The rejected scans of one business day (Asia/Shanghai), reason and counter shard reached
+    `count`: consumers keep the highest count they saw (a total, not an increment: repeats and
+    reordering are harmless)."""
+
+    source = "earnloop.codes"
+    detail_type = "ScanRejectionsCounted"
+
+    day: str
+    reason: str
+    shard: int
+    count: int
+
+
+def rejection_counts(change: Change) -> list[DomainEvent]:
+    """One event per reason whose count this write raised."""
+    new, old = change.new or {}, change.old or {}
+    return [
+        ScanRejectionsCounted(
+            day=str(new["day"]), reason=name.removeprefix("r#"), shard=int(new["shard"]), count=int(count)
+        )
+        for name, count in sorted(new.items())
+        if name.startswith("r#") and count != old.get(name)
+    ]
+
+
 def derive(change: Change) -> list[DomainEvent]:
+    if change.entity == "RejectionCounter":
+        return rejection_counts(change) if change.kind != "REMOVE" else []
+    return _claims(change)
+
+
+def _claims(change: Change) -> list[DomainEvent]:
     """`ScanClaimed` when a claim is accepted, and again when the sweep touches a claim still not
     credited (its first event was lost): the republish goes through this outbox too."""
     if change.entity != "Claim" or change.new is None:

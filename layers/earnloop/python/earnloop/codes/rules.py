@@ -7,13 +7,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Literal
 
-from earnloop.platform.clock import iso
+from earnloop.platform.clock import business_day, iso
 from earnloop.platform.errors import InvalidCodeError, ValidationFailedError
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
 PENDING_SHARDS = 8
+# Rejected scans are counted per (business day, shard) for the statistics; a random shard per
+# rejection keeps a flood of dead codes under a partition's write limit (docs/decisions.md).
+REJECTION_SHARDS = 16
+REJECTION_COUNTER_DAYS = 35
 # A deployed Lambda answers at most 6 MB. A row is at most 7 + 41 + 64 + 41 characters plus
 # separators (a serial, a code, a URL base of up to 64 characters and the code again), about 157
 # bytes once JSON-escaped in Lambda's response: 30,000 rows stay under 4.8 MB.
@@ -116,3 +120,10 @@ def export_range(
             max_count=MAX_EXPORT_ROWS,
         )
     return wanted
+
+
+def rejection_counter(now: datetime) -> tuple[str, int]:
+    """The business day (Asia/Shanghai, ISO) whose rejection counter a rejection at `now` goes to,
+    and when that counter may be deleted (epoch seconds)."""
+    day = business_day(now)
+    return day.isoformat(), int((now + timedelta(days=REJECTION_COUNTER_DAYS)).timestamp())

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Protocol
 
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
+from botocore.exceptions import BotoCoreError, ClientError
 
 from earnloop.codes.codec import (
+    CodeRef,
     QrKeys,
     Signer,
     is_batch_id,
@@ -29,10 +32,12 @@ from earnloop.codes.models import (
 )
 from earnloop.codes.rules import (
     PENDING_SHARDS,
+    REJECTION_SHARDS,
     ExportRange,
     batch_rejection,
     export_range,
     rate_window,
+    rejection_counter,
     rejection_error,
 )
 from earnloop.codes.store import BatchIdTakenError, ClaimRequest
@@ -62,6 +67,7 @@ class Store(Protocol):
     ) -> tuple[Claim | None, bool]: ...
     def stale_pending_claims(self, shard: int, older_than_iso: str, limit: int) -> list[tuple[str, int]]: ...
     def touch_for_sweep(self, batch_id: str, serial: int, now_iso: str) -> bool: ...
+    def count_rejection(self, day: str, shard: int, reason: str, expires_at: int) -> None: ...
 
 
 class Batches(Protocol):
@@ -185,27 +191,24 @@ def create_scan(
         RateLimitedError: more than `limit` accepted scans this UTC hour (429).
     """
     try:
-        accepted = _claim(store, keys, batches, body, user_id, now, limit, url_bases)
+        ref = verify(keys, body.code, url_bases=url_bases)
     except EarnloopError as error:
-        reason = str(error.extensions.get("reason", error.code))
-        _count_rejection(reason)
-        logger.info("scan rejected", extra={"reason": reason, "user_id": user_id})
+        # Refused from the code's own bytes: no DynamoDB call at all (a flood of forgeries costs
+        # nothing but CPU), so counted as a metric only.
+        _rejected(error, user_id)
+        raise
+    try:
+        accepted = _claim(store, batches, ref, user_id, now, limit)
+    except EarnloopError as error:
+        _record_rejection(store, _rejected(error, user_id), now)
         raise
     metrics.add_metric(name="ScansAccepted", unit=MetricUnit.Count, value=1)
     return accepted
 
 
 def _claim(
-    store: Store,
-    keys: QrKeys,
-    batches: Batches,
-    body: ScanCreate,
-    user_id: str,
-    now: datetime,
-    limit: int,
-    url_bases: Sequence[str],
+    store: Store, batches: Batches, ref: CodeRef, user_id: str, now: datetime, limit: int
 ) -> ScanAccepted:
-    ref = verify(keys, body.code, url_bases=url_bases)
     batch = batches.get(ref.batch_id, store.get_batch)
     # Only the key holder can sign these; they mean a leaked key or a bug, so they are logged apart.
     if batch is None or batch.key_version != ref.key_version or ref.serial > batch.count:
@@ -244,6 +247,23 @@ def _claim(
     return ScanAccepted(
         scan_id=claim.scan_id, points=claim.points, product=Product(sku=claim.sku, name=claim.product_name)
     )
+
+
+def _rejected(error: EarnloopError, user_id: str) -> str:
+    reason = str(error.extensions.get("reason", error.code))
+    _count_rejection(reason)
+    logger.info("scan rejected", extra={"reason": reason, "user_id": user_id})
+    return reason
+
+
+def _record_rejection(store: Store, reason: str, now: datetime) -> None:
+    """Counts the rejection for the daily statistics on a random shard. Best effort: the caller
+    is answered with the rejection whatever happens here (a lost count is logged)."""
+    day, expires_at = rejection_counter(now)
+    try:
+        store.count_rejection(day, random.randrange(REJECTION_SHARDS), reason, expires_at)
+    except (ClientError, BotoCoreError) as error:
+        logger.warning("scan rejection not counted", extra={"reason": reason, "error": str(error)})
 
 
 def _count_rejection(reason: str) -> None:

@@ -50,6 +50,14 @@ def claim_key(batch_id: str, serial: int) -> dict[str, str]:
     return {"pk": f"CODE#{batch_id}#{serial}", "sk": "CLAIM"}
 
 
+def rejection_key(day: str, shard: int) -> dict[str, str]:
+    return {"pk": f"REJECTS#{day}#{shard}", "sk": "REJECTS"}
+
+
+# A rejection counter's attribute per reason: `r#<reason>` = how many that day on that shard.
+REJECTION_PREFIX = "r#"
+
+
 def rate_key(user_id: str, window: str) -> dict[str, str]:
     return {"pk": f"RATE#{user_id}#{window}", "sk": "RATE"}
 
@@ -227,6 +235,25 @@ class CodesStore:
             missing=UnauthenticatedError("the token's user no longer exists"),
         )
         transact(self._ddb, [live_user, batch_check, frozen_check, put_claim, count_scan])
+
+    def count_rejection(self, day: str, shard: int, reason: str, expires_at: int) -> None:
+        """Adds one `reason` rejection to the counter of (business `day`, `shard`); its stream
+        tells the statistics (`ScanRejectionsCounted`)."""
+        self._ddb.update_item(
+            TableName=self._table,
+            Key=marshal(rejection_key(day, shard)),
+            UpdateExpression=(
+                "ADD #reason :one SET entity = :entity, #day = :day, #shard = :shard, expires_at = :exp"
+            ),
+            ExpressionAttributeNames={
+                "#reason": f"{REJECTION_PREFIX}{reason}",
+                "#day": "day",
+                "#shard": "shard",
+            },
+            ExpressionAttributeValues=marshal(
+                {":one": 1, ":entity": "RejectionCounter", ":day": day, ":shard": shard, ":exp": expires_at}
+            ),
+        )
 
     def get_claim(self, batch_id: str, serial: int) -> Claim | None:
         response = self._ddb.get_item(
