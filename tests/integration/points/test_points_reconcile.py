@@ -15,7 +15,7 @@ import pytest
 from earnloop.platform import aws
 from earnloop.platform.dynamo import marshal
 from earnloop.points.models import Account, LedgerEntry
-from earnloop.points.reconcile import check, plan_pieces, reconcile_piece
+from earnloop.points.reconcile import check, plan_pieces, reconcile_account, reconcile_piece
 from earnloop.points.reconcile_store import ReconcileStore
 from earnloop.points.rules import expiry_shard
 from earnloop.points.store import CHANGE_SHARDS, account_key, change_partition
@@ -182,3 +182,53 @@ def test_check_names_each_broken_invariant() -> None:
     # A negative balance with matching sums is still wrong.
     negative = Account(user_id="u", balance=-5, buckets={date(2027, 12, 31): -5}, version=2)
     assert check(negative, [entry(-5)], DAY) is not None
+
+
+class FakeLedgers:
+    """Reads that return the given (account, entries) in turn, and the index pages of one shard."""
+
+    def __init__(
+        self, reads: list[tuple[Account, list[LedgerEntry]]], users: list[str] | None = None
+    ) -> None:
+        self.reads = reads
+        self.users = users or []
+        self.recorded: list[Any] = []
+
+    def ledger(self, user_id: str) -> tuple[Account, list[LedgerEntry]]:
+        return self.reads.pop(0) if len(self.reads) > 1 else self.reads[0]
+
+    def changed_page(self, day: date, shard: int, *, after: str | None = None, limit: int = 100) -> Any:
+        rest = [u for u in self.users if after is None or u > after]
+        return rest[:limit], len(rest) > limit
+
+    def record(self, mismatch: Any, expires_at: int) -> None:
+        self.recorded.append(mismatch)
+
+
+def test_a_mismatch_seen_while_a_posting_commits_is_read_again_and_not_reported() -> None:
+    buckets = {date(2027, 12, 31): 10}
+    torn = Account(user_id="u", balance=10, buckets=buckets, version=3)  # the entry not yet visible
+    settled = Account(user_id="u", balance=10, buckets=buckets, version=4)
+    store = FakeLedgers([(torn, []), (settled, [entry(10)])])
+
+    assert reconcile_account(store, "u", DAY) is None  # type: ignore[arg-type]
+
+
+def test_a_mismatch_read_twice_at_the_same_version_is_reported() -> None:
+    broken = Account(user_id="u", balance=10, buckets={date(2027, 12, 31): 15}, version=3)
+    store = FakeLedgers([(broken, [entry(10)])])
+
+    found = reconcile_account(store, "u", DAY)  # type: ignore[arg-type]
+    assert found is not None and (found.buckets_sum, found.entries_sum, found.version) == (15, 10, 3)
+
+
+def test_a_piece_short_of_time_resumes_after_the_last_account_checked() -> None:
+    sound = Account(user_id="u", balance=10, buckets={date(2027, 12, 31): 10}, version=1)
+    store = FakeLedgers([(sound, [entry(10)])], users=["a", "b", "c"])
+    piece = plan_pieces(at(RUN), CHANGE_SHARDS)[0]
+
+    first = reconcile_piece(piece, store, at(RUN), lambda: 5_000)  # type: ignore[arg-type]
+    assert (first.checked, first.rest) == (1, piece.model_copy(update={"after": "a"}))
+    assert first.rest is not None
+    second = reconcile_piece(first.rest, store, at(RUN), lambda: 60_000)  # type: ignore[arg-type]
+    assert (second.checked, second.rest) == (2, None)
