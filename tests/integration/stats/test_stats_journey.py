@@ -24,8 +24,8 @@ from tests.support.races import fresh_table, race_client
 
 def journey(ledger: Ledger, users: list[str], rng: random.Random) -> None:
     start = datetime(2026, 11, 28, 15, 0, tzinfo=UTC)  # 23:00 in Shanghai: steps cross midnights
-    for step in range(30):
-        now = start + timedelta(hours=step * 3.4)
+    for step in range(24):
+        now = start + timedelta(hours=step * 4.3)
         user, roll = rng.choice(users), rng.random()
         if roll < 0.45:
             # Some earns live one day only, so the journey's expiries find something.
