@@ -105,6 +105,10 @@ def test_a_clean_day_reports_nothing(moto_cloud, capsys, caplog) -> None:
     assert metric_total(documents, "AccountsReconciled") == 1
     table = moto_cloud.settings.table_name("points")
     assert ReconcileStore(aws.dynamodb(), table).mismatches(DAY) == []
+    # A malformed piece fails alone (SQS retries it, then the DLQ keeps it).
+    batch = sqs_event("sqs/points_reconcile.json", {"day": "2026-12-01", "shard": 0}, {"day": "yesterday"})
+    failed = invoke("points_reconcile", batch)["batchItemFailures"]
+    assert failed == [{"itemIdentifier": batch["Records"][1]["messageId"]}]
 
 
 def put_accounts(ddb: Any, table: str, users: list[str], changed_on: date, *, entries: bool = True) -> None:
