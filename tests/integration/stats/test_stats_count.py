@@ -3,6 +3,8 @@ rejections by reason, outstanding, and the range limit."""
 
 from __future__ import annotations
 
+import json
+
 from earnloop.local.samples import load
 
 from tests.integration.stats.stats_harness import SAMPLE, bus_event, deliver, points_changed
@@ -19,8 +21,15 @@ def stats(moto_cloud, first: str, last: str):
     return {row["date"]: row for row in answer.json["days"]}
 
 
-def test_every_kind_of_event_lands_in_its_counter_by_business_day(moto_cloud):
+def emitted(out: str, name: str) -> int:
+    """The sum of a metric over the EMF documents the functions printed (what CloudWatch gets)."""
+    documents = [json.loads(line) for line in out.splitlines() if line.startswith('{"_aws"')]
+    return int(sum(sum(d[name]) if isinstance(d[name], list) else d[name] for d in documents if name in d))
+
+
+def test_every_kind_of_event_lands_in_its_counter_by_business_day(moto_cloud, capsys):
     user = "u1"
+    capsys.readouterr()
     deliver(
         # 23:30 UTC on the 22nd is the 23rd in Shanghai.
         points_changed("scan#a", user, "earn", 100, "2026-11-22T23:30:00.000Z"),
@@ -97,6 +106,15 @@ def test_every_kind_of_event_lands_in_its_counter_by_business_day(moto_cloud):
     # The sample earn (on the 23rd in Shanghai), delivered twice, counts once.
     assert invoke("stats_count", load(SAMPLE)) == {"batchItemFailures": []}
     assert invoke("stats_count", load(SAMPLE)) == {"batchItemFailures": []}
+
+    # The metrics carry what was counted, once: the redelivered sample's 50 points only once.
+    out = capsys.readouterr().out
+    assert (emitted(out, "StatsPointsIssued"), emitted(out, "StatsPointsSpent")) == (150, 40)
+    assert (
+        emitted(out, "StatsScansAccepted"),
+        emitted(out, "StatsPostsPublished"),
+        emitted(out, "StatsLikes"),
+    ) == (1, 1, 2)
 
     days = stats(moto_cloud, "2026-11-22", "2026-11-25")
     assert days["2026-11-22"]["points_outstanding"] == 0
