@@ -72,3 +72,43 @@ def test_likes_need_a_token(posts) -> None:
     post_id = posts.create("alice").json["post_id"]
     answer = call_http("posts_like", path_parameters={"post_id": post_id})
     assert_problem(answer, 401, "unauthenticated")
+
+
+def test_likes_reach_the_points_worker_as_events_and_pay_once(posts) -> None:
+    from earnloop.points.store import PointsStore
+
+    post_id = posts.create("alice").json["post_id"]
+    like(posts, "bob", post_id)
+    unlike(posts, "bob", post_id)
+    like(posts, "bob", post_id)
+
+    bodies = posts.run_points_worker()
+
+    likes = [b["detail"] for b in bodies if b["detail-type"] == "PostLiked"]
+    assert len(likes) == 2
+    assert {(d["post_id"], d["user_id"], d["post_author_id"]) for d in likes} == {(post_id, "bob", "alice")}
+    assert [e.txn_id for e in PointsStore.default().entries("bob")] == [f"like_given#{post_id}#bob"]
+
+
+def test_feed_cards_show_the_like_count_whatever_the_order_of_events(posts) -> None:
+    from tests.support.lambdas import drain, invoke, sqs_event
+
+    post_id = posts.create("alice").json["post_id"]
+    like(posts, "bob", post_id)
+    like(posts, "carol", post_id)
+    unlike(posts, "carol", post_id)
+    like(posts, "dave", post_id)
+    likes = posts.events("likes")
+    published = drain(posts.cloud.queues["feed"].main)
+    assert sorted(b["detail-type"] for b in likes) == ["PostLiked"] * 3 + ["PostUnliked"]
+
+    # The likes overtake the publish, and are delivered twice.
+    assert invoke("likes_count", sqs_event("sqs/likes_count.json", *likes, *likes)) == {
+        "batchItemFailures": []
+    }
+    assert invoke("feed_materialize", sqs_event("sqs/feed_materialize.json", *published)) == {
+        "batchItemFailures": []
+    }
+
+    page = posts.call("feed_get", "erin", query={"kind": "new"}).json["items"]
+    assert [(p["post_id"], p["like_count"]) for p in page] == [(post_id, 2)]

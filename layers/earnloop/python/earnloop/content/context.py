@@ -55,6 +55,9 @@ CONTEXT = Context(
         # Post events and scans materialized into feeds. Five copies at most: the cap on how fast
         # the feed indexes' single partitions are written (docs/decisions.md, "Feeds").
         Queue(name="feed", consumer="feed_materialize", max_concurrency=5),
+        # Likes and unlikes, to set feed cards' like counts from the shards. Five copies at most: the
+        # bound on how often a viral post's card is written (docs/decisions.md, "Likes").
+        Queue(name="likes", consumer="likes_count", max_concurrency=5),
     ),
     rules=(
         Rule(
@@ -68,13 +71,14 @@ CONTEXT = Context(
             queue="posts",
         ),
         Rule("scan-claimed-to-posts", "earnloop.codes", ("ScanClaimed",), queue="posts"),
-        # A post's earn arrived: its outbox marker is confirmed (content/posts_outbox.py).
+        # A post's, a like's or a comment's earn arrived: its outbox marker is confirmed
+        # (content/posts_outbox.py, content/interactions_outbox.py).
         Rule(
             "post-earned-to-posts",
             "earnloop.points",
             ("PointsChanged",),
             queue="posts",
-            detail={"txn_id": [{"prefix": "post#"}]},
+            detail={"txn_id": [{"prefix": "post#"}, {"prefix": "like_given#"}, {"prefix": "comment#"}]},
         ),
         Rule(
             "posts-to-feed",
@@ -84,6 +88,7 @@ CONTEXT = Context(
         ),
         Rule("scan-claimed-to-feed", "earnloop.codes", ("ScanClaimed",), queue="feed"),
         Rule("profile-changed-to-feed", "earnloop.identity", ("ProfileChanged",), queue="feed"),
+        Rule("likes-to-likes", "earnloop.content", ("PostLiked", "PostUnliked"), queue="likes"),
         Rule("follows-to-feed", "earnloop.identity", ("UserFollowed", "UserUnfollowed"), queue="feed"),
         Rule("segments-to-feed", "earnloop.identity", ("SegmentChanged",), queue="feed"),
     ),
@@ -182,6 +187,12 @@ CONTEXT = Context(
         # Likes (issue 9): the like item and its shard's count in one transaction.
         http("posts_like", table("content", "readwrite"), key("session"), description="Likes a post"),
         http("posts_unlike", table("content", "readwrite"), key("session"), description="Unlikes a post"),
+        worker(
+            "likes_count",
+            "likes",
+            table("content", "readwrite"),
+            description="Sets feed cards' like counts from the posts' like shards",
+        ),
         http("reports_create", table("content", "readwrite"), key("session"), description="Reports a post"),
         http(
             "admin_moderation_list",

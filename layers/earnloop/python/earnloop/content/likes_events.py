@@ -6,6 +6,7 @@ when it stops being liked. A like/unlike cycle therefore emits a pair per cycle;
 from __future__ import annotations
 
 from earnloop.platform.events import Change, DomainEvent
+from earnloop.platform.outbox_sweep import was_swept
 
 
 class PostLiked(DomainEvent):
@@ -32,7 +33,8 @@ def derive_likes(change: Change) -> list[DomainEvent]:
     """The likes area's events from one change of the content table."""
     if change.entity != "Like" or change.new is None:
         return []
-    if change.became("liked", True):
+    if change.became("liked", True) or (was_swept(change) and change.new.get("liked") is True):
+        # New, liked again, or a like whose earn has not arrived (content/interactions_outbox.py).
         return [PostLiked.model_validate(change.new)]
     if change.became("liked", False) and change.old is not None:
         return [PostUnliked.model_validate(change.new)]

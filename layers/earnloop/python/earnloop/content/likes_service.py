@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING
 from earnloop.content.likes_models import LikeState
 from earnloop.content.likes_store import LikesStore, shard_of
 from earnloop.content.posts_service import pause
-from earnloop.platform.clock import iso
 from earnloop.platform.dynamo import TransactionConflictError
 from earnloop.platform.errors import ConcurrencyError, NotFoundError
 from earnloop.platform.observability import logger
@@ -67,7 +66,7 @@ def set_like(
     post = likeable_post(posts, post_id)
     for attempt in range(MAX_ATTEMPTS):
         try:
-            changed = likes.set_like(post_id, user_id, post.author_id, liked, iso(now))
+            changed = likes.set_like(post_id, user_id, post.author_id, liked, now)
             break
         except TransactionConflictError:
             if attempt + 1 < MAX_ATTEMPTS:

@@ -18,12 +18,16 @@ from __future__ import annotations
 import zlib
 from typing import TYPE_CHECKING, Any
 
+from earnloop.content.earn_sweeps import LIKE_EARN
 from earnloop.platform import aws
+from earnloop.platform.clock import iso
 from earnloop.platform.dynamo import TxAction, marshal, transact, unmarshal
+from earnloop.platform.outbox_sweep import pending_attributes
 from earnloop.platform.settings import get_settings
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
+    from datetime import datetime
 
     from mypy_boto3_dynamodb import DynamoDBClient
 
@@ -82,48 +86,65 @@ class LikesStore:
     def default(cls) -> LikesStore:
         return cls(aws.dynamodb(), get_settings().table_name("content"))
 
-    def set_like(self, post_id: str, user_id: str, post_author_id: str, liked: bool, at: str) -> bool:
+    def set_like(self, post_id: str, user_id: str, post_author_id: str, liked: bool, now: datetime) -> bool:
         """Likes (or unlikes) the post for the user, and moves the shard's count by one, together.
+        A first like by someone else than the author carries the outbox marker of its earn
+        (content/interactions_outbox.py).
 
         Returns whether anything changed (False: it already was so; nothing was written).
 
         Raises:
             TransactionConflictError: another transaction held one of the two items; retry.
         """
-        at_shard = shard_of(user_id)
-        if liked:
-            # A like: a new item, or one whose user had unliked it.
+        at = iso(now)
+        if not liked:
             change: dict[str, Any] = {
-                "UpdateExpression": "SET #entity = :like, post_id = :post, user_id = :user, "
-                "post_author_id = :author, liked = :true, liked_at = :at REMOVE unliked_at",
-                "ConditionExpression": "attribute_not_exists(pk) OR liked = :false",
-                "ExpressionAttributeNames": {"#entity": "entity"},
-                "ExpressionAttributeValues": marshal(
-                    {
-                        ":like": "Like",
-                        ":post": post_id,
-                        ":user": user_id,
-                        ":author": post_author_id,
-                        ":true": True,
-                        ":false": False,
-                        ":at": at,
-                    }
-                ),
-            }
-        else:
-            change = {
                 "UpdateExpression": "SET liked = :false, unliked_at = :at",
                 "ConditionExpression": "liked = :true",
                 "ExpressionAttributeValues": marshal({":true": True, ":false": False, ":at": at}),
             }
+            return self._commit(post_id, user_id, change, -1)
+        values = {
+            ":like": "Like",
+            ":post": post_id,
+            ":user": user_id,
+            ":author": post_author_id,
+            ":true": True,
+            ":at": at,
+        }
+        first: dict[str, Any] = {
+            "UpdateExpression": "SET #entity = :like, post_id = :post, user_id = :user, "
+            "post_author_id = :author, liked = :true, liked_at = :at",
+            "ConditionExpression": "attribute_not_exists(pk)",
+            "ExpressionAttributeNames": {"#entity": "entity"},
+            "ExpressionAttributeValues": marshal(values),
+        }
+        if user_id != post_author_id:
+            marker = pending_attributes(LIKE_EARN, f"{post_id}#{user_id}", now)
+            first["UpdateExpression"] += ", due_pk = :due_pk, due_sk = :due_sk"
+            first["ExpressionAttributeValues"] = marshal(
+                {**values, ":due_pk": marker["due_pk"], ":due_sk": marker["due_sk"]}
+            )
+        if self._commit(post_id, user_id, first, 1):
+            return True
+        # Liked again after an unlike: it earns nothing new, so it carries no marker.
+        again = {
+            "UpdateExpression": "SET liked = :true, liked_at = :at REMOVE unliked_at",
+            "ConditionExpression": "liked = :false",
+            "ExpressionAttributeValues": marshal({":true": True, ":false": False, ":at": at}),
+        }
+        return self._commit(post_id, user_id, again, 1)
+
+    def _commit(self, post_id: str, user_id: str, change: dict[str, Any], delta: int) -> bool:
+        """The like item's change and its shard's count, in one transaction; False (nothing
+        written) when the like item's condition failed."""
         count = {
             "UpdateExpression": "SET #entity = :entity, post_id = :post ADD like_count :delta",
             "ExpressionAttributeNames": {"#entity": "entity"},
-            "ExpressionAttributeValues": marshal(
-                {":entity": "LikeCount", ":post": post_id, ":delta": 1 if liked else -1}
-            ),
+            "ExpressionAttributeValues": marshal({":entity": "LikeCount", ":post": post_id, ":delta": delta}),
         }
-        like_at, count_at = marshal(like_key(post_id, user_id)), marshal(count_key(post_id, at_shard))
+        like_at = marshal(like_key(post_id, user_id))
+        count_at = marshal(count_key(post_id, shard_of(user_id)))
         actions = [
             TxAction(
                 {"Update": {"TableName": self._table, "Key": like_at, **change}},

@@ -21,7 +21,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from earnloop.platform.events import Change, DomainEvent
-from earnloop.platform.outbox_sweep import PENDING_ENTITY, republished
+from earnloop.platform.outbox_sweep import PENDING_ENTITY, republished, was_swept
 
 
 class PostPublished(DomainEvent):
@@ -112,7 +112,12 @@ def derive_posts(change: Change) -> list[DomainEvent]:
     if change.entity == PENDING_ENTITY:
         # A post's earn not confirmed in time: the sweep touched its marker (posts_outbox.py).
         return republished(change, {PostPublished.detail_type: PostPublished})
-    if change.entity == "Comment" and change.kind == "INSERT" and change.new is not None:
+    if (
+        change.entity == "Comment"
+        and change.new is not None
+        and (change.kind == "INSERT" or was_swept(change))
+    ):
+        # New, or its earn has not arrived (content/interactions_outbox.py).
         return [CommentAdded.model_validate(change.new)]
     if change.entity != "Post" or change.new is None:
         return []

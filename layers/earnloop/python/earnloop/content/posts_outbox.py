@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
+from earnloop.content.earn_sweeps import COMMENT_EARN, LIKE_EARN
 from earnloop.platform import aws
 from earnloop.platform.clock import parse_iso, utcnow
 from earnloop.platform.dynamo import TxAction, marshal
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
 
 POST_EARN = Sweep("post_earn", delay=timedelta(minutes=30), max_sweeps=3)
 # Every kind of pending effect on the content table, swept by `content_outbox_sweep`.
-SWEEPS: tuple[Sweep, ...] = (POST_EARN,)
+SWEEPS: tuple[Sweep, ...] = (POST_EARN, LIKE_EARN, COMMENT_EARN)
 POST_TXN_PREFIX = "post#"
 
 

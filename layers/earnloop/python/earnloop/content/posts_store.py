@@ -19,11 +19,13 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from earnloop.content.earn_sweeps import COMMENT_EARN
 from earnloop.content.likes_store import count_keys, is_liked, like_count, like_key
 from earnloop.content.posts_events import published_event
 from earnloop.content.posts_models import Comment, Post
 from earnloop.content.posts_outbox import post_earn_dropped, post_earn_marker
 from earnloop.platform import aws
+from earnloop.platform.clock import parse_iso
 from earnloop.platform.dynamo import (
     TxAction,
     decode_cursor,
@@ -33,6 +35,7 @@ from earnloop.platform.dynamo import (
     unmarshal,
 )
 from earnloop.platform.errors import ConcurrencyError, NotFoundError, ValidationFailedError
+from earnloop.platform.outbox_sweep import pending_attributes
 from earnloop.platform.settings import get_settings
 
 if TYPE_CHECKING:
@@ -391,6 +394,9 @@ class PostsStore:
             "author_id": comment.author.id,
             "post_author_id": post_author_id,
         }
+        if comment.author.id != post_author_id:
+            # Its earn's outbox marker (content/interactions_outbox.py); one's own post earns nothing.
+            item |= pending_attributes(COMMENT_EARN, comment.comment_id, parse_iso(comment.created_at))
         transact(
             self._ddb,
             [

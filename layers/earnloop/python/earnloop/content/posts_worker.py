@@ -4,6 +4,7 @@ idempotent (conditioned writes, deterministic keys), so a redelivered message ch
 
 from __future__ import annotations
 
+from earnloop.content.interactions_outbox import EarnArrived, earn_arrived
 from earnloop.content.posts_events import MediaReady, MediaRejected, PostRemoved, ScanClaimed
 from earnloop.content.posts_outbox import PointsChanged, post_earned
 from earnloop.content.posts_service import apply_media_outcome
@@ -41,12 +42,18 @@ def post_removed(event: PostRemoved, store: PostsStore | None = None) -> None:
     logger.info("removed post cleared", extra={"post_id": event.post_id, "items": deleted})
 
 
+def earn_confirmed(event: PointsChanged) -> None:
+    """An earn this table waits for arrived: a post's, a like's or a comment's."""
+    if not earn_arrived(EarnArrived.model_validate(event.model_dump())):
+        post_earned(event)
+
+
 lambda_handler = queue_worker(
     {
         MediaReady.detail_type: (MediaReady, media_ready),
         MediaRejected.detail_type: (MediaRejected, media_rejected),
         ScanClaimed.detail_type: (ScanClaimed, scan_claimed),
         PostRemoved.detail_type: (PostRemoved, post_removed),
-        PointsChanged.detail_type: (PointsChanged, post_earned),
+        PointsChanged.detail_type: (PointsChanged, earn_confirmed),
     }
 )
