@@ -8,6 +8,7 @@ import random
 from collections import Counter
 from datetime import UTC, date, datetime
 
+from earnloop.codes.rules import REJECTION_SHARDS
 from earnloop.stats.context import CONTEXT
 from earnloop.stats.rules import (
     BOARD_SHARDS,
@@ -102,3 +103,11 @@ def test_a_burst_at_the_workers_peak_stays_under_a_partitions_write_limit():
     # The leaderboard's index: one score item per earner and period, by board shard.
     earners = Counter(board_shard(f"u{rng.randrange(10**6)}") for _ in range(per_second))
     assert max(earners.values()) * 2 < PARTITION_WCU and len(earners) == BOARD_SHARDS
+
+
+def test_a_flood_of_rejected_scans_spreads_its_counter_updates_under_a_partitions_limit():
+    """5,000 rejections in one second (a crowd rescanning a sold-out campaign), each one UpdateItem
+    (1 WCU) on a random one of the codes context's day counter shards."""
+    rng = random.Random(11)
+    per_shard = Counter(rng.randrange(REJECTION_SHARDS) for _ in range(5_000))
+    assert max(per_shard.values()) < PARTITION_WCU
