@@ -112,3 +112,17 @@ def test_feed_cards_show_the_like_count_whatever_the_order_of_events(posts) -> N
 
     page = posts.call("feed_get", "erin", query={"kind": "new"}).json["items"]
     assert [(p["post_id"], p["like_count"]) for p in page] == [(post_id, 2)]
+
+
+def test_a_removed_posts_likes_are_deleted_with_its_comments(posts) -> None:
+    post_id = posts.create("alice").json["post_id"]
+    like(posts, "bob", post_id)
+    like(posts, "carol", post_id)
+    unlike(posts, "carol", post_id)
+    assert posts.on_post("posts_delete", "alice", post_id).status == 204
+
+    posts.run_posts_worker()
+
+    for user in ("bob", "carol"):
+        assert stored(posts.table, like_key(post_id, user)) is None
+        assert stored(posts.table, count_key(post_id, shard_of(user))) is None

@@ -171,9 +171,28 @@ class LikesStore:
                 found[(key["pk"], key["sk"])] = unmarshal(item["Item"])
         return like_count(found, post_id)
 
-    def like(self, post_id: str, user_id: str) -> dict[str, Any] | None:
-        item = self._ddb.get_item(TableName=self._table, Key=marshal(like_key(post_id, user_id))).get("Item")
-        return unmarshal(item) if item else None
+    def delete_all(self, post_id: str) -> int:
+        """Deletes the post's like items and counters (after it was removed): one paged Query per
+        shard, deletes in batches of 25. Idempotent; returns how many items it deleted."""
+        keys: list[dict[str, Any]] = []
+        for shard in range(LIKE_SHARDS):
+            kwargs: dict[str, Any] = {
+                "TableName": self._table,
+                "KeyConditionExpression": "pk = :pk",
+                "ExpressionAttributeValues": marshal({":pk": like_partition(post_id, shard)}),
+                "ProjectionExpression": "pk, sk",
+            }
+            while True:
+                page = self._ddb.query(**kwargs)
+                keys += page.get("Items", [])
+                if "LastEvaluatedKey" not in page:
+                    break
+                kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        for start in range(0, len(keys), 25):
+            pending: Any = {self._table: [{"DeleteRequest": {"Key": k}} for k in keys[start : start + 25]]}
+            while pending:
+                pending = self._ddb.batch_write_item(RequestItems=pending).get("UnprocessedItems") or None
+        return len(keys)
 
     def batch_get(
         self, keys: Sequence[Mapping[str, str]], *, consistent: bool

@@ -5,6 +5,7 @@ idempotent (conditioned writes, deterministic keys), so a redelivered message ch
 from __future__ import annotations
 
 from earnloop.content.interactions_outbox import EarnArrived, earn_arrived
+from earnloop.content.likes_store import LikesStore
 from earnloop.content.posts_events import MediaReady, MediaRejected, PostRemoved, ScanClaimed
 from earnloop.content.posts_outbox import PointsChanged, post_earned
 from earnloop.content.posts_service import apply_media_outcome
@@ -39,6 +40,8 @@ def scan_claimed(event: ScanClaimed, store: PostsStore | None = None) -> None:
 
 def post_removed(event: PostRemoved, store: PostsStore | None = None) -> None:
     deleted = (store or PostsStore.default()).delete_comments_and_reports(event.post_id)
+    # Its likes too (the points they earned stay, as a post's comments' do).
+    deleted += LikesStore.default().delete_all(event.post_id)
     logger.info("removed post cleared", extra={"post_id": event.post_id, "items": deleted})
 
 
