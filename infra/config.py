@@ -21,6 +21,10 @@ Context keys (`-c key=value` or `cdk.json`):
 - `tiers`: the membership tiers, a JSON list `[{"name", "threshold", "multiplier"}]` lowest first
   (default: bronze 0 x1.0, silver 1000 x1.2, gold 5000 x1.5 lifetime points); every function gets
   the same list, checked before any synth.
+- `segments`: lifecycle segment settings, a JSON object with any of `segment_new_days` (7),
+  `segment_at_risk_days` (30), `segment_sleeping_days` (90), `wakeup_gift_points` (100),
+  `wakeup_gift_days` (14) and `onboarding_topics` ([]); every function gets the same values,
+  checked before any synth (days ascending new < at risk < sleeping).
 - `imaging_layer`: the imaging layer folder (default `build/imaging-layer`, built by `make layer`),
   attached only to the functions that declare it.
 """
@@ -40,6 +44,18 @@ from pydantic import ValidationError
 
 from infra.layer_build import LAYER_TARGETS
 from infra.naming import check_stage
+
+# The settings a stage's `segments` key may set (identity/segments_rules.py, points/wakeup_gift.py).
+SEGMENT_SETTINGS = frozenset(
+    {
+        "segment_new_days",
+        "segment_at_risk_days",
+        "segment_sleeping_days",
+        "wakeup_gift_points",
+        "wakeup_gift_days",
+        "onboarding_topics",
+    }
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -105,6 +121,8 @@ class StageConfig:
     wechat_verify_content: str | None = None
     # The `tiers` setting as JSON (None: the settings' defaults).
     tiers: str | None = None
+    # Lifecycle segment settings as a JSON object (None: the settings' defaults).
+    segments: str | None = None
     session_keys: tuple[str, ...] = ("1",)
     moderation_provider: str = "wechat"
     rekognition_region: str | None = None
@@ -128,6 +146,7 @@ class StageConfig:
             raise ConfigError("wechat_verify_file and wechat_verify_content go together")
         self._check_moderation()
         self._check_tiers()
+        self.segment_environment()
 
     def _check_tiers(self) -> None:
         if self.tiers is None:
@@ -214,6 +233,7 @@ class StageConfig:
             wechat_verify_file=text("wechat_verify_file"),
             wechat_verify_content=text("wechat_verify_content"),
             tiers=tiers if isinstance(tiers := get("tiers"), str) or tiers is None else json.dumps(tiers),
+            segments=seg if isinstance(seg := get("segments"), str) or seg is None else json.dumps(seg),
             session_keys=tuple(v.strip() for v in (text("session_keys") or "1").split(",")),
             moderation_provider=text("moderation_provider") or "wechat",
             rekognition_region=text("rekognition_region"),
@@ -221,6 +241,32 @@ class StageConfig:
                 (name, Path(text(f"{name}_layer") or default)) for name, default in LAYER_TARGETS.items()
             ),
         )
+
+    def segment_environment(self) -> dict[str, str]:
+        """The `segments` stage key as the functions' environment (`EARNLOOP_<SETTING>`).
+
+        Raises:
+            ConfigError: not an object of the segment settings, or values that cannot work.
+        """
+        if self.segments is None:
+            return {}
+        try:
+            values = json.loads(self.segments)
+            if not isinstance(values, dict) or not set(values) <= SEGMENT_SETTINGS:
+                raise ValueError(f"only {sorted(SEGMENT_SETTINGS)}")
+            settings = Settings.model_validate(values)
+            if not (
+                settings.segment_new_days < settings.segment_at_risk_days < settings.segment_sleeping_days
+            ):
+                raise ValueError("days ascend: new < at risk < sleeping")
+        except (ValueError, ValidationError) as error:
+            raise ConfigError(
+                f"segments {self.segments!r} is not a segment setting object ({error})"
+            ) from None
+        return {
+            f"EARNLOOP_{name.upper()}": json.dumps(value) if isinstance(value, list) else str(value)
+            for name, value in sorted(values.items())
+        }
 
     def layer_folder(self, name: str) -> Path:
         for known, folder in self.layers:

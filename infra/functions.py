@@ -200,6 +200,8 @@ class Functions(Construct):
         # routes must agree on who is in which tier.
         if self._config.tiers is not None:
             environment[settings_variable("tiers")] = self._config.tiers
+        # Segment thresholds and the wake-up gift: the same for the workers, the job and the routes.
+        environment.update(self._config.segment_environment())
         return environment
 
     def _function(self, spec: FunctionSpec) -> lambda_.Function:
