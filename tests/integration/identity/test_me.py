@@ -31,6 +31,8 @@ def test_me_shows_the_profile_with_no_tags_and_no_points_yet(alice):
         "tags": [],
         "points": {"balance": 0, "expiring_soon": 0},
         "unread_notifications": 0,
+        "followers": 0,
+        "following": 0,
     }
 
 
