@@ -57,8 +57,10 @@ dev: $(STAMP) ddb-local
 dev-clean: $(STAMP) ddb-local
 	$(BIN)/earnloop dev --clean
 
+# One worker per core (pytest-xdist); tests/support/worker_groups.py keeps a module on one worker.
+TEST_WORKERS ?= auto
 test: $(STAMP) ddb-local
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest tests/unit tests/integration

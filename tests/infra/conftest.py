@@ -269,17 +269,29 @@ def dev_synth(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
     return _synthesize(tmp_path_factory, "dev", DEV_CONTEXT)
 
 
-def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+def _summary(config: pytest.Config) -> list[str]:
+    lines = []
     seconds = config.stash.get(_SYNTH_SECONDS, None)
     if seconds is not None:
-        terminalreporter.write_line(f"infra: CDK app synthesized (with cdk-nag) in {seconds:.1f} s")
+        lines.append(f"infra: CDK app synthesized (with cdk-nag) in {seconds:.1f} s")
     templates = config.stash.get(_TEMPLATES, None)
     if templates is not None:
         from tests.infra.test_infra_limits import LIMITS, counts
 
-        terminalreporter.write_line(
-            f"infra: per template, {' / '.join(LIMITS)} (of {list(LIMITS.values())}):"
-        )
+        lines.append(f"infra: per template, {' / '.join(LIMITS)} (of {list(LIMITS.values())}):")
         for file, template in templates.items():
             found = counts(template)
-            terminalreporter.write_line(f"  {file}: {' / '.join(str(found[kind]) for kind in LIMITS)}")
+            lines.append(f"  {file}: {' / '.join(str(found[kind]) for kind in LIMITS)}")
+    return lines
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    # On a pytest-xdist worker: the controller prints them (tests/support/worker_groups.py).
+    output = getattr(session.config, "workeroutput", None)
+    if output is not None:
+        output["summary_lines"] = _summary(session.config)
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    for line in _summary(config):
+        terminalreporter.write_line(line)

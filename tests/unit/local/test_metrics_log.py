@@ -25,6 +25,8 @@ def test_metrics_printed_by_powertools_go_to_the_file_and_other_lines_to_the_ter
     terminal = io.StringIO()
     routed = MetricsLog(terminal, tmp_path / "metrics.log")
     metrics = Metrics(namespace="earnloop-test", service="test")
+    # Metrics instances share one metric set per process: start from what this test adds.
+    metrics.clear_metrics()
 
     with contextlib.redirect_stdout(routed):
         print("quick start: http://127.0.0.1:8000")
