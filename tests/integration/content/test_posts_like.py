@@ -54,7 +54,7 @@ def test_likes_and_unlikes_are_idempotent_and_counted(posts) -> None:
     assert sum(int(c["like_count"]) for c in counts if c) == 3
 
 
-def test_only_published_posts_take_likes(posts) -> None:
+def test_only_published_posts_take_likes_and_only_with_a_token(posts) -> None:
     waiting = posts.create("alice", media_ids=[posts.media("alice")]).json
     assert waiting["status"] == "pending"
     missing = "01JDZZZZZZZZZZZZZZZZZZZZZZ"
@@ -64,13 +64,10 @@ def test_only_published_posts_take_likes(posts) -> None:
     assert_problem(posts.on_post("posts_like", "bob", missing), 404, "not_found")
     assert_problem(posts.on_post("posts_like", "bob", "not-a-post"), 422, "validation_error")
     assert stored(posts.table, like_key(waiting["post_id"], "bob")) is None
-
-
-def test_likes_need_a_token(posts) -> None:
+    # And a like needs a token.
     from tests.support.lambdas import call_http
 
-    post_id = posts.create("alice").json["post_id"]
-    answer = call_http("posts_like", path_parameters={"post_id": post_id})
+    answer = call_http("posts_like", path_parameters={"post_id": waiting["post_id"]})
     assert_problem(answer, 401, "unauthenticated")
 
 
