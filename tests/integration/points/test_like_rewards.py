@@ -106,6 +106,10 @@ def test_unlike_like_cycles_and_self_likes_pay_nothing_more(moto_cloud) -> None:
 
     assert sum(e.delta for e in entries("bob").values()) == 1
     assert sum(e.delta for e in entries("alice").values()) == 2
+    # A like again in a later minute (after an unlike) is not owed again: the guard holds.
+    later = utcnow() + timedelta(minutes=10)
+    assert LikePayStore.default().record("alice", "P1", "bob", later) is False
+    assert LikePayStore.default().record("alice", "P1", "carol", later) is True
 
 
 def test_a_crowd_of_likers_is_one_entry_for_the_author_cut_to_the_daily_cap(moto_cloud) -> None:
