@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
+
+from earnloop.platform import aws
 
 from tests.support.lambdas import invoke, sample_body, sqs_event
 
@@ -55,3 +59,22 @@ def deliver(*bodies: dict[str, Any]) -> None:
         assert invoke("stats_count", sqs_event(SAMPLE, *bodies[start : start + 10])) == {
             "batchItemFailures": []
         }
+
+
+@contextmanager
+def dynamodb_calls(table: str) -> Iterator[list[str]]:
+    """The DynamoDB operations made on `table` (physical name) inside the block, through botocore's
+    own event hooks (the token check's own reads are the platform's, not the route's)."""
+    operations: list[str] = []
+
+    def record(model: Any, params: dict[str, Any], **_: Any) -> None:
+        if params.get("TableName") == table or table in params.get("RequestItems", {}):
+            operations.append(model.name)
+
+    hook: Callable[..., None] = record
+    events = aws.dynamodb().meta.events
+    events.register("before-parameter-build.dynamodb", hook)
+    try:
+        yield operations
+    finally:
+        events.unregister("before-parameter-build.dynamodb", hook)

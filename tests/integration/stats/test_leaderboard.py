@@ -11,7 +11,7 @@ import pytest
 from earnloop.local.samples import load
 from earnloop.platform.clock import LOCAL_CLOCK_VARIABLE
 
-from tests.integration.stats.stats_harness import deliver, points_changed, profile_changed
+from tests.integration.stats.stats_harness import deliver, dynamodb_calls, points_changed, profile_changed
 from tests.support.lambdas import assert_problem, call_http, invoke
 
 # 2026-12-01 00:30 in Shanghai, and 23:30 the evening before (still November there).
@@ -62,7 +62,10 @@ def test_the_board_ranks_ties_hides_opt_outs_and_turns_with_the_shanghai_month(m
     assert build("2026-12-01T01:00:00Z") == {"month": 3, "all": 3}
     clock_at(datetime(2026, 12, 1, 1, 0, tzinfo=UTC))
 
-    month = board(moto_cloud, "li")
+    moto_cloud.token("li")
+    with dynamodb_calls(moto_cloud.settings.table_name("stats")) as calls:
+        month = board(moto_cloud, "li")
+    assert calls == ["BatchGetItem"]  # the board and the caller's score: one read
     assert month["entries"] == [
         {"rank": 1, "nickname": "Xiao Li", "points": 20},
         {"rank": 1, "nickname": "Xiao Wang", "points": 20},

@@ -6,8 +6,9 @@ from __future__ import annotations
 import json
 
 from earnloop.local.samples import load
+from earnloop.stats.rules import STATS_SHARDS
 
-from tests.integration.stats.stats_harness import SAMPLE, bus_event, deliver, points_changed
+from tests.integration.stats.stats_harness import SAMPLE, bus_event, deliver, dynamodb_calls, points_changed
 from tests.support.lambdas import assert_problem, call_http, invoke
 
 ADMIN = "boss"
@@ -116,7 +117,10 @@ def test_every_kind_of_event_lands_in_its_counter_by_business_day(moto_cloud, ca
         emitted(out, "StatsLikes"),
     ) == (1, 1, 2)
 
-    days = stats(moto_cloud, "2026-11-22", "2026-11-25")
+    moto_cloud.token(ADMIN, "admin")
+    with dynamodb_calls(moto_cloud.settings.table_name("stats")) as calls:
+        days = stats(moto_cloud, "2026-11-22", "2026-11-25")
+    assert calls == ["Query"] * STATS_SHARDS  # one per counter shard, days and total together
     assert days["2026-11-22"]["points_outstanding"] == 0
     first = days["2026-11-23"]
     assert {k: first[k] for k in ("points_issued", "points_spent", "points_refunded", "points_expired")} == {
