@@ -1,4 +1,4 @@
-"""Use cases of the stats context: count an event once, read a range of days, build and read the
+"""Use cases of the stats context: count an event once, read a range of days, build the
 leaderboard. Dependencies are passed in; keys live in `store.py`, rules in `rules.py`."""
 
 from __future__ import annotations
