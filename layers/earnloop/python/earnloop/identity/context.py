@@ -41,6 +41,8 @@ CONTEXT = Context(
             queue="tags",
         ),
         Rule("checkins-to-tags", "earnloop.points", ("CheckedIn",), queue="tags"),
+        # A deleted account's tags, inbox, grants and follows (identity/erasure.py).
+        Rule("user-deleted-to-tags", "earnloop.identity", ("UserDeleted",), queue="tags"),
         # A promotion's tier goes on the profile (identity/tiers.py).
         Rule("tier-changed-to-tags", "earnloop.points", ("TierChanged",), queue="tags"),
         Rule(
@@ -92,10 +94,18 @@ CONTEXT = Context(
             description="The caller's profile",
         ),
         http("me_update", table("identity", "readwrite"), key("session"), description="Edits the profile"),
+        # One transaction: the profile and its WeChat links deleted, the tombstone put.
+        http(
+            "me_delete",
+            table("identity", "readwrite", delete=True),
+            key("session"),
+            description="Deletes the caller's account",
+        ),
         worker(
             "profile_tags",
             "tags",
-            table("identity", "readwrite"),
+            # Deletes: a deleted account's items (identity/erasure.py).
+            table("identity", "readwrite", delete=True),
             description="Adds product and reward tags to profiles",
         ),
         # 03:00 of each business day: users whose segment runs out today move (identity/segments_job.py).

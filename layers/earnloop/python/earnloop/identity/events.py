@@ -58,6 +58,18 @@ class UserUnfollowed(DomainEvent):
     unfollowed_at: str
 
 
+class UserDeleted(DomainEvent):
+    """The user deleted their account (`DELETE /v1/me`): the profile and WeChat links are gone;
+    each context erases the person's data it holds, idempotently (docs/decisions.md, "Account
+    deletion")."""
+
+    source = "earnloop.identity"
+    detail_type = "UserDeleted"
+
+    user_id: str
+    deleted_at: str
+
+
 def _public_face(image: dict[str, object] | None) -> tuple[object, object, object]:
     face = image or {}
     return (face.get("nickname"), face.get("avatar_url"), face.get("leaderboard_visible", True))
@@ -66,6 +78,8 @@ def _public_face(image: dict[str, object] | None) -> tuple[object, object, objec
 def derive(change: Change) -> list[DomainEvent]:
     if change.entity == "NotificationSeen":
         return derive_redemption_noted(change)
+    if change.entity == "UserDeletion" and change.kind == "INSERT" and change.new is not None:
+        return [UserDeleted.model_validate(change.new)]
     if change.entity == "Follow" and change.kind == "INSERT" and change.new is not None:
         return [UserFollowed.model_validate(change.new)]
     if (

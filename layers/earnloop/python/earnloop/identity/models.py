@@ -113,6 +113,9 @@ class User(BaseModel):
     referral_token: str | None = None
     # The mini-program openid the user registered with: subscribe messages and content checks need it.
     wx_openid: str | None = None
+    # The unionid linked to the user, if any: deleting the account releases both links
+    # (identity/erasure_store.py), so the profile names every link that points at it.
+    wx_unionid: str | None = None
     # Kept by the follow and unfollow transactions (ADD ±1 beside the follow item: exact).
     follower_count: int = 0
     following_count: int = 0

@@ -82,6 +82,7 @@ def new_user(
         created_at=iso(now),
         referral_token=referral_token,
         wx_openid=identity.openid,
+        wx_unionid=identity.unionid,
     )
 
 

@@ -19,7 +19,6 @@ from botocore.exceptions import ClientError
 from earnloop.identity.models import IdentityKind, TagCount, User
 from earnloop.identity.rules import ADMIN
 from earnloop.platform.dynamo import (
-    TransactionConflictError,
     TxAction,
     is_condition_failure,
     marshal,
@@ -155,16 +154,32 @@ class IdentityStore:
         transact(self._ddb, actions)
 
     def link(self, kind: IdentityKind, value: str, user_id: str, created_at: str) -> str:
-        """Links an identity to `user_id` unless it is linked already; returns the user it names now."""
+        """Links an identity to `user_id` unless it is linked already; returns the user it names now.
+
+        The profile records the link (`wx_unionid`) in the same transaction: deleting the account
+        must find every link that names it (identity/erasure_store.py).
+        """
         item = {**link_key(kind, value), "entity": "Identity", "kind": kind, "user_id": user_id}
+        record = {
+            "Update": {
+                "TableName": self._table,
+                "Key": marshal(user_key(user_id)),
+                "UpdateExpression": "SET #kind = :value",
+                "ConditionExpression": "attribute_exists(pk)",
+                "ExpressionAttributeNames": {"#kind": kind},
+                "ExpressionAttributeValues": marshal({":value": value}),
+            }
+        }
         try:
-            self._ddb.put_item(**self._put_new({**item, "created_at": created_at})["Put"])
-        except ClientError as error:
-            if error.response.get("Error", {}).get("Code") == "TransactionConflictException":
-                # A first login's transaction is writing this very link: the caller may retry.
-                raise TransactionConflictError() from error
-            if not is_condition_failure(error):
-                raise
+            transact(
+                self._ddb,
+                [
+                    TxAction(self._put_new({**item, "created_at": created_at}), _link_taken),
+                    # The user deleted meanwhile: link nothing; the caller finds no user.
+                    TxAction(record, lambda _: LookupError(f"user {user_id} is gone")),
+                ],
+            )
+        except LinkTakenError:
             owner = self.user_id_for(kind, value)
             return owner or user_id
         return user_id

@@ -4,10 +4,11 @@ and the activity that lifecycle segments are made of (identity/segments_activity
 from __future__ import annotations
 
 from earnloop.codes.events import ScanClaimed
+from earnloop.identity import erasure, service
 from earnloop.identity import segments_activity as activity
-from earnloop.identity import service
 from earnloop.identity.consumed_events import PostPublished, RedemptionPlaced, TierChanged
-from earnloop.identity.events import UserRegistered
+from earnloop.identity.erasure_store import ErasureStore
+from earnloop.identity.events import UserDeleted, UserRegistered
 from earnloop.identity.segments_events import CheckedIn, CommentAdded, PostLiked, UserFollowed
 from earnloop.identity.store import IdentityStore
 from earnloop.identity.tiers import record_tier
@@ -39,6 +40,11 @@ def show_tier(event: TierChanged) -> None:
     record_tier(identity_store(), event)
 
 
+def erase_deleted_user(event: UserDeleted) -> None:
+    """`profile_tags`: a deleted account's tags, guards, inbox, grants and follows are erased."""
+    erasure.erase(ErasureStore(aws.dynamodb(), get_settings().table_name("identity")), event)
+
+
 lambda_handler = queue_worker(
     {
         "ScanClaimed": (ScanClaimed, count_scan_tags),
@@ -50,5 +56,6 @@ lambda_handler = queue_worker(
         "PostLiked": (PostLiked, activity.liked),
         "CheckedIn": (CheckedIn, activity.checked_in),
         "UserFollowed": (UserFollowed, activity.followed),
+        "UserDeleted": (UserDeleted, erase_deleted_user),
     }
 )

@@ -1,0 +1,6 @@
+"""DELETE /v1/me"""
+
+from earnloop.identity.api import router
+from earnloop.platform.http import function_handler
+
+lambda_handler = function_handler(router, "me_delete")

@@ -1,0 +1,103 @@
+"""`DELETE /v1/me` under moto: the one transaction (profile and WeChat links gone, tombstone put),
+the old token refused, a new login a new user, and the identity worker's erasure of the rest of
+the partition from `UserDeleted` (follows on both sides, tags, inbox), redelivered harmlessly."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from earnloop.identity.events import UserDeleted, derive
+from earnloop.platform.events import Change
+
+from tests.integration.identity.checks import all_items, stored
+from tests.support.lambdas import assert_problem, call_http, drain, invoke, pump_stream, sqs_event
+
+WANG = "01JDQ3Z8V7X6M5N4B3C2A1WANG"
+ZHAO = "01JDQ3Z8V7X6M5N4B3C2A1ZHA0"
+
+
+def login(code: str) -> dict[str, Any]:
+    answer = call_http("auth_login", body={"code": code})
+    assert answer.status == 200, answer.body
+    return dict(answer.json)
+
+
+def test_deleting_releases_the_wechat_identity_and_refuses_the_old_token(wechat, moto_cloud):
+    first = login("ok:o1:u1")
+    user_id, token = first["user"]["id"], first["token"]
+    assert call_http("me_update", token=token, body={"nickname": "小李"}).status == 200
+
+    answer = call_http("me_delete", token=token)
+    assert answer.status == 202 and answer.body == ""
+
+    assert stored(f"USER#{user_id}", "PROFILE") is None
+    assert stored("IDENT#wx_openid#o1", "IDENT") is None
+    assert stored("IDENT#wx_unionid#u1", "IDENT") is None
+    assert stored(f"USER#{user_id}", "DELETED")["user_id"] == user_id
+    # The old token commands nothing: a second deletion, and any command's live-user check (the
+    # profile is gone in the same transaction as the links). Reads answer 404 for a user that no
+    # longer exists.
+    assert_problem(call_http("me_delete", token=token), 401, "unauthenticated")
+    moto_cloud.register(WANG)
+    follow = call_http("users_follow", token=token, path_parameters={"user_id": WANG})
+    assert_problem(follow, 401, "unauthenticated")
+    assert call_http("me_get", token=token).status in (401, 404)
+
+    again = login("ok:o1:u1~again")
+    assert again["user"]["is_new"] is True and again["user"]["id"] != user_id
+    assert again["user"]["nickname"] is None
+    assert stored("IDENT#wx_unionid#u1", "IDENT")["user_id"] == again["user"]["id"]
+
+
+def test_a_unionid_linked_after_registration_is_released_too(wechat, moto_cloud):
+    # Registered while the app gave no unionid; a later login links it (and the profile records it).
+    user_id = login("ok:o2")["user"]["id"]
+    token = login("ok:o2:u2~linked")["token"]
+    assert stored(f"USER#{user_id}", "PROFILE")["wx_unionid"] == "u2"
+
+    assert call_http("me_delete", token=token).status == 202
+    assert stored("IDENT#wx_unionid#u2", "IDENT") is None and stored("IDENT#wx_openid#o2", "IDENT") is None
+    assert login("ok:o2:u2~again")["user"]["is_new"] is True
+
+
+def test_the_worker_erases_follows_tags_and_inbox_once_however_often_the_event_comes(wechat, moto_cloud):
+    me = login("ok:o3:u3")
+    user_id, token = me["user"]["id"], me["token"]
+    moto_cloud.register(WANG)
+    moto_cloud.register(ZHAO)
+    follow = {"path_parameters": {"user_id": WANG}}
+    assert call_http("users_follow", token=token, **follow).status == 204
+    back = call_http("users_follow", token=moto_cloud.token(ZHAO), path_parameters={"user_id": user_id})
+    assert back.status == 204
+    assert call_http("me_delete", token=token).status == 202
+
+    pump_stream(moto_cloud.streams["identity"])
+    deleted = [e for e in drain(moto_cloud.queues["tags"].main) if e["detail-type"] == "UserDeleted"]
+    assert len(deleted) == 1 and deleted[0]["detail"]["user_id"] == user_id
+    for _ in range(2):  # a redelivery finds nothing left to do
+        assert invoke("profile_tags", sqs_event("sqs/profile_tags.json", deleted[0])) == {
+            "batchItemFailures": []
+        }
+
+    left = sorted(item["sk"] for item in all_items() if item["pk"] == f"USER#{user_id}")
+    assert left == ["DELETED", f"UNFOLLOWED#{WANG}"]
+    assert stored(f"USER#{WANG}", f"FOLLOWER#{user_id}") is None
+    assert stored(f"USER#{ZHAO}", f"FOLLOWING#{user_id}") is None
+    assert stored(f"USER#{WANG}", "PROFILE")["follower_count"] == 0
+    assert stored(f"USER#{ZHAO}", "PROFILE")["following_count"] == 0
+    assert call_http("me_get", token=moto_cloud.token(ZHAO)).json["following"] == 0
+
+
+def test_user_deleted_is_derived_from_the_tombstone_only():
+    tombstone = {
+        "pk": "USER#u",
+        "sk": "DELETED",
+        "entity": "UserDeletion",
+        "user_id": "u",
+        "deleted_at": "2026-12-02T10:00:00.000Z",
+    }
+    events = derive(Change("identity", "INSERT", None, tombstone))
+    assert events == [UserDeleted(user_id="u", deleted_at="2026-12-02T10:00:00.000Z")]
+    assert derive(Change("identity", "MODIFY", tombstone, tombstone)) == []
+    profile = {"pk": "USER#u", "sk": "PROFILE", "entity": "User", "user_id": "u", "created_at": "x"}
+    assert derive(Change("identity", "REMOVE", profile, None)) == []
