@@ -19,13 +19,13 @@ from earnloop.identity.notifications_texts import snippet
 from earnloop.platform.clock import iso
 from earnloop.platform.errors import ValidationFailedError, WeChatUnavailableError
 from earnloop.platform.observability import logger, metrics
-from earnloop.wechat.subscribe import THING_CHARS, MiniProgramState, SubscribeClient, SubscribeMessage
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
     from earnloop.identity.models import User
     from earnloop.identity.notifications_models import NoticeDraft
+    from earnloop.wechat.subscribe import MiniProgramState, SubscribeClient
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # How much a kind is worth to its recipient, 1..3 (higher wins scarce grants); unlisted kinds: 1.
@@ -133,6 +133,9 @@ class Sender:
         template_id = self._templates.get(draft.kind)
         if not template_id:
             return "no_template"
+        # Imported here: the identity HTTP functions share this module and never send (cold start).
+        from earnloop.wechat.subscribe import THING_CHARS, SubscribeMessage
+
         user = self._users(draft.user_id)
         if user is None or not user.wx_openid:
             return "no_openid"
