@@ -41,6 +41,8 @@ CONTEXT = Context(
             # Events whose downstream effect has not been confirmed, by when they are due for
             # `content_outbox_sweep` (sparse; platform/outbox_sweep.py).
             outbox_index(),
+            # Each author's posts not removed (sparse): a deleted account's posts are found by it.
+            Index("by_author", Key("author_pk"), Key("author_sk"), projection="KEYS_ONLY"),
         ),
     ),
     buckets=(MEDIA_BUCKET,),
@@ -71,6 +73,8 @@ CONTEXT = Context(
             queue="posts",
         ),
         Rule("scan-claimed-to-posts", "earnloop.codes", ("ScanClaimed",), queue="posts"),
+        # A deleted account's posts are removed (content/account_erasure.py).
+        Rule("user-deleted-to-posts", "earnloop.identity", ("UserDeleted",), queue="posts"),
         # A post's, a like's or a comment's earn arrived: its outbox marker is confirmed
         # (content/posts_outbox.py, content/interactions_outbox.py).
         Rule(
@@ -222,7 +226,7 @@ CONTEXT = Context(
         worker(
             "posts_worker",
             "posts",
-            table("content", "readwrite", delete=True),
+            table("content", "readwrite", indexes=("by_author",), delete=True),
             description="Moves posts on as their media are processed; clears removed posts' comments",
         ),
         # Feeds and topics (feeds area).

@@ -2,7 +2,8 @@
 
 Items:
 - `POST#<post>` / `POST` (entity Post): the post, with a `version` every write is conditioned on,
-  and while it waits for an admin the sparse `moderation` index attributes `review_pk`, `review_sk`;
+  while it waits for an admin the sparse `moderation` index attributes `review_pk`, `review_sk`,
+  and until removed the sparse `by_author` index attributes `author_pk`, `author_sk`;
 - `POST#<post>` / `REPORT#<reporter>` (entity Report): one per reporter (distinct reporters);
 - `POSTSTATS#<post>` / `STATS` (entity PostStats): `comment_count`, apart from the post so that a
   crowd commenting never rewrites (and re-streams) the post item;
@@ -44,6 +45,7 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 MODERATION_INDEX = "moderation"
+AUTHOR_INDEX = "by_author"
 REVIEW_PARTITION = "REVIEW"
 IDEMPOTENCY_TTL_S = 24 * 3600
 _ULID = r"[0-9A-HJKMNP-TV-Z]{26}"
@@ -167,6 +169,11 @@ class PostsStore:
             **post.model_dump(mode="json", exclude_none=True),
             "author_id": post.author_id,
         }
+        # Every post not removed is in the sparse by-author index: deleting an account finds them
+        # (content/account_erasure.py).
+        if post.status != "removed":
+            item["author_pk"] = f"AUTHOR#{post.author_id}"
+            item["author_sk"] = f"{post.created_at}#{post.post_id}"
         # Only posts waiting for an admin are in the sparse moderation index.
         if post.status == "in_review" and post.in_review_since is not None:
             item["review_pk"] = REVIEW_PARTITION
@@ -511,6 +518,22 @@ class PostsStore:
             while pending:
                 pending = self._ddb.batch_write_item(RequestItems=pending).get("UnprocessedItems") or None
         return len(keys) - 1
+
+    def author_posts(self, author_id: str) -> list[str]:
+        """The ids of the author's posts not removed (index `by_author`, every page)."""
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": AUTHOR_INDEX,
+            "KeyConditionExpression": "author_pk = :pk",
+            "ExpressionAttributeValues": marshal({":pk": f"AUTHOR#{author_id}"}),
+        }
+        found: list[str] = []
+        while True:
+            response = self._ddb.query(**kwargs)
+            found += [str(unmarshal(i)["pk"]).removeprefix("POST#") for i in response.get("Items", [])]
+            if "LastEvaluatedKey" not in response:
+                return found
+            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
     def _query_keys(self, partition: str, prefix: str) -> list[dict[str, Any]]:
         kwargs: dict[str, Any] = {
