@@ -111,3 +111,15 @@ def test_a_marker_item_republishes_its_copy_of_the_event_when_swept(sweeper: Out
     sweeper.confirm({"pk": "THING#d", "sk": "OUTBOX#thing_done"})
     confirmed = get("THING#d", "OUTBOX#thing_done")
     assert republished(Change("outboxtest", "MODIFY", touched, confirmed), events) == []
+
+
+def test_the_stage_may_set_a_kinds_delay(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("EARNLOOP_OUTBOX_DELAYS_S", '{"thing_done": 600}')
+    forget_settings_and_secrets()
+    try:
+        assert pending_attributes(SWEEP, "e", T0)["due_sk"] == "2026-12-02T08:10:00.000Z"
+        other = Sweep("other_kind", delay=timedelta(minutes=30))
+        assert pending_attributes(other, "e", T0)["due_sk"] == "2026-12-02T08:30:00.000Z"
+    finally:
+        monkeypatch.delenv("EARNLOOP_OUTBOX_DELAYS_S")
+        forget_settings_and_secrets()
