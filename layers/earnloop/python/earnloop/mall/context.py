@@ -29,7 +29,10 @@ CONTEXT = Context(
     ),
     # The buyer's note of an order arrived: its outbox marker is confirmed.
     queues=(Queue(name="mall", consumer="mall_worker"),),
-    rules=(Rule("redemption-noted-to-mall", "earnloop.identity", ("RedemptionNoted",), queue="mall"),),
+    rules=(
+        Rule("redemption-noted-to-mall", "earnloop.identity", ("RedemptionNoted",), queue="mall"),
+        Rule("user-deleted-to-mall", "earnloop.identity", ("UserDeleted",), queue="mall"),
+    ),
     functions=(
         # Identity, read-only in every admin command: a ConditionCheck that the admin still is one.
         http(
@@ -92,7 +95,12 @@ CONTEXT = Context(
             description="Rejects an order and refunds it",
             timeout_s=15,
         ),
-        worker("mall_worker", "mall", table("mall", "readwrite"), description="Confirms orders' notes"),
+        worker(
+            "mall_worker",
+            "mall",
+            table("mall", "readwrite", indexes=("by_user",)),
+            description="Confirms orders' notes; blanks a deleted buyer's addresses",
+        ),
         FunctionSpec(
             "mall_outbox_sweep",
             "schedule",

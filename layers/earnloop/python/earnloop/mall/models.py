@@ -259,6 +259,8 @@ class Order(BaseModel):
     payment_status: PaymentStatus | None = None
     status: OrderStatus
     address: Address | None = None
+    # Set when the buyer deleted their account and the address was blanked (mall/account_erasure.py).
+    address_erased_at: str | None = None
     coupon_codes: list[str] = Field(default_factory=list)
     idempotency_key: str
     # The ledger entry of the spend; a refund reads the buckets it took from there.

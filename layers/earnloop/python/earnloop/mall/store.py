@@ -15,10 +15,20 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
+from botocore.exceptions import ClientError
+
 from earnloop.mall.models import PENDING_REVIEW, Order, OrderStatus, Reward
 from earnloop.platform import aws
 from earnloop.platform.clock import iso
-from earnloop.platform.dynamo import TxAction, decode_cursor, encode_cursor, marshal, transact, unmarshal
+from earnloop.platform.dynamo import (
+    TxAction,
+    decode_cursor,
+    encode_cursor,
+    is_condition_failure,
+    marshal,
+    transact,
+    unmarshal,
+)
 from earnloop.platform.errors import ConcurrencyError, LimitReachedError
 from earnloop.platform.settings import get_settings
 
@@ -225,12 +235,16 @@ class MallStore:
         return TxAction(_put_new(self.table, _order_item(order)))
 
     def transition_action(self, seen: Order, moved: Order) -> TxAction:
-        """Replaces the order with `moved` if it still has the status it was read with."""
+        """Replaces the order with `moved` if it still has the status it was read with (and, read
+        with an address, still has it: a put never restores an address blanked meanwhile)."""
+        condition = "#status = :seen"
+        if seen.address_erased_at is None:
+            condition += " AND attribute_not_exists(address_erased_at)"
         put = {
             "Put": {
                 "TableName": self.table,
                 "Item": marshal(_order_item(moved)),
-                "ConditionExpression": "#status = :seen",
+                "ConditionExpression": condition,
                 "ExpressionAttributeNames": {"#status": "status"},
                 "ExpressionAttributeValues": marshal({":seen": seen.status}),
             }
@@ -250,6 +264,23 @@ class MallStore:
     def orders_of(self, user_id: str, limit: int, cursor: str | None) -> tuple[list[Order], str | None]:
         """The user's orders, newest first, one Query on `by_user`."""
         return self._page(USER_INDEX, "user_pk", f"USER#{user_id}", _USER_CURSOR, limit, cursor)
+
+    def blank_address(self, order_id: str, erased_at: str) -> bool:
+        """Removes the order's delivery address (its buyer deleted their account); the order stays
+        for the books. False when it had none (or no longer has one): nothing written."""
+        try:
+            self.ddb.update_item(
+                TableName=self.table,
+                Key=marshal(order_key(order_id)),
+                UpdateExpression="REMOVE address SET address_erased_at = :at",
+                ConditionExpression="attribute_exists(address) AND attribute_type(address, :map)",
+                ExpressionAttributeValues=marshal({":at": erased_at, ":map": "M"}),
+            )
+        except ClientError as error:
+            if is_condition_failure(error):
+                return False
+            raise
+        return True
 
     def orders_in(
         self, status: OrderStatus, limit: int, cursor: str | None
