@@ -22,9 +22,10 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
-from earnloop.contexts import queue, secrets, table, tables
+from earnloop.contexts import queue, secrets, signing_keys, table, tables
 from earnloop.platform.not_found import served_methods
 from earnloop.platform.observability import SERVICE, metrics
+from earnloop.platform.sessions import PREFIX as REVOKED_PREFIX
 from earnloop.platform.settings import Settings
 
 from infra import nag
@@ -301,6 +302,7 @@ class Functions(Construct):
         return None
 
     def _statements(self, grants: Iterable[Grant], role: iam.IRole) -> list[iam.PolicyStatement]:
+        grants = tuple(grants)
         statements: list[iam.PolicyStatement] = []
         for grant in grants:
             if grant.kind == "table":
@@ -337,6 +339,7 @@ class Functions(Construct):
                 # Public halves only, of every version a token may still carry.
                 versions = [key.key_arn for key in self._keys.versions[grant.name]]
                 statements.append(iam.PolicyStatement(actions=["kms:GetPublicKey"], resources=versions))
+                statements.extend(self._revocation_reads(grant.name, grants))
             elif grant.kind == "bucket":
                 # Objects under the granted prefixes only, never the bucket (no ListBucket: keys are
                 # known). A presigned URL carries these rights: a GET needs read, a POST write.
@@ -378,6 +381,22 @@ class Functions(Construct):
             else:
                 raise ValueError(f"unknown grant kind {grant.kind!r}")
         return statements
+
+    def _revocation_reads(self, key_name: str, grants: Iterable[Grant]) -> list[iam.PolicyStatement]:
+        """A token checker reads the revoked sessions (platform/sessions.py): Query on the key's
+        revocations table, its `REVOKED#` partitions only. A role that reads the table already
+        needs no second statement."""
+        [definition] = [key for key in signing_keys() if key.name == key_name]
+        holder = definition.revocations
+        if holder is None or any(g.kind == "table" and g.name == holder for g in grants):
+            return []
+        return [
+            iam.PolicyStatement(
+                actions=["dynamodb:Query"],
+                resources=[self._data.tables[holder].table_arn],
+                conditions={"ForAllValues:StringLike": {"dynamodb:LeadingKeys": [f"{REVOKED_PREFIX}*"]}},
+            )
+        ]
 
 
 def _indexes(table_name: str, wanted: Iterable[str]) -> list[str]:

@@ -3,7 +3,7 @@
 Each version of a key is its own KMS key (ECC_NIST_P256, SIGN_VERIFY), generated inside KMS, whose
 private half never leaves it. The stage lists the versions (`session_keys` context, the signing one
 first); a version dropped from the list is deleted by the next deploy after KMS's 7-day waiting
-period, by which time every token it signed has long expired (7 days, `Settings.token_ttl_s`).
+period, by which time every token it signed has long expired (2 hours, `Settings.token_ttl_s`).
 Losing a version only logs users out, so keys are never retained, and a rolled-back first deploy
 leaves nothing with a fixed name behind.
 
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
     from infra.config import StageConfig
 
-# Long enough to undo a mistaken removal, longer than nothing: tokens live 7 days anyway.
+# Long enough to undo a mistaken removal, longer than nothing: tokens live 2 hours anyway.
 PENDING_WINDOW = Duration.days(7)
 
 

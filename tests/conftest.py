@@ -30,7 +30,7 @@ from datetime import datetime  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
-from earnloop.platform import aws, secrets, signing  # noqa: E402
+from earnloop.platform import aws, secrets, sessions, signing  # noqa: E402
 from earnloop.platform.auth import Principal, issue_token  # noqa: E402
 from earnloop.platform.clock import utcnow  # noqa: E402
 from earnloop.platform.settings import Settings, get_settings  # noqa: E402
@@ -123,6 +123,8 @@ def forget_settings_and_secrets() -> None:
     forget_cached_rules()
     # Each fresh cloud has its own session key under the same local alias.
     signing.forget_keys()
+    # Each container's copy of the revoked sessions: a new table holds none.
+    sessions.forget()
     if not all(aws.client(s).meta.endpoint_url.endswith(".amazonaws.com") for s in ("dynamodb", "sqs")):
         aws.reset_clients()
 

@@ -142,7 +142,11 @@ def _expected_table_permissions(synth, spec) -> set[tuple[str, str]]:
     """Read on the table and on exactly the indexes the grant names; write on the table;
     DeleteItem only with `delete=True`."""
     expected: set[tuple[str, str]] = set()
+    read_tables = {grant.name for grant in spec.grants if grant.kind == "table"}
     for grant in spec.grants:
+        if (grant.kind, grant.access) == ("key", "verify") and "identity" not in read_tables:
+            # A token checker queries the revoked sessions (platform/sessions.py; test_infra_keys).
+            expected.add(("dynamodb:Query", f"{synth.table('identity')}.Arn"))
         if grant.kind != "table":
             continue
         arn = f"{synth.table(grant.name)}.Arn"

@@ -84,6 +84,33 @@ def test_every_token_checker_reads_the_public_half_of_every_version(synth, rotat
             assert readers == (versions if spec.name in VERIFIERS else set()), spec.name
 
 
+def test_every_token_checker_may_query_the_revoked_sessions_and_no_other_identity_item(synth) -> None:
+    """Logouts, bans and deletions (platform/sessions.py): a checker that has no grant on the
+    identity table may Query it only in the `REVOKED#` partitions, and do nothing else there."""
+    identity = f"{synth.table('identity')}.Arn"
+    checked = 0
+    for name in VERIFIERS:
+        if any(
+            g.kind == "table" and g.name == "identity"
+            for g in next(s for s in SPECS if s.name == name).grants
+        ):
+            continue
+        on_identity = [
+            statement
+            for statement in synth.statements(name)
+            if any(logical(resource) == identity for resource in _as_list(statement["Resource"]))
+        ]
+        assert [(s["Action"], s.get("Condition")) for s in on_identity] == [
+            ("dynamodb:Query", {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["REVOKED#*"]}})
+        ], name
+        checked += 1
+    assert checked > 10  # points, codes, content and mall routes check tokens without reading identity
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
 def test_every_function_learns_the_versions_signing_one_first(synth, rotated) -> None:
     assert _session_versions(synth, "me_get") == [_version(synth, "1")]
     for spec in SPECS:

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
-CLAIMS = {"sub": "u1", "roles": ["admin"], "iss": "earnloop", "iat": int(NOW.timestamp())}
+CLAIMS = {"sub": "u1", "sid": "s1", "roles": ["admin"], "iss": "earnloop", "iat": int(NOW.timestamp())}
 
 
 def _b64(data: bytes) -> str:

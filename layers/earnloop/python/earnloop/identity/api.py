@@ -14,6 +14,7 @@ from earnloop.identity.notifications_models import MarkRead, NotificationsPage
 from earnloop.identity.notifications_store import InboxStore
 from earnloop.identity.privacy_api import router as privacy_router
 from earnloop.identity.segments_api import router as segments_router
+from earnloop.identity.sessions_api import router as sessions_router
 from earnloop.identity.store import IdentityStore
 from earnloop.identity.subscriptions_api import router as subscriptions_router
 from earnloop.platform import aws
@@ -106,4 +107,5 @@ def notifications_read(body: MarkRead, principal: CurrentUser, inbox: Inbox) -> 
 router.routes.extend(follows_router.routes)
 router.routes.extend(subscriptions_router.routes)
 router.routes.extend(segments_router.routes)
+router.routes.extend(sessions_router.routes)
 router.routes.extend(privacy_router.routes)

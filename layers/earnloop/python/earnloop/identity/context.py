@@ -86,6 +86,10 @@ CONTEXT = Context(
             description="Exchanges a wx.login code for a session",
             timeout_s=15,
         ),
+        # Puts the session's revocation (identity/sessions.py): one PutItem.
+        http(
+            "auth_logout", table("identity", "write"), key("session"), description="Ends the caller's session"
+        ),
         http(
             "me_get",
             table("identity"),

@@ -4,11 +4,16 @@ Every other function holds only the public halves (`platform.signing`), so no ro
 can mint a token, an admin token included. The header's `kid` picks the key version; verification
 accepts ES256 and nothing else, so neither `alg: none` nor an HS256 token keyed with the public
 key (algorithm confusion) gets through.
+
+Each token names its session (`sid`, random): a logout revokes that session, a ban or deletion every
+session of the user begun before it; `current_user` refuses both through the container's copy of the
+revocations (platform/sessions.py), which costs no read while it is fresh.
 """
 
 from __future__ import annotations
 
 import json
+import secrets
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Annotated
@@ -21,6 +26,7 @@ from pydantic import BaseModel
 
 from earnloop.platform.clock import utcnow
 from earnloop.platform.errors import ForbiddenError, UnauthenticatedError
+from earnloop.platform.sessions import is_revoked
 from earnloop.platform.settings import get_settings
 from earnloop.platform.signing import UnknownKeyError, session_key
 
@@ -30,6 +36,9 @@ _ISSUER = "earnloop"
 class Principal(BaseModel):
     user_id: str
     roles: frozenset[str] = frozenset()
+    # The token's session and issue time (epoch seconds): what a logout or a ban revokes.
+    session_id: str = ""
+    issued_at: int = 0
 
     @property
     def is_admin(self) -> bool:
@@ -52,6 +61,8 @@ def issue_token(principal: Principal, now: datetime) -> tuple[str, int]:
         "sub": principal.user_id,
         "roles": sorted(principal.roles),
         "iss": _ISSUER,
+        # 128 random bits: unguessable, so no one can log out another's session.
+        "sid": secrets.token_urlsafe(16),
         "iat": int(now.timestamp()),
         "exp": int((now + timedelta(seconds=ttl)).timestamp()),
     }
@@ -79,7 +90,7 @@ def verify_token(token: str, now: datetime | None = None) -> Principal:
             # Only the key's own algorithm: never `none`, never HMAC keyed with the public key.
             algorithms=[public.algorithm],
             issuer=_ISSUER,
-            options={"require": ["sub", "exp", "iat"], "verify_exp": False, "verify_iat": False},
+            options={"require": ["sub", "sid", "exp", "iat"], "verify_exp": False, "verify_iat": False},
         )
     except UnknownKeyError as error:
         raise UnauthenticatedError("token is signed by an unknown key") from error
@@ -96,9 +107,20 @@ def verify_token(token: str, now: datetime | None = None) -> Principal:
     if issued > int(moment.timestamp()):
         raise UnauthenticatedError("token is not yet valid")
     roles = claims.get("roles", [])
-    if not isinstance(roles, list) or not isinstance(claims["sub"], str):
+    session_id = claims["sid"]
+    if (
+        not isinstance(roles, list)
+        or not isinstance(claims["sub"], str)
+        or not isinstance(session_id, str)
+        or not 0 < len(session_id) <= 64
+    ):
         raise UnauthenticatedError("token is invalid")
-    return Principal(user_id=claims["sub"], roles=frozenset(str(r) for r in roles))
+    return Principal(
+        user_id=claims["sub"],
+        roles=frozenset(str(r) for r in roles),
+        session_id=session_id,
+        issued_at=issued,
+    )
 
 
 _bearer = HTTPBearer(auto_error=False)
@@ -109,7 +131,11 @@ def current_user(
 ) -> Principal:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise UnauthenticatedError("missing bearer token")
-    return verify_token(credentials.credentials)
+    now = utcnow()
+    principal = verify_token(credentials.credentials, now)
+    if is_revoked(principal.user_id, principal.session_id, principal.issued_at, now):
+        raise UnauthenticatedError("session has been revoked")
+    return principal
 
 
 def admin_user(principal: Annotated[Principal, Depends(current_user)]) -> Principal:

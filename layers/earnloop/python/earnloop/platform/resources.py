@@ -106,6 +106,9 @@ class SigningKey:
     # The JWS algorithm and KMS signing algorithm that go with `spec`.
     jws_algorithm: Literal["ES256"] = "ES256"
     kms_algorithm: Literal["ECDSA_SHA_256"] = "ECDSA_SHA_256"
+    # The table holding the revocations of its tokens (platform/sessions.py): every function that
+    # verifies with the key may Query its `REVOKED#` partitions, and nothing else of it.
+    revocations: str | None = None
 
 
 @dataclass(frozen=True)
@@ -148,4 +151,5 @@ class Bucket:
 
 BUS = "bus"
 # Signs session tokens: only `auth_login` may sign, every HTTP function verifies.
-SESSION_KEY = SigningKey("session")
+# Revoked sessions are identity's items (identity/sessions.py writes them).
+SESSION_KEY = SigningKey("session", revocations="identity")

@@ -97,7 +97,11 @@ class Settings(BaseSettings):
         "Hate Symbols",
     ]
 
-    token_ttl_s: PositiveInt = 7 * 24 * 3600
+    # Sessions live two hours: the mini-program logs in again silently with wx.login when one ends.
+    token_ttl_s: PositiveInt = 2 * 3600
+    # Each container re-reads the revoked sessions (platform/sessions.py) at most this often: a
+    # logout, ban or deletion takes effect everywhere within it.
+    session_refresh_s: PositiveInt = 60
     scans_per_hour: PositiveInt = 20
     # Distinct readers whose reports send a published post back to the admins (hidden meanwhile).
     post_report_threshold: PositiveInt = 3
