@@ -51,8 +51,9 @@ class LikeGroupRepository(Protocol):
 NameReader = Callable[[str], "str | None"]
 Sender = Callable[[NoticeDraft], object]
 SOCIAL_EVENTS = (CommentAdded, UserFollowed, PointsChanged, ReferralAccepted)
-# A like of a post that others like at the same moment is applied again on the grown group.
-LIKE_ATTEMPTS = 5
+# A like of a post that others like at the same moment is applied again on the grown group (each
+# attempt loses only to a like that committed; past this, SQS delivers it again).
+LIKE_ATTEMPTS = 10
 
 
 def _no_name(_: str) -> str | None:
