@@ -1,9 +1,8 @@
-"""Pure rules: the hourly scan window, batch validity, export ranges, pending shards."""
+"""Pure rules: batch validity, export ranges, pending shards."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import UTC, datetime
 
 import pytest
 from earnloop.codes.rules import (
@@ -12,43 +11,10 @@ from earnloop.codes.rules import (
     batch_rejection,
     export_range,
     pending_shard,
-    rate_window,
 )
 from earnloop.platform.errors import ValidationFailedError
 
 NOW = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
-
-
-@pytest.mark.parametrize(
-    ("moment", "retry_after"),
-    [
-        (datetime(2026, 11, 23, 9, 0, tzinfo=UTC), 3600),
-        (datetime(2026, 11, 23, 9, 30, tzinfo=UTC), 1800),
-        (datetime(2026, 11, 23, 9, 59, 59, 500_000, tzinfo=UTC), 1),
-        (datetime(2026, 11, 23, 9, 59, 59, 999_999, tzinfo=UTC), 1),
-        (datetime(2026, 11, 23, 9, 0, 0, 1, tzinfo=UTC), 3600),
-    ],
-)
-def test_a_limited_caller_is_told_to_wait_until_the_hour_ends(moment, retry_after):
-    window = rate_window(moment)
-    assert window.key == "2026112309"
-    assert window.retry_after_s == retry_after
-
-
-def test_the_window_is_the_utc_hour_whatever_the_caller_zone():
-    shanghai = datetime(2026, 11, 23, 17, 15, tzinfo=ZoneInfo("Asia/Shanghai"))
-    assert rate_window(shanghai).key == "2026112309"
-
-
-def test_consecutive_hours_have_different_windows_and_counters_expire_a_day_after_theirs():
-    this, following = rate_window(NOW), rate_window(NOW + timedelta(hours=1))
-    assert this.key != following.key
-    end_of_hour = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
-    assert this.expires_at == int((end_of_hour + timedelta(days=1)).timestamp())
-
-
-def test_a_year_boundary_hour_key():
-    assert rate_window(datetime(2026, 12, 31, 23, 59, tzinfo=UTC)).key == "2026123123"
 
 
 OPEN = {"revoked": False, "valid_from": "2026-11-01T00:00:00.000Z", "valid_until": "2026-12-01T00:00:00.000Z"}

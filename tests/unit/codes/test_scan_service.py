@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -20,8 +21,10 @@ from earnloop.platform.errors import (
     ValidationFailedError,
 )
 from earnloop.points.events import PointsChanged
+from earnloop.risk.windows import Gate, SlidingWindow, Subject, allowance, used
 
 NOW = datetime(2026, 11, 23, 9, 15, tzinfo=UTC)
+WINDOW = SlidingWindow()
 KEYS = QrKeys.from_secret({"current": "A", "A": "s" * 40})
 
 
@@ -31,7 +34,8 @@ class FakeStore:
     def __init__(self) -> None:
         self.batches: dict[str, Batch] = {}
         self.claims: dict[tuple[str, int], Claim] = {}
-        self.rates: dict[tuple[str, str], int] = {}
+        self.rates: dict[tuple[str, str], dict[int, int]] = {}
+        self.counted = 0  # rejected attempts counted apart from a claim
         self.frozen: set[str] = set()
         self.calls: list[str] = []
         self.conflicts = 0
@@ -70,11 +74,34 @@ class FakeStore:
             raise AccountFrozenError()
         if (claim.batch_id, claim.serial) in self.claims:
             raise CodeAlreadyClaimedError()
-        counter = (claim.user_id, request.window.key)
-        if self.rates.get(counter, 0) >= request.limit:
-            raise RateLimitedError(request.window.retry_after_s)
+        self._count(request.gate)
         self.claims[(claim.batch_id, claim.serial)] = claim
-        self.rates[counter] = self.rates.get(counter, 0) + 1
+
+    # The risk counters (the same table in production): bucket counts per subject.
+
+    def open(self, action: str, subjects: Sequence[Subject], now: datetime) -> Gate:
+        held = [(subject, self._counts(subject)) for subject in subjects]
+        for subject, counts in held:
+            if used(counts, WINDOW, now) >= subject.limit:
+                raise RateLimitedError(allowance(subject, WINDOW, counts, now).retry_after_s)
+        return Gate(
+            action, WINDOW, tuple(allowance(subject, WINDOW, counts, now) for subject, counts in held)
+        )
+
+    def count(self, gate: Gate) -> None:
+        self.counted += 1
+        self._count(gate)
+
+    def _counts(self, subject: Subject) -> dict[int, int]:
+        return self.rates.setdefault((subject.kind, subject.value), {})
+
+    def _count(self, gate: Gate) -> None:
+        for each in gate.allowances:
+            if self._counts(each.subject).get(each.bucket, 0) >= each.allowed:
+                raise RateLimitedError(each.retry_after_s)
+        for each in gate.allowances:
+            counts = self._counts(each.subject)
+            counts[each.bucket] = counts.get(each.bucket, 0) + 1
 
     def count_rejection(self, day: str, shard: int, reason: str, expires_at: int) -> None:
         self.rejections.append((day, reason))
@@ -113,8 +140,17 @@ def new_batch(store: FakeStore, **overrides: object) -> Batch:
 
 
 def scan(store: FakeStore, code: str, user: str = "u1", limit: int = 20, now: datetime = NOW):
+    subjects = [Subject("user", user, limit)]
     return service.create_scan(
-        store, KEYS, BatchCache(), ScanCreate(code=code), user, now, limit, ["https://example.com/q/"]
+        store,
+        KEYS,
+        BatchCache(),
+        ScanCreate(code=code),
+        user,
+        now,
+        store,
+        subjects,
+        ["https://example.com/q/"],
     )
 
 
@@ -127,12 +163,13 @@ def test_an_accepted_scan_claims_the_code_with_the_batch_points_and_product(stor
     assert claim.tags == ["fan", "yogurt"] and claim.campaign == "autumn" and claim.status == "accepted"
 
 
-def test_a_forged_code_is_rejected_before_any_store_call(store):
+def test_a_forged_code_touches_no_claim_but_costs_its_caller_a_unit(store):
     batch = new_batch(store)
     code = sign(QrKeys.from_secret({"current": "A", "A": "x" * 40}), batch.batch_id, 7)
     with pytest.raises(InvalidCodeError):
         scan(store, code)
     assert store.calls == []
+    assert store.counted == 1 and store.rates[("user", "u1")] == {WINDOW.bucket(NOW): 1}
 
 
 @pytest.mark.parametrize("serial", [0, 101])
@@ -207,14 +244,17 @@ def test_a_race_lost_to_a_concurrent_transaction_is_retried_and_answered_409(sto
     assert store.calls.count("claim") == 3  # one for u1, two for u2
 
 
-def test_scans_beyond_the_hourly_limit_are_429_until_the_next_hour(store):
+def test_scans_beyond_the_limit_are_429_until_they_leave_the_sliding_hour(store):
     batch = new_batch(store)
     for serial in (1, 2):
         scan(store, sign(KEYS, batch.batch_id, serial), limit=2)
     with pytest.raises(RateLimitedError) as caught:
         scan(store, sign(KEYS, batch.batch_id, 3), limit=2)
-    assert caught.value.headers == {"Retry-After": str(45 * 60)}
-    assert scan(store, sign(KEYS, batch.batch_id, 3), limit=2, now=NOW + timedelta(hours=1)).points == 50
+    # Both scans sit in the 09:15-09:20 bucket, counted by every attempt until 10:20.
+    assert caught.value.headers == {"Retry-After": str(65 * 60)}
+    with pytest.raises(RateLimitedError):
+        scan(store, sign(KEYS, batch.batch_id, 3), limit=2, now=NOW + timedelta(hours=1))
+    assert scan(store, sign(KEYS, batch.batch_id, 3), limit=2, now=NOW + timedelta(minutes=65)).points == 50
 
 
 def test_a_frozen_account_cannot_claim(store):

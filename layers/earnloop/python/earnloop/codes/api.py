@@ -14,11 +14,14 @@ from earnloop.codes.codec import QrKeys
 from earnloop.codes.models import BatchCreate, BatchPublic, ScanAccepted, ScanCreate, ScanPublic
 from earnloop.codes.rules import MAX_EXPORT_ROWS
 from earnloop.codes.store import BatchCache, CodesStore, codes_store
+from earnloop.platform import aws
 from earnloop.platform.auth import AdminUser, CurrentUser
 from earnloop.platform.clock import utcnow
 from earnloop.platform.errors import NotFoundError
 from earnloop.platform.secrets import secret_json
 from earnloop.platform.settings import get_settings
+from earnloop.risk import client
+from earnloop.risk.counters import RiskCounters
 
 router = APIRouter()
 
@@ -33,7 +36,13 @@ def batch_cache() -> BatchCache:
     return BatchCache()
 
 
+def scan_risk() -> RiskCounters:
+    # The scan's counters live in the codes table, so the claim transaction can count the attempt.
+    return RiskCounters(aws.dynamodb(), get_settings().table_name("codes"))
+
+
 Store = Annotated[CodesStore, Depends(codes_store)]
+Risk = Annotated[RiskCounters, Depends(scan_risk)]
 Keys = Annotated[QrKeys, Depends(qr_keys)]
 Batches = Annotated[BatchCache, Depends(batch_cache)]
 
@@ -47,11 +56,27 @@ Batches = Annotated[BatchCache, Depends(batch_cache)]
     summary="Claim a scanned QR code; points follow through the queue",
 )
 def scans_create(
-    body: ScanCreate, user: CurrentUser, store: Store, keys: Keys, batches: Batches, response: Response
+    body: ScanCreate,
+    user: CurrentUser,
+    store: Store,
+    keys: Keys,
+    batches: Batches,
+    risk: Risk,
+    ip: client.SourceIp,
+    response: Response,
+    device_id: client.DeviceId = None,
 ) -> ScanAccepted:
     settings = get_settings()
+    subjects = client.subjects(
+        user.user_id,
+        device_id,
+        ip,
+        per_user=settings.scans_per_hour,
+        per_device=settings.scans_per_hour_per_device,
+        per_ip=settings.scans_per_hour_per_ip,
+    )
     accepted = service.create_scan(
-        store, keys, batches, body, user.user_id, utcnow(), settings.scans_per_hour, settings.qr_url_bases
+        store, keys, batches, body, user.user_id, utcnow(), risk, subjects, settings.qr_url_bases
     )
     response.headers["Location"] = f"/v1/scans/{accepted.scan_id}"
     return accepted

@@ -1,10 +1,12 @@
-"""Pure rules of the codes context: scan rate windows, batch validity, export ranges, claim shards."""
+"""Pure rules of the codes context: batch validity, export ranges, claim shards, rejection counters.
+
+Scan rate limits are the risk package's sliding windows (`earnloop.risk`)."""
 
 from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Literal
 
 from earnloop.platform.clock import business_day, iso
@@ -22,34 +24,7 @@ REJECTION_COUNTER_DAYS = 35
 # separators (a serial, a code, a URL base of up to 64 characters and the code again), about 157
 # bytes once JSON-escaped in Lambda's response: 30,000 rows stay under 4.8 MB.
 MAX_EXPORT_ROWS = 30_000
-# Counters outlive their hour by a day; TTL only tidies up, the window is in the key.
-RATE_COUNTER_GRACE = timedelta(days=1)
-
 BatchRejection = Literal["revoked", "not_yet_valid", "expired"]
-
-
-@dataclass(frozen=True)
-class RateWindow:
-    """The hour of UTC a scan counts against."""
-
-    key: str
-    retry_after_s: int
-    expires_at: int
-
-
-def rate_window(now: datetime) -> RateWindow:
-    """The current UTC hour: its key suffix (`YYYYMMDDHH`), the seconds until it ends (at least 1,
-    what a limited caller is told to wait) and when its counter may be deleted (epoch seconds)."""
-    moment = now.astimezone(UTC)
-    start = moment.replace(minute=0, second=0, microsecond=0)
-    end = start + timedelta(hours=1)
-    remaining = end - moment
-    retry_after = max(1, int(remaining.total_seconds() + 0.999999))
-    return RateWindow(
-        key=start.strftime("%Y%m%d%H"),
-        retry_after_s=retry_after,
-        expires_at=int((end + RATE_COUNTER_GRACE).timestamp()),
-    )
 
 
 def batch_rejection(batch: Mapping[str, object], now: datetime) -> BatchRejection | None:

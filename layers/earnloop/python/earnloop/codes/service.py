@@ -36,15 +36,21 @@ from earnloop.codes.rules import (
     ExportRange,
     batch_rejection,
     export_range,
-    rate_window,
     rejection_counter,
     rejection_error,
 )
 from earnloop.codes.store import BatchIdTakenError, ClaimRequest
 from earnloop.platform.clock import iso
 from earnloop.platform.dynamo import TransactionConflictError
-from earnloop.platform.errors import EarnloopError, InvalidCodeError, NotFoundError, ValidationFailedError
+from earnloop.platform.errors import (
+    EarnloopError,
+    InvalidCodeError,
+    NotFoundError,
+    RateLimitedError,
+    ValidationFailedError,
+)
 from earnloop.platform.observability import logger, mask, metrics
+from earnloop.risk.windows import Gate, Subject
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Sequence
@@ -68,6 +74,11 @@ class Store(Protocol):
     def stale_pending_claims(self, shard: int, older_than_iso: str, limit: int) -> list[tuple[str, int]]: ...
     def touch_for_sweep(self, batch_id: str, serial: int, now_iso: str) -> bool: ...
     def count_rejection(self, day: str, shard: int, reason: str, expires_at: int) -> None: ...
+
+
+class Risk(Protocol):
+    def open(self, action: str, subjects: Sequence[Subject], now: datetime) -> Gate: ...
+    def count(self, gate: Gate) -> None: ...
 
 
 class Batches(Protocol):
@@ -177,37 +188,52 @@ def create_scan(
     body: ScanCreate,
     user_id: str,
     now: datetime,
-    limit: int,
+    risk: Risk,
+    subjects: Sequence[Subject],
     url_bases: Sequence[str],
 ) -> ScanAccepted:
     """Claims a scanned code for `user_id`: verified without a read, committed in one transaction.
     A printed URL is accepted only on one of `url_bases` (the code domain).
+
+    Every attempt, accepted or not, costs its `subjects` (user, device, IP) one unit of their
+    sliding-window limits: an accepted one inside the claim transaction, a rejected one by its own
+    write (a forged code too). An attempt over a limit is refused from the counters' read alone.
 
     Raises:
         InvalidCodeError: malformed, on a foreign domain, forged, revoked, or outside its batch's
             window (400).
         CodeAlreadyClaimedError: claimed before, by anyone (409).
         AccountFrozenError: the user's points account is frozen (423).
-        RateLimitedError: more than `limit` accepted scans this UTC hour (429).
+        RateLimitedError: a subject is over its limit of attempts in the sliding window (429).
     """
     try:
-        ref = verify(keys, body.code, url_bases=url_bases)
-    except EarnloopError as error:
-        # Refused from the code's own bytes: no DynamoDB call at all (a flood of forgeries costs
-        # nothing but CPU), so counted as a metric only.
+        gate = risk.open("scan", subjects, now)
+    except RateLimitedError as error:
         _rejected(error, user_id)
         raise
     try:
-        accepted = _claim(store, batches, ref, user_id, now, limit)
+        ref = verify(keys, body.code, url_bases=url_bases)
+    except EarnloopError as error:
+        # Refused from the code's own bytes: no claim read or write, but the attempt is counted (a
+        # forged code costs the caller a unit; a flood of them is limited after the limit).
+        _rejected(error, user_id)
+        risk.count(gate)
+        raise
+    try:
+        accepted = _claim(store, batches, ref, user_id, now, gate)
+    except RateLimitedError as error:
+        _record_rejection(store, _rejected(error, user_id), now)
+        raise
     except EarnloopError as error:
         _record_rejection(store, _rejected(error, user_id), now)
+        risk.count(gate)  # the claim transaction did not commit its counting
         raise
     metrics.add_metric(name="ScansAccepted", unit=MetricUnit.Count, value=1)
     return accepted
 
 
 def _claim(
-    store: Store, batches: Batches, ref: CodeRef, user_id: str, now: datetime, limit: int
+    store: Store, batches: Batches, ref: CodeRef, user_id: str, now: datetime, gate: Gate
 ) -> ScanAccepted:
     batch = batches.get(ref.batch_id, store.get_batch)
     # Only the key holder can sign these; they mean a leaked key or a bug, so they are logged apart.
@@ -233,7 +259,7 @@ def _claim(
         campaign=batch.campaign,
         claimed_at=iso(now),
     )
-    request = ClaimRequest(claim=claim, window=rate_window(now), limit=limit, now=now)
+    request = ClaimRequest(claim=claim, gate=gate, now=now)
     for attempt in range(1, CLAIM_ATTEMPTS + 1):
         try:
             store.claim(request)

@@ -1,7 +1,7 @@
 """The only place that builds keys and expressions for the codes table.
 
-Items: a batch `BATCH#<id>`/`BATCH`, a claim `CODE#<batch>#<serial>`/`CLAIM`, a scan rate counter
-`RATE#<user>#<YYYYMMDDHH>`/`RATE`.
+Items: a batch `BATCH#<id>`/`BATCH`, a claim `CODE#<batch>#<serial>`/`CLAIM`, the scan's risk
+counters `RISK#scan#<user|device|ip>#<value>`/`RISK` (built by `earnloop.risk.counters`).
 """
 
 from __future__ import annotations
@@ -22,12 +22,12 @@ from earnloop.platform.errors import (
     AccountFrozenError,
     CodeAlreadyClaimedError,
     NotFoundError,
-    RateLimitedError,
     UnauthenticatedError,
 )
 from earnloop.platform.settings import get_settings
 from earnloop.platform.ttl_cache import TtlCache
 from earnloop.points.store import account_not_frozen_check
+from earnloop.risk.counters import count_actions
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -35,11 +35,10 @@ if TYPE_CHECKING:
 
     from mypy_boto3_dynamodb import DynamoDBClient
 
-    from earnloop.codes.rules import RateWindow
+    from earnloop.risk.windows import Gate
 
 BATCH_ENTITY = "Batch"
 CLAIM_ENTITY = "Claim"
-RATE_ENTITY = "ScanRate"
 
 
 def batch_key(batch_id: str) -> dict[str, str]:
@@ -58,10 +57,6 @@ def rejection_key(day: str, shard: int) -> dict[str, str]:
 REJECTION_PREFIX = "r#"
 
 
-def rate_key(user_id: str, window: str) -> dict[str, str]:
-    return {"pk": f"RATE#{user_id}#{window}", "sk": "RATE"}
-
-
 class BatchIdTakenError(Exception):
     """A new batch id collided with an existing one (40 random bits: astronomically rare)."""
 
@@ -71,8 +66,8 @@ class ClaimRequest:
     """Everything the scan transaction commits or checks."""
 
     claim: Claim
-    window: RateWindow
-    limit: int
+    # The attempt's risk allowances (user, device, IP): counted in the same transaction.
+    gate: Gate
     now: datetime
 
 
@@ -150,7 +145,7 @@ class CodesStore:
     # Claims
 
     def claim(self, request: ClaimRequest) -> None:
-        """Claims a code, counts the scan against the user's hourly limit, and checks the batch is
+        """Claims a code, counts the scan against its risk limits (user, device, IP), and checks the batch is
         still open and the account not frozen: all in one transaction.
 
         The actions are listed in the order their failures should win when several fail at once:
@@ -162,7 +157,8 @@ class CodesStore:
             InvalidCodeError: the batch is revoked or outside its window.
             AccountFrozenError: the user's points account is frozen.
             CodeAlreadyClaimedError: anyone claimed this code before.
-            RateLimitedError: the user reached the hourly limit (Retry-After: the end of the hour).
+            RateLimitedError: a subject reached its sliding-window limit (Retry-After: when one
+                more attempt fits).
             TransactionConflictError: a concurrent transaction touched the same items.
         """
         claim, now = request.claim, iso(request.now)
@@ -205,28 +201,6 @@ class CodesStore:
                 "this code has been claimed already", scan_id=claim.scan_id
             ),
         )
-        count_scan = TxAction(
-            {
-                "Update": {
-                    "TableName": self._table,
-                    "Key": marshal(rate_key(claim.user_id, request.window.key)),
-                    "UpdateExpression": "ADD n :one SET entity = :entity, user_id = :user, expires_at = :exp",
-                    "ConditionExpression": "attribute_not_exists(n) OR n < :limit",
-                    "ExpressionAttributeValues": marshal(
-                        {
-                            ":one": 1,
-                            ":limit": request.limit,
-                            ":entity": RATE_ENTITY,
-                            ":user": claim.user_id,
-                            ":exp": request.window.expires_at,
-                        }
-                    ),
-                }
-            },
-            on_condition_failed=lambda _: RateLimitedError(
-                request.window.retry_after_s, "too many scans this hour"
-            ),
-        )
         # A token outlives its user: only a user who still exists may claim (checked first, so a
         # deleted user is told so whatever else is wrong).
         live_user = live_user_check(
@@ -234,7 +208,10 @@ class CodesStore:
             claim.user_id,
             missing=UnauthenticatedError("the token's user no longer exists"),
         )
-        transact(self._ddb, [live_user, batch_check, frozen_check, put_claim, count_scan])
+        transact(
+            self._ddb,
+            [live_user, batch_check, frozen_check, put_claim, *count_actions(self._table, request.gate)],
+        )
 
     def count_rejection(self, day: str, shard: int, reason: str, expires_at: int) -> None:
         """Adds one `reason` rejection to the counter of (business `day`, `shard`); its stream

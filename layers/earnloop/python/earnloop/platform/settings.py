@@ -102,7 +102,11 @@ class Settings(BaseSettings):
     # Each container re-reads the revoked sessions (platform/sessions.py) at most this often: a
     # logout, ban or deletion takes effect everywhere within it.
     session_refresh_s: PositiveInt = 60
+    # Scan attempts (accepted or rejected) per sliding hour, per user, per device id and per client
+    # IP (risk control; a shop's Wi-Fi or a carrier NAT puts many honest users behind one IP).
     scans_per_hour: PositiveInt = 20
+    scans_per_hour_per_device: PositiveInt = 30
+    scans_per_hour_per_ip: PositiveInt = 300
     # Distinct readers whose reports send a published post back to the admins (hidden meanwhile).
     post_report_threshold: PositiveInt = 3
     # Printed QR symbols hold `<qr_url_base><code>` (a WeChat plain-URL QR rule opens the mini-program);
