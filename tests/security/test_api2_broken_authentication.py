@@ -9,15 +9,18 @@ from __future__ import annotations
 import json
 import re
 from datetime import timedelta
+from hmac import digest as hmac_digest
 
 import jwt
 import pytest
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from earnloop.identity.sessions import revoke_user
 from earnloop.platform import sessions
 from earnloop.platform.auth import Principal, current_user, issue_token
 from earnloop.platform.clock import utcnow
 from fastapi.routing import APIRoute
+from jwt.algorithms import ECAlgorithm
 from jwt.utils import base64url_encode
 
 from tests.security.attacker import ROUTES, Attacker, problem_code
@@ -104,12 +107,17 @@ def test_alg_none_and_hmac_with_the_public_key_are_refused(api: Attacker) -> Non
     unsigned = forged({**header, "alg": "none"}, claims, b"")
     refuses_every(api, GUARDED, token=unsigned)
     refuses_every(api, SAMPLE, token=unsigned.rstrip("."))
-    jwks = api.call("GET", "/.well-known/jwks.json").json()
-    public = str(jwks).encode()
-    hmac = forged(
-        {**header, "alg": "HS256"}, claims, jwt.api_jws.PyJWS()._algorithms["HS256"].sign(b"x", public)
-    )  # type: ignore[attr-defined]
-    refuses_every(api, SAMPLE, token=hmac)
+    # Algorithm confusion: HS256 keyed with the published public key, which anyone can fetch.
+    published = api.call("GET", "/.well-known/jwks.json").json()["keys"]
+    assert published
+    for jwk in published:
+        public = ECAlgorithm.from_jwk(json.dumps(jwk)).public_bytes(  # type: ignore[union-attr]
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+        confused = {**header, "alg": "HS256", "kid": jwk["kid"]}
+        signing_input = forged(confused, claims, b"").rstrip(".").encode()
+        hmac = forged(confused, claims, hmac_digest(public, signing_input, "sha256"))
+        refuses_every(api, SAMPLE, token=hmac)
 
 
 def test_a_token_naming_an_unknown_kid_is_refused(api: Attacker) -> None:
