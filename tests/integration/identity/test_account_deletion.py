@@ -6,14 +6,22 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from earnloop.identity.events import UserDeleted, derive
 from earnloop.platform.events import Change
 
 from tests.integration.identity.checks import all_items, stored
+from tests.integration.identity.test_sessions import Clock
 from tests.support.lambdas import assert_problem, call_http, drain, invoke, pump_stream, sqs_event
 
 WANG = "01JDQ3Z8V7X6M5N4B3C2A1WANG"
 ZHAO = "01JDQ3Z8V7X6M5N4B3C2A1ZHA0"
+
+
+@pytest.fixture
+def clock(moto_cloud, monkeypatch, tmp_path) -> Clock:
+    """The platform clock, moved without sleeps (as in the sessions tests)."""
+    return Clock(monkeypatch, tmp_path)
 
 
 def login(code: str) -> dict[str, Any]:
@@ -22,7 +30,7 @@ def login(code: str) -> dict[str, Any]:
     return dict(answer.json)
 
 
-def test_deleting_releases_the_wechat_identity_and_refuses_the_old_token(wechat, moto_cloud):
+def test_deleting_releases_the_wechat_identity_and_refuses_the_old_token(wechat, moto_cloud, clock):
     first = login("ok:o1:u1")
     user_id, token = first["user"]["id"], first["token"]
     assert call_http("me_update", token=token, body={"nickname": "小李"}).status == 200
@@ -34,14 +42,16 @@ def test_deleting_releases_the_wechat_identity_and_refuses_the_old_token(wechat,
     assert stored("IDENT#wx_openid#o1", "IDENT") is None
     assert stored("IDENT#wx_unionid#u1", "IDENT") is None
     assert stored(f"USER#{user_id}", "DELETED")["user_id"] == user_id
-    # The old token commands nothing: a second deletion, and any command's live-user check (the
-    # profile is gone in the same transaction as the links). Reads answer 404 for a user that no
-    # longer exists.
+    # The old token commands nothing at once: a second deletion, and any command's live-user
+    # check (the profile is gone in the same transaction as the links).
     assert_problem(call_http("me_delete", token=token), 401, "unauthenticated")
     moto_cloud.register(WANG)
     follow = call_http("users_follow", token=token, path_parameters={"user_id": WANG})
     assert_problem(follow, 401, "unauthenticated")
-    assert call_http("me_get", token=token).status in (401, 404)
+    # And, once the token checkers' copy of the revocations is refreshed, reads neither.
+    clock.advance(moto_cloud.settings.session_refresh_s)
+    assert_problem(call_http("me_get", token=token), 401, "unauthenticated")
+    assert_problem(call_http("notifications_list", token=token), 401, "unauthenticated")
 
     again = login("ok:o1:u1~again")
     assert again["user"]["is_new"] is True and again["user"]["id"] != user_id

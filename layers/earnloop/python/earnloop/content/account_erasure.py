@@ -48,8 +48,8 @@ def _removed(post: Post) -> Post | None:
 
 def erase_author(
     event: UserDeleted, store: PostsStore | None = None, ddb: DynamoDBClient | None = None
-) -> int:
-    """Removes the deleted user's posts and their personal items; returns how many posts it removed."""
+) -> None:
+    """Removes the deleted user's posts and their personal items."""
     store = store or PostsStore.default()
     ddb = ddb or aws.dynamodb()
     retention = int((parse_iso(event.deleted_at) + REMOVED_RETENTION).timestamp())
@@ -68,7 +68,6 @@ def erase_author(
             continue
     _delete_personal_items(ddb, get_settings().table_name("content"), event.user_id)
     logger.info("deleted user's posts removed", extra={"user_id": event.user_id, "posts": len(removed)})
-    return len(removed)
 
 
 def _delete_personal_items(ddb: DynamoDBClient, table: str, user_id: str) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from earnloop.platform.catalog import FunctionSpec, Grant, http, key, secret, table, worker
+from earnloop.platform.catalog import FunctionSpec, Grant, bucket, http, key, secret, table, worker
 from earnloop.platform.context import Context
 from earnloop.platform.resources import Index, Key, Queue, Rule, Secret, Table
 from earnloop.wechat.context import TOKEN_GRANTS
@@ -98,6 +98,19 @@ CONTEXT = Context(
             description="The caller's profile",
         ),
         http("me_update", table("identity", "readwrite"), key("session"), description="Edits the profile"),
+        # Each context's own export read (identity/export.py): reads of the caller's partitions and
+        # of the by_author and by_user indexes, presigned media URLs.
+        http(
+            "me_export",
+            table("identity"),
+            table("points"),
+            table("content", indexes=("by_author",)),
+            table("mall", indexes=("by_user",)),
+            bucket("media", "read", prefixes=("media/",)),
+            key("session"),
+            description="Exports the caller's data",
+            timeout_s=20,
+        ),
         # One transaction: the profile and its WeChat links deleted, the tombstone put.
         http(
             "me_delete",

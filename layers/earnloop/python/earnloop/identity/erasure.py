@@ -1,9 +1,10 @@
 """Account deletion (issue 10, PIPL): `DELETE /v1/me` and the identity worker's part of erasing.
 
 The command is one transaction (identity/erasure_store.py): the profile and the WeChat links go at
-once, so the person's next login starts afresh as a new user and every command of the old token
-fails its live-user check. `UserDeleted`, derived from the tombstone, then lets each context erase
-what it holds: here the rest of the user's partition (tags, guards, inbox, grants, follows).
+once, with the revocation of every session of the user, so the person's next login starts afresh
+as a new user and the old token is refused. `UserDeleted`, derived from the tombstone, then lets
+each context erase what it holds: here the rest of the user's partition (tags, guards, inbox,
+grants, follows).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from datetime import datetime
 from earnloop.identity.erasure_store import ErasureStore, erasable
 from earnloop.identity.events import UserDeleted
 from earnloop.identity.follows_store import FOLLOWER_PREFIX, FOLLOWING_PREFIX, TOMBSTONE_TTL
+from earnloop.identity.sessions import user_revocation
 from earnloop.identity.store import IdentityStore
 from earnloop.platform.clock import iso, parse_iso
 from earnloop.platform.errors import UnauthenticatedError
@@ -29,7 +31,9 @@ def delete_account(store: IdentityStore, erasure: ErasureStore, user_id: str, no
     user = store.get_user(user_id)
     if user is None:
         raise UnauthenticatedError("the token's user no longer exists")
-    erasure.delete_account(user, iso(now))
+    # Every session of the user ends in the same transaction: reads with the old token answer 401
+    # within a refresh of the token checkers' revocations (platform/sessions.py).
+    erasure.delete_account(user, iso(now), also=[user_revocation(user_id, "deleted", now)])
     logger.info("account deleted", extra={"user_id": user_id})
 
 

@@ -1,4 +1,5 @@
-"""HTTP routes of the caller's privacy rights (issue 10, PIPL): deleting the account."""
+"""HTTP routes of the caller's privacy rights (issue 10, PIPL): exporting their data, deleting the
+account."""
 
 from __future__ import annotations
 
@@ -6,10 +7,13 @@ from fastapi import APIRouter, Response, status
 
 from earnloop.identity import erasure
 from earnloop.identity.erasure_store import ErasureStore
+from earnloop.identity.export import AccountExport, export
+from earnloop.identity.follows_store import FollowStore
+from earnloop.identity.notifications_store import InboxStore
 from earnloop.identity.store import IdentityStore
 from earnloop.platform import aws
 from earnloop.platform.auth import CurrentUser
-from earnloop.platform.clock import utcnow
+from earnloop.platform.clock import iso, utcnow
 from earnloop.platform.settings import get_settings
 
 router = APIRouter(tags=["identity"])
@@ -31,3 +35,27 @@ def me_delete(principal: CurrentUser) -> Response:
         IdentityStore(aws.dynamodb(), table), ErasureStore(aws.dynamodb(), table), principal.user_id, utcnow()
     )
     return Response(status_code=status.HTTP_202_ACCEPTED)
+
+
+@router.get(
+    "/v1/me/export", name="me_export", response_model=AccountExport, summary="Export the caller's data"
+)
+def me_export(principal: CurrentUser) -> AccountExport:
+    """Everything the platform holds about the caller, as JSON: profile, tags, follows,
+    notifications, points account and ledger, posts with media URLs, orders."""
+    # Imported on use: each context's own read of its own table (identity/export.py).
+    from earnloop.content.export import export_posts
+    from earnloop.mall.export import export_orders
+    from earnloop.points.export import export_points
+
+    ddb, table = aws.dynamodb(), get_settings().table_name("identity")
+    return export(
+        principal.user_id,
+        iso(utcnow()),
+        store=IdentityStore(ddb, table),
+        follows=FollowStore(ddb, table),
+        inbox=InboxStore(ddb, table),
+        points=export_points,
+        posts=export_posts,
+        orders=export_orders,
+    )

@@ -22,8 +22,8 @@ class UserDeleted(DomainEvent):
     deleted_at: str
 
 
-def blank_addresses(event: UserDeleted, store: MallStore | None = None) -> int:
-    """Blanks the addresses of the buyer's orders (every page of `by_user`); returns how many."""
+def blank_addresses(event: UserDeleted, store: MallStore | None = None) -> None:
+    """Blanks the addresses of the buyer's orders (every page of `by_user`)."""
     store = store or MallStore.default()
     blanked = 0
     cursor: str | None = None
@@ -35,4 +35,3 @@ def blank_addresses(event: UserDeleted, store: MallStore | None = None) -> int:
         if cursor is None:
             break
     logger.info("deleted buyer's addresses blanked", extra={"user_id": event.user_id, "orders": blanked})
-    return blanked

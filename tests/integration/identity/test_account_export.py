@@ -1,0 +1,62 @@
+"""`GET /v1/me/export` under moto: the caller's data from every context (profile, tags, follows,
+inbox, points account and ledger, posts with media URLs, orders with addresses) and nobody else's;
+a deleted account exports nothing."""
+
+from __future__ import annotations
+
+import json
+
+from earnloop.content.media_store import MediaStore, Outcome
+from earnloop.platform import aws
+
+from tests.integration.content.posts_harness import Posts
+from tests.integration.mall.mall_harness import ADDRESS, create_reward, fund, redeem
+from tests.support.lambdas import assert_problem, call_http
+
+
+def ready_media(posts: Posts, owner: str) -> str:
+    media_id = posts.media(owner)
+    renditions = {"display": f"media/{media_id}/display.jpg", "thumb": f"media/{media_id}/thumb.jpg"}
+    outcome = Outcome(status="ready", renditions=renditions, moderation="pass", width=10, height=10)
+    assert MediaStore(aws.dynamodb(), posts.table).record(media_id, outcome, "2026-12-02T09:00:05.000Z")
+    return media_id
+
+
+def test_the_export_holds_the_callers_data_from_every_context_and_nobody_elses(moto_cloud):
+    posts = Posts(moto_cloud)
+    li, wang = "01JDQ3Z8V7X6M5N4B3C2A1ZLI0", "01JDQ3Z8V7X6M5N4B3C2A1WANG"
+    token = moto_cloud.token(li)
+    moto_cloud.register(wang)
+    assert call_http("me_update", token=token, body={"nickname": "小李"}).status == 200
+    assert call_http("users_follow", token=token, path_parameters={"user_id": wang}).status == 204
+    media_id = ready_media(posts, li)
+    mine = posts.create(li, text="li's fruit bowl", media_ids=[media_id])
+    assert mine.status == 201, mine.body
+    theirs = posts.create(wang, text="wang's secret post")
+    fund(li, 100)
+    fund(wang, 70)
+    reward = create_reward(moto_cloud, kind="physical", points=30, stock=5)
+    order = redeem(moto_cloud, li, reward["reward_id"], "key-li-export", address=ADDRESS).json
+    redeem(moto_cloud, wang, reward["reward_id"], "key-wang-export", address={**ADDRESS, "name": "Wang Fang"})
+
+    answer = call_http("me_export", token=token)
+    assert answer.status == 200, answer.body
+    data = answer.json
+    assert data["user_id"] == li and data["profile"]["nickname"] == "小李"
+    assert [f["user_id"] for f in data["following"]] == [wang] and data["followers"] == []
+    assert data["points"]["account"]["balance"] == 70
+    history = data["points"]["history"]
+    assert [e["delta"] for e in history] == [100, -30]
+    assert sum(e["delta"] for e in history) == data["points"]["account"]["balance"]
+    [post] = data["posts"]
+    assert post["post_id"] == mine.json["post_id"] and post["text"] == "li's fruit bowl"
+    assert set(post["media"][0]["urls"]) == {"display", "thumb"}
+    [exported_order] = data["orders"]
+    assert exported_order["order_id"] == order["order_id"] and exported_order["address"]["name"] == "Li Lei"
+    # Nothing of Wang's: not his post, order, address or ledger.
+    text = json.dumps(data, ensure_ascii=False)
+    for foreign in ("wang's secret post", theirs.json["post_id"], "Wang Fang", f"scan#{wang}"):
+        assert foreign not in text
+
+    assert call_http("me_delete", token=token).status == 202
+    assert_problem(call_http("me_export", token=token), 401, "unauthenticated")
