@@ -118,8 +118,9 @@ def admin_users_freeze(
 ) -> AccountStatusPublic:
     """Freezes the account: it neither earns (earns are held) nor spends. Repeating it is harmless.
     A user that does not exist is 404 (no account is created)."""
-    guard = admin_guard(admin.user_id, user_id)
-    outcome = ledger.freeze(user_id, body.reason, f"admin:{admin.user_id}", utcnow(), guard)
+    guard, actor, now = admin_guard(admin.user_id, user_id), f"admin:{admin.user_id}", utcnow()
+    audit = points_audit(actor=actor, action="freeze", target=user_id, reason=body.reason, now=now)
+    outcome = ledger.freeze(user_id, body.reason, actor, now, guard, audit)
     logger.info(
         "account freeze", extra={"user_id": user_id, "outcome": outcome.status, "admin": admin.user_id}
     )
@@ -140,8 +141,9 @@ def admin_users_unfreeze(
 ) -> AccountStatusPublic:
     """Unfreezes the account; earns held meanwhile are credited a moment later by the points worker."""
     reason = body.reason if body is not None and body.reason else "unfrozen by admin"
-    guard = admin_guard(admin.user_id, user_id)
-    outcome = ledger.unfreeze(user_id, reason, f"admin:{admin.user_id}", utcnow(), guard)
+    guard, actor, now = admin_guard(admin.user_id, user_id), f"admin:{admin.user_id}", utcnow()
+    audit = points_audit(actor=actor, action="unfreeze", target=user_id, reason=reason, now=now)
+    outcome = ledger.unfreeze(user_id, reason, actor, now, guard, audit)
     logger.info(
         "account unfreeze", extra={"user_id": user_id, "outcome": outcome.status, "admin": admin.user_id}
     )
@@ -150,8 +152,10 @@ def admin_users_unfreeze(
 
 # The areas' routes themselves, not `include_router` (see content/api.py): the composition root and
 # the catalog tests see each route by its function name.
+from earnloop.points.admin_api import points_audit  # noqa: E402
+from earnloop.points.admin_api import router as _admin_router  # noqa: E402
 from earnloop.points.checkins_api import router as _checkins_router  # noqa: E402
 from earnloop.points.rules_api import router as _rules_router  # noqa: E402
 
-for _area in (_rules_router, _checkins_router):
+for _area in (_rules_router, _checkins_router, _admin_router):
     router.routes.extend(_area.routes)

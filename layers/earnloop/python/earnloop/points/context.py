@@ -79,6 +79,15 @@ CONTEXT = Context(
             key("session"),
             description="Unfreezes",
         ),
+        # Adjustments: the entry, its audit item and the live-admin ConditionCheck in one transaction.
+        http(
+            "admin_users_adjust",
+            table("points", "readwrite"),
+            table("identity"),
+            key("session"),
+            description="Adjusts a balance by hand, audited",
+        ),
+        http("admin_audit_list", table("points"), key("session"), description="Audited admin actions"),
         # Earning rules (points/earning_rules.py): the list, the change (the rule and its audit item,
         # with a ConditionCheck that the author still is an admin), and a rule's audit.
         http("admin_earning_rules_list", table("points"), key("session"), description="Earning rules"),

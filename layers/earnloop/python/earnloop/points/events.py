@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from earnloop.platform.audit import ENTITY as ADMIN_ACTION
+from earnloop.platform.audit import derive_recorded
 from earnloop.platform.events import Change, DomainEvent
 
 
@@ -78,6 +80,8 @@ class CheckedIn(DomainEvent):
 def derive(change: Change) -> list[DomainEvent]:
     if change.entity == "Account":
         return _promotion(change)
+    if change.entity == ADMIN_ACTION:
+        return derive_recorded(change)
     if change.kind != "INSERT" or change.new is None:
         return []
     if change.entity == "LedgerEntry":

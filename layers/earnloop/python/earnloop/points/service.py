@@ -24,6 +24,7 @@ from earnloop.platform.ids import new_id
 from earnloop.platform.observability import logger
 from earnloop.platform.settings import get_settings
 from earnloop.points import rules
+from earnloop.points.adjustments import plan_adjust
 from earnloop.points.models import (
     ACTIVE,
     FROZEN,
@@ -111,8 +112,10 @@ class Ledger:
         txn_id: str | None,
         plan: Callable[[Account], Posting | None],
         guard: Guard | None = None,
+        audit: Callable[[Posting], TxAction] | None = None,
     ) -> Outcome:
-        """Read, plan, commit; again on a lost race, up to the attempt limit.
+        """Read, plan, commit; again on a lost race, up to the attempt limit. `audit` makes the
+        admin action's audit record of the posting planned, committed in the same transaction.
 
         Raises:
             ConcurrencyError: every attempt lost its race (a worker lets SQS redeliver).
@@ -131,8 +134,9 @@ class Ledger:
                 if guard is not None:
                     guard.verify()
                 return Outcome(status="unchanged", balance=account.balance)
+            checks = [*(guard.checks if guard is not None else ()), *([audit(posting)] if audit else [])]
             try:
-                self.store.commit(posting, guard.checks if guard is not None else ())
+                self.store.commit(posting, checks)
             except AlreadyAppliedError:
                 return Outcome(status="already_applied", txn_id=posting.entry.txn_id, balance=account.balance)
             except ConcurrencyError:
@@ -239,10 +243,11 @@ class Ledger:
         actor: str,
         now: datetime,
         guard: Guard | None = None,
+        audit: Callable[[Posting], TxAction] | None = None,
     ) -> Outcome:
         """Freezes or unfreezes the account with a ledger entry (`unchanged` if it already was so).
         With a `guard`, nothing is written unless its checks hold, and they are checked even when
-        nothing would change.
+        nothing would change. `audit`: as in `_post` (nothing changed: nothing recorded).
 
         Raises:
             EarnloopError: whatever the guard raises (the user does not exist: no account is created).
@@ -255,18 +260,57 @@ class Ledger:
             None,
             lambda account: rules.plan_status(account, status, txn_id, reason, actor, now),
             guard,
+            audit,
         )
 
     def freeze(
-        self, user_id: str, reason: str, actor: str, now: datetime, guard: Guard | None = None
+        self,
+        user_id: str,
+        reason: str,
+        actor: str,
+        now: datetime,
+        guard: Guard | None = None,
+        audit: Callable[[Posting], TxAction] | None = None,
     ) -> Outcome:
-        return self.set_status(user_id, FROZEN, reason, actor, now, guard)
+        return self.set_status(user_id, FROZEN, reason, actor, now, guard, audit)
 
     def unfreeze(
-        self, user_id: str, reason: str, actor: str, now: datetime, guard: Guard | None = None
+        self,
+        user_id: str,
+        reason: str,
+        actor: str,
+        now: datetime,
+        guard: Guard | None = None,
+        audit: Callable[[Posting], TxAction] | None = None,
     ) -> Outcome:
         """Unfreezes; the held earns are released by the worker on the unfreeze entry's event."""
-        return self.set_status(user_id, ACTIVE, reason, actor, now, guard)
+        return self.set_status(user_id, ACTIVE, reason, actor, now, guard, audit)
+
+    def adjust(
+        self,
+        user_id: str,
+        txn_id: str,
+        delta: int,
+        reason: str,
+        actor: str,
+        now: datetime,
+        guard: Guard | None = None,
+        audit: Callable[[Posting], TxAction] | None = None,
+    ) -> Outcome:
+        """A manual `adjust` entry (points/adjustments.py), once per txn id (`already_applied` on a
+        repeat, whatever the account is now).
+
+        Raises:
+            InsufficientPointsError: a negative delta would take the balance below zero.
+            EarnloopError: whatever the guard raises; ConcurrencyError: too many concurrent writers.
+        """
+        return self._post(
+            user_id,
+            txn_id,
+            lambda account: plan_adjust(account, txn_id, delta, reason, actor, now, self._months),
+            guard,
+            audit,
+        )
 
     def release_holds(self, user_id: str, now: datetime) -> list[Outcome]:
         """Credits every held earn with its own txn id (so each applies at most once) and removes it.

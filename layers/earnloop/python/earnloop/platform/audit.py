@@ -1,0 +1,157 @@
+"""Audit records of admin actions, kept in the acting context's own table.
+
+Item `AUDIT#<business day>` / `<at>#<audit id>` (entity AdminAction): who (`actor`: `admin:<user>`
+or `ops:<who>`), what (`action`, `target`, `reference`: the ledger entry or item the action wrote),
+when (`at`), why (`reason`), `before` and `after` (the state the action changed). The Put goes in the
+action's own transaction (`attribute_not_exists`), so an action is never without its record and a
+record never describes an action that did not commit; no route updates or deletes these items. The
+stream turns each insert into `AdminActionRecorded`.
+
+One partition per day: admin actions are people's, a few a minute at most, far below a partition's
+write limit; listing a day range is one Query per day.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, ConfigDict
+
+from earnloop.platform.clock import business_day, iso
+from earnloop.platform.dynamo import TxAction, decode_cursor, encode_cursor, marshal, unmarshal
+from earnloop.platform.events import Change, DomainEvent
+from earnloop.platform.ids import new_id
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+ENTITY = "AdminAction"
+PREFIX = "AUDIT#"
+_CURSOR = {"sk": re.compile(r"\d{4}-\d\d-\d\dT[0-9:.]+Z#[0-9A-Za-z_-]{1,64}")}
+
+
+class AdminAction(BaseModel):
+    """One audited admin action (the stored item's fields, and the listing's item)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    audit_id: str
+    context: str
+    actor: str
+    action: str
+    target: str
+    reason: str
+    at: str
+    before: dict[str, Any]
+    after: dict[str, Any]
+    reference: str | None = None
+
+
+class AdminActionRecorded(AdminAction, DomainEvent):
+    """An admin action committed with its audit record (derived from the record's insert)."""
+
+    source = "earnloop.audit"
+    detail_type = "AdminActionRecorded"
+
+
+def admin_action(
+    context: str,
+    *,
+    actor: str,
+    action: str,
+    target: str,
+    reason: str,
+    now: datetime,
+    before: Mapping[str, Any],
+    after: Mapping[str, Any],
+    reference: str | None = None,
+) -> AdminAction:
+    return AdminAction(
+        audit_id=new_id(),
+        context=context,
+        actor=actor,
+        action=action,
+        target=target,
+        reason=reason,
+        at=iso(now),
+        before=dict(before),
+        after=dict(after),
+        reference=reference,
+    )
+
+
+def audit_partition(day: date) -> str:
+    return f"{PREFIX}{day.isoformat()}"
+
+
+def audit_put(table_name: str, record: AdminAction) -> TxAction:
+    """The transaction item that writes `record` (never over another one)."""
+    from earnloop.platform.clock import parse_iso
+
+    item = {
+        "pk": audit_partition(business_day(parse_iso(record.at))),
+        "sk": f"{record.at}#{record.audit_id}",
+        "entity": ENTITY,
+        **record.model_dump(exclude_none=True),
+    }
+    return TxAction(
+        {
+            "Put": {
+                "TableName": table_name,
+                "Item": marshal(item),
+                "ConditionExpression": "attribute_not_exists(pk)",
+            }
+        }
+    )
+
+
+def derive_recorded(change: Change) -> list[DomainEvent]:
+    """`AdminActionRecorded` for an inserted audit record; nothing for any other change."""
+    if change.entity != ENTITY or change.kind != "INSERT" or change.new is None:
+        return []
+    return [AdminActionRecorded.model_validate(change.new)]
+
+
+def audit_day(
+    ddb: DynamoDBClient,
+    table_name: str,
+    day: date,
+    *,
+    limit: int,
+    cursor: str | None = None,
+    actor: str | None = None,
+    target: str | None = None,
+) -> tuple[list[AdminAction], str | None]:
+    """One day's records, newest first, filtered by actor and target; the cursor continues the day."""
+    partition = audit_partition(day)
+    kwargs: dict[str, Any] = {
+        "TableName": table_name,
+        "KeyConditionExpression": "pk = :pk",
+        "ExpressionAttributeValues": marshal({":pk": partition}),
+        "ScanIndexForward": False,
+        "Limit": limit,
+    }
+    filters, names, values = [], {}, {":pk": partition}
+    if actor:
+        filters.append("#actor = :actor")
+        names["#actor"] = "actor"
+        values[":actor"] = actor
+    if target:
+        filters.append("#target = :target")
+        names["#target"] = "target"
+        values[":target"] = target
+    if filters:
+        kwargs["FilterExpression"] = " AND ".join(filters)
+        kwargs["ExpressionAttributeNames"] = names
+        kwargs["ExpressionAttributeValues"] = marshal(values)
+    start = decode_cursor(cursor, _CURSOR, {"pk": {"S": partition}})
+    if start:
+        kwargs["ExclusiveStartKey"] = start
+    response = ddb.query(**kwargs)
+    records = [AdminAction.model_validate(unmarshal(item)) for item in response.get("Items", [])]
+    last = response.get("LastEvaluatedKey")
+    return records, encode_cursor(last, drop=("pk",))

@@ -1,0 +1,207 @@
+"""Admin routes of the points context beyond freeze: manual adjustments and the audit listing.
+
+An adjustment is one ledger `adjust` entry with txn id `adjust#<Idempotency-Key>` on the user's
+partition, written with its audit record and the live-admin check in one transaction. The entry
+holds the request (delta, reason), so a repeated key is answered from it: the same body gets the
+same answer (200), another body 409 `idempotency_conflict`.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Annotated, Literal
+
+from fastapi import APIRouter, Depends, Header, Path, Query, Response
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
+
+from earnloop.platform import aws
+from earnloop.platform.audit import AdminAction, admin_action, audit_day, audit_put
+from earnloop.platform.auth import AdminUser
+from earnloop.platform.clock import business_day, utcnow
+from earnloop.platform.errors import IdempotencyConflictError, ValidationFailedError
+from earnloop.platform.observability import logger
+from earnloop.platform.settings import get_settings
+from earnloop.points.service import Ledger
+from earnloop.points.store import PointsStore
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from earnloop.platform.dynamo import TxAction
+    from earnloop.points.models import LedgerEntry, Posting
+
+router = APIRouter(tags=["admin"])
+
+# What clients generate (UUIDs, ULIDs), nothing that could break a key or a log (as the mall's).
+IDEMPOTENCY_KEY_PATTERN = r"^[A-Za-z0-9_.:-]{8,64}$"
+MAX_ADJUSTMENT = 100_000
+MAX_AUDIT_DAYS = 31
+UserId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[0-9A-Za-z_-]+$")]
+
+
+def ledger() -> Ledger:
+    return Ledger.default()
+
+
+LedgerDep = Annotated[Ledger, Depends(ledger)]
+
+
+class AdjustmentRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    delta: StrictInt = Field(
+        ge=-MAX_ADJUSTMENT, le=MAX_ADJUSTMENT, description="Points added (+) or taken (-)"
+    )
+    reason: StrictStr = Field(min_length=1, max_length=200)
+
+
+class AdjustmentPublic(BaseModel):
+    """What an adjustment answers: its ledger entry (the same on a repeated Idempotency-Key)."""
+
+    txn_id: str
+    user_id: str
+    delta: int
+    reason: str
+    balance_after: int
+    created_at: str
+
+
+class AuditPage(BaseModel):
+    """`GET /v1/admin/audit`: newest first; `next_cursor` is absent on the last page."""
+
+    items: list[AdminAction]
+    next_cursor: str | None = None
+
+
+def adjustment_txn_id(key: str) -> str:
+    return f"adjust#{key}"
+
+
+def points_audit(
+    *, actor: str, action: Literal["freeze", "unfreeze", "adjust"], target: str, reason: str, now: datetime
+) -> Callable[[Posting], TxAction]:
+    """The audit record of a ledger posting (built from the account as the posting read it)."""
+    table = get_settings().table_name("points")
+
+    def record(posting: Posting) -> TxAction:
+        account, entry = posting.account, posting.entry
+        before = {"status": account.status, "balance": account.balance}
+        after = {"status": posting.new_status or account.status, "balance": entry.balance_after}
+        return audit_put(
+            table,
+            admin_action(
+                "points",
+                actor=actor,
+                action=action,
+                target=target,
+                reason=reason,
+                now=now,
+                before=before,
+                after=after,
+                reference=entry.txn_id,
+            ),
+        )
+
+    return record
+
+
+def _public(entry: LedgerEntry) -> AdjustmentPublic:
+    return AdjustmentPublic(
+        txn_id=entry.txn_id,
+        user_id=entry.user_id,
+        delta=entry.delta,
+        reason=entry.reason,
+        balance_after=entry.balance_after,
+        created_at=entry.created_at,
+    )
+
+
+@router.post(
+    "/v1/admin/users/{user_id}/adjustments",
+    name="admin_users_adjust",
+    status_code=201,
+    response_model=AdjustmentPublic,
+    responses={
+        200: {"model": AdjustmentPublic, "description": "The adjustment this Idempotency-Key made before"}
+    },
+    summary="Adds or takes points by hand, audited",
+)
+def admin_users_adjust(
+    user_id: UserId,
+    body: AdjustmentRequest,
+    admin: AdminUser,
+    ledger: LedgerDep,
+    response: Response,
+    idempotency_key: Annotated[str, Header(alias="Idempotency-Key", pattern=IDEMPOTENCY_KEY_PATTERN)],
+) -> AdjustmentPublic:
+    from earnloop.points.api import admin_guard  # the freeze's guard; api.py imports this module
+
+    if body.delta == 0:
+        raise ValidationFailedError("delta must not be 0")
+    txn_id = adjustment_txn_id(idempotency_key)
+    actor = f"admin:{admin.user_id}"
+    now = utcnow()
+    audit = points_audit(actor=actor, action="adjust", target=user_id, reason=body.reason, now=now)
+    guard = admin_guard(admin.user_id, user_id)
+    outcome = ledger.adjust(user_id, txn_id, body.delta, body.reason, actor, now, guard, audit)
+    store: PointsStore = ledger.store  # type: ignore[assignment]
+    entry = outcome.entry if outcome.status == "applied" else store.entry(user_id, txn_id)
+    if entry is None:  # cannot happen: an already-applied txn id has its entry
+        raise IdempotencyConflictError("this Idempotency-Key was used with another request body")
+    if outcome.status != "applied":
+        if (entry.delta, entry.reason) != (body.delta, body.reason):
+            raise IdempotencyConflictError("this Idempotency-Key was used with another request body")
+        response.status_code = 200
+    logger.info(
+        "points adjusted", extra={"user_id": user_id, "outcome": outcome.status, "admin": admin.user_id}
+    )
+    return _public(entry)
+
+
+@router.get(
+    "/v1/admin/audit",
+    name="admin_audit_list",
+    response_model=AuditPage,
+    response_model_exclude_none=True,
+    summary="Audited admin actions, newest first",
+)
+def admin_audit_list(
+    admin: AdminUser,
+    from_: Annotated[date | None, Query(alias="from")] = None,
+    to: date | None = None,
+    actor: Annotated[str | None, Query(min_length=1, max_length=80)] = None,
+    target: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    cursor: Annotated[str | None, Query(min_length=1, max_length=512)] = None,
+) -> AuditPage:
+    today = business_day(utcnow())
+    last = to or today
+    first = from_ or last - timedelta(days=6)
+    if first > last or (last - first).days >= MAX_AUDIT_DAYS:
+        raise ValidationFailedError(f"from must be on or before to, at most {MAX_AUDIT_DAYS} days")
+    day, within = last, None
+    if cursor:  # `<day>.<cursor within the day>`: the page continues where the last one stopped
+        day_text, _, within = cursor.partition(".")
+        day = _cursor_day(day_text, first, last)
+    items: list[AdminAction] = []
+    ddb, table = aws.dynamodb(), get_settings().table_name("points")
+    while day >= first and len(items) < limit:
+        page, within = audit_day(
+            ddb, table, day, limit=limit - len(items), cursor=within or None, actor=actor, target=target
+        )
+        items += page
+        if within is None:
+            day -= timedelta(days=1)
+    if day < first:
+        return AuditPage(items=items)
+    return AuditPage(items=items, next_cursor=f"{day.isoformat()}.{within or ''}")
+
+
+def _cursor_day(text: str, first: date, last: date) -> date:
+    try:
+        day = date.fromisoformat(text)
+    except ValueError as error:
+        raise ValidationFailedError("cursor is malformed") from error
+    if not first <= day <= last:
+        raise ValidationFailedError("cursor is malformed")
+    return day

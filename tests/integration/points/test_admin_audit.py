@@ -1,0 +1,176 @@
+"""Audited admin actions under moto: adjustments (Idempotency-Key), the audit record written with
+freeze, unfreeze and adjustments, its event, and `GET /v1/admin/audit`."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from earnloop.local.samples import http_event
+from earnloop.platform.events import Change
+from earnloop.points.events import derive
+from earnloop.points.models import EarnCommand
+from earnloop.points.service import Ledger
+from earnloop.points.store import PointsStore, account_key
+
+from tests.support.lambdas import (
+    HttpAnswer,
+    all_items,
+    assert_problem,
+    call_http,
+    http_answer,
+    invoke,
+    stored,
+)
+
+NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+KEY = "01JDX6Y0S4V8K2M3N5P7Q9R1T3"
+
+
+def adjust(token: str | None, body: dict, key: str | None = KEY, user_id: str = "u1") -> HttpAnswer:
+    """The adjustment route on its sample; `key` None: without the Idempotency-Key header."""
+    event = http_event(
+        "apigw/admin_users_adjust.json", token=token, body=body, path_parameters={"user_id": user_id}
+    )
+    event["headers"].pop("idempotency-key")
+    if key is not None:
+        event["headers"]["idempotency-key"] = key
+    return http_answer(invoke("admin_users_adjust", event))
+
+
+def audit_items(table: str) -> list[dict]:
+    return [i for i in all_items(table) if i.get("entity") == "AdminAction"]
+
+
+def test_an_adjustment_is_a_ledger_entry_with_its_audit_record_and_a_repeat_answers_the_same(moto_cloud):
+    moto_cloud.register("u1")
+    Ledger.default().earn(EarnCommand(txn_id="scan#a", user_id="u1", points=50, reason="scan"), NOW)
+    admin = moto_cloud.token("boss", "admin")
+
+    first = adjust(admin, {"delta": -20, "reason": "farmed codes"})
+    again = adjust(admin, {"delta": -20, "reason": "farmed codes"})
+
+    assert first.status == 201 and again.status == 200 and again.json == first.json
+    assert first.json["txn_id"] == f"adjust#{KEY}"
+    assert (first.json["delta"], first.json["balance_after"]) == (-20, 30)
+    table = moto_cloud.settings.table_name("points")
+    assert stored(table, account_key("u1"))["balance"] == 30
+    [entry] = [e for e in PointsStore.default().entries("u1") if e.entry_type == "adjust"]
+    assert (entry.actor, entry.reason) == ("admin:boss", "farmed codes")
+    [record] = audit_items(table)
+    assert (record["actor"], record["action"], record["target"], record["reason"]) == (
+        "admin:boss",
+        "adjust",
+        "u1",
+        "farmed codes",
+    )
+    assert (record["before"]["balance"], record["after"]["balance"]) == (50, 30)
+    assert record["reference"] == f"adjust#{KEY}"
+    [event] = derive(Change(table=table, kind="INSERT", old=None, new=record))
+    assert event.detail_type == "AdminActionRecorded" and event.actor == "admin:boss"
+
+
+def test_the_same_key_with_another_body_is_409_and_writes_nothing(moto_cloud):
+    moto_cloud.register("u1")
+    admin = moto_cloud.token("boss", "admin")
+    assert adjust(admin, {"delta": 10, "reason": "goodwill"}).status == 201
+    assert_problem(adjust(admin, {"delta": 11, "reason": "goodwill"}), 409, "idempotency_conflict")
+    assert_problem(adjust(admin, {"delta": 10, "reason": "other"}), 409, "idempotency_conflict")
+    assert stored(moto_cloud.settings.table_name("points"), account_key("u1"))["balance"] == 10
+    assert len(audit_items(moto_cloud.settings.table_name("points"))) == 1
+
+
+def test_a_debit_beyond_the_balance_is_409_and_a_frozen_account_can_be_adjusted(moto_cloud):
+    moto_cloud.register("u1")
+    Ledger.default().earn(EarnCommand(txn_id="scan#a", user_id="u1", points=5, reason="scan"), NOW)
+    Ledger.default().freeze("u1", "farming", "admin:boss", NOW)
+    admin = moto_cloud.token("boss", "admin")
+    assert_problem(adjust(admin, {"delta": -6, "reason": "too much"}), 409, "insufficient_points")
+    answer = adjust(admin, {"delta": -5, "reason": "all of it"}, key="key-all-of-it")
+    assert (answer.status, answer.json["balance_after"]) == (201, 0)
+    account = stored(moto_cloud.settings.table_name("points"), account_key("u1"))
+    assert (account["balance"], account["status"]) == (0, "frozen")
+
+
+BAD_ADJUSTMENTS = [
+    ({"delta": 0, "reason": "x"}, KEY),
+    ({"delta": 100_001, "reason": "x"}, KEY),
+    ({"delta": -100_001, "reason": "x"}, KEY),
+    ({"delta": "5", "reason": "x"}, KEY),
+    ({"delta": 5.5, "reason": "x"}, KEY),
+    ({"delta": True, "reason": "x"}, KEY),
+    ({"delta": 5, "reason": ""}, KEY),
+    ({"delta": 5, "reason": "x" * 201}, KEY),
+    ({"delta": 5}, KEY),
+    ({"delta": 5, "reason": "x", "actor": "ops:me"}, KEY),
+    ({"delta": 5, "reason": "x"}, None),
+    ({"delta": 5, "reason": "x"}, "short"),
+    ({"delta": 5, "reason": "x"}, "bad key with spaces"),
+]
+
+
+def test_bad_adjustments_are_422_and_write_nothing(moto_cloud):
+    # One cloud for every case: each is refused before anything is read or written.
+    moto_cloud.register("u1")
+    admin = moto_cloud.token("boss", "admin")
+    for body, key in BAD_ADJUSTMENTS:
+        assert_problem(adjust(admin, body, key), 422, "validation_error")
+    assert PointsStore.default().entries("u1") == []
+    assert audit_items(moto_cloud.settings.table_name("points")) == []
+
+
+def test_adjustments_need_a_live_admin_and_an_existing_user(moto_cloud):
+    moto_cloud.register("u1")
+    body = {"delta": 5, "reason": "x"}
+    assert_problem(adjust(moto_cloud.token("u1"), body), 403, "forbidden")
+    assert_problem(adjust(None, body), 401, "unauthenticated")
+    assert_problem(adjust(moto_cloud.token("ghost", "admin", registered=False), body), 401, "unauthenticated")
+    assert_problem(adjust(moto_cloud.token("boss", "admin"), body, user_id="u-nobody"), 404, "not_found")
+    assert audit_items(moto_cloud.settings.table_name("points")) == []
+
+
+def test_freeze_and_unfreeze_are_audited_and_listed_newest_first_with_filters(moto_cloud):
+    moto_cloud.register("u1")
+    moto_cloud.register("u2")
+    boss, chief = moto_cloud.token("boss", "admin"), moto_cloud.token("chief", "admin")
+    path = {"user_id": "u1"}
+    call_http("admin_users_freeze", token=boss, body={"reason": "farming"}, path_parameters=path)
+    call_http("admin_users_freeze", token=boss, body={"reason": "farming"}, path_parameters=path)  # no-op
+    call_http("admin_users_unfreeze", token=chief, body={"reason": "cleared"}, path_parameters=path)
+    adjust(chief, {"delta": 7, "reason": "sorry"}, user_id="u2")
+
+    listed = call_http("admin_audit_list", token=boss, query={})
+    assert listed.status == 200
+    items = listed.json["items"]
+    assert [(i["action"], i["target"], i["actor"]) for i in items] == [
+        ("adjust", "u2", "admin:chief"),
+        ("unfreeze", "u1", "admin:chief"),
+        ("freeze", "u1", "admin:boss"),
+    ]
+    assert (items[2]["before"], items[2]["after"]) == (
+        {"status": "active", "balance": 0},
+        {"status": "frozen", "balance": 0},
+    )
+    by_target = call_http("admin_audit_list", token=boss, query={"target": "u1", "actor": "admin:chief"})
+    assert [i["action"] for i in by_target.json["items"]] == ["unfreeze"]
+
+    first = call_http("admin_audit_list", token=boss, query={"limit": "2"}).json
+    rest = call_http(
+        "admin_audit_list", token=boss, query={"limit": "2", "cursor": first["next_cursor"]}
+    ).json
+    assert "items" in rest, rest
+    assert [i["audit_id"] for i in first["items"] + rest["items"]] == [i["audit_id"] for i in items]
+    assert "next_cursor" not in rest
+
+
+def test_bad_audit_queries_are_422_and_users_are_403(moto_cloud):
+    admin = moto_cloud.token("boss", "admin")
+    for query in (
+        {"from": "2026-12-02", "to": "2026-11-01"},
+        {"from": "2026-01-01", "to": "2026-12-01"},
+        {"from": "yesterday"},
+        {"cursor": "nope"},
+        {"cursor": "2026-11-23.eyJ4IjoxfQ"},
+        {"limit": "101"},
+    ):
+        assert_problem(call_http("admin_audit_list", token=admin, query=query), 422, "validation_error")
+    assert_problem(call_http("admin_audit_list", token=moto_cloud.token("u1"), query={}), 403, "forbidden")
