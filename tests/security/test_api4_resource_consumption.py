@@ -9,7 +9,6 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from earnloop.platform.body_limits import route_limit
 from fastapi.routing import APIRoute
 
 from tests.security.attacker import ADMIN, ROUTES, Attacker, problem_code
@@ -17,6 +16,15 @@ from tests.security.attacker import ADMIN, ROUTES, Attacker, problem_code
 USER = "u-api4"
 PAGED = [route for route in ROUTES if any(p.name == "limit" for p in route.dependant.query_params)]
 WITH_BODY = [route for route in ROUTES if route.dependant.body_params]
+
+
+def body_limit(route: APIRoute) -> int:
+    """The route's body limit. Until P13 (fuzzing and body limits) commits `platform/body_limits.py`,
+    the body-size tests skip: without it a body's size is API Gateway's 10 MB alone."""
+    limits = pytest.importorskip(
+        "earnloop.platform.body_limits", reason="P13's body limits not committed yet"
+    )
+    return int(limits.route_limit(route))
 
 
 def path_of(route: APIRoute) -> str:
@@ -107,7 +115,7 @@ def test_deeply_nested_json_is_a_4xx_on_every_route_that_takes_a_body(api: Attac
 
 def test_a_huge_body_is_413_on_every_route_that_takes_one(api: Attacker) -> None:
     for route in WITH_BODY:
-        limit = route_limit(route)
+        limit = body_limit(route)
         for method in route.methods - {"HEAD"}:
             answer = api.call(
                 method,
@@ -121,6 +129,8 @@ def test_a_huge_body_is_413_on_every_route_that_takes_one(api: Attacker) -> None
 
 
 def test_a_chunked_body_without_a_length_is_413_too(api: Attacker) -> None:
+    body_limit(next(route for route in WITH_BODY if route.name == "posts_create"))
+
     def chunks() -> Iterator[bytes]:
         for _ in range(1000):  # 1 MiB, sent without Content-Length
             yield b" " * 1024
