@@ -1,12 +1,13 @@
 """A deleted account's content (`UserDeleted` on the posts worker), under moto: the author's posts
 removed whatever their state (each derives `PostRemoved`, which clears media, comments and feeds),
-nobody else's touched, the feeds' author profile and scanned products deleted; a redelivery
+nobody else's touched, the feeds' author profile, scanned products, interests and following inbox
+deleted; a redelivery
 changes nothing."""
 
 from __future__ import annotations
 
 import pytest
-from earnloop.content.feed_keys import author_key
+from earnloop.content.feed_keys import author_key, reader_key
 from earnloop.content.posts_store import scanned_sku_key
 from earnloop.platform import aws
 from earnloop.platform.dynamo import marshal
@@ -40,7 +41,13 @@ def test_the_deleted_authors_posts_are_removed_and_nobody_elses(posts, moto_clou
     posts.events("posts")  # what these writes derived so far, drained
     posts.cloud.register("carol")
     # As the feed worker (ProfileChanged) and the posts worker (ScanClaimed) write them.
-    for key in (author_key("alice"), scanned_sku_key("alice", "SKU-1")):
+    personal = (
+        author_key("alice"),
+        scanned_sku_key("alice", "SKU-1"),
+        reader_key("alice"),
+        {"pk": "FEEDFOLLOW#alice", "sk": "2026-12-02T09:00:00.000Z#post"},
+    )
+    for key in (*personal, reader_key("bob")):
         aws.dynamodb().put_item(TableName=posts.table, Item=marshal({**key, "entity": "Personal"}))
 
     deleted = event(
@@ -56,8 +63,8 @@ def test_the_deleted_authors_posts_are_removed_and_nobody_elses(posts, moto_clou
         assert_problem(posts.get("carol", post_id), 404, "not_found")
     assert posts.item(public)["removed_by"] == "author" and "author_pk" not in posts.item(public)
     assert posts.get("carol", kept).status == 200
-    assert stored(posts.table, author_key("alice")) is None
-    assert stored(posts.table, scanned_sku_key("alice", "SKU-1")) is None
+    assert [stored(posts.table, key) for key in personal] == [None] * len(personal)
+    assert stored(posts.table, reader_key("bob")) is not None
 
     # The pump replays the stream from its start: the earlier removal shows again, once.
     removed = [e["detail"]["post_id"] for e in posts.events("posts") if e["detail-type"] == "PostRemoved"]

@@ -2,7 +2,8 @@
 post of the author not removed yet, as the author's own deletion would (each removal derives
 `PostRemoved`, so media objects, comments, likes and feed entries follow by the existing paths),
 and deletes what the content table keeps about the person: the feeds' author profile (nickname,
-avatar) and the products they scanned. A redelivered event finds nothing left to do.
+avatar), the products they scanned, their interests and their following inbox. A redelivered
+event finds nothing left to do.
 
 Comments the person wrote under others' posts, and likes they gave, stay under the account's random
 id (docs/decisions.md, "Account deletion").
@@ -71,20 +72,23 @@ def erase_author(
 
 
 def _delete_personal_items(ddb: DynamoDBClient, table: str, user_id: str) -> None:
-    """The feeds' copy of the profile, and `USER#<id>` (the products the person scanned)."""
+    """The feeds' copy of the profile, and the partitions that are the person's alone: `USER#<id>`
+    (the products they scanned), `READER#<id>` (their interests and its guards) and
+    `FEEDFOLLOW#<id>` (their following inbox)."""
     keys: list[dict[str, Any]] = [author_key(user_id)]
-    query: dict[str, Any] = {
-        "TableName": table,
-        "KeyConditionExpression": "pk = :pk",
-        "ExpressionAttributeValues": marshal({":pk": f"USER#{user_id}"}),
-        "ProjectionExpression": "pk, sk",
-    }
-    while True:
-        page = ddb.query(**query)
-        keys += [{"pk": i["pk"]["S"], "sk": i["sk"]["S"]} for i in page.get("Items", [])]
-        if "LastEvaluatedKey" not in page:
-            break
-        query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    for partition in (f"USER#{user_id}", f"READER#{user_id}", f"FEEDFOLLOW#{user_id}"):
+        query: dict[str, Any] = {
+            "TableName": table,
+            "KeyConditionExpression": "pk = :pk",
+            "ExpressionAttributeValues": marshal({":pk": partition}),
+            "ProjectionExpression": "pk, sk",
+        }
+        while True:
+            page = ddb.query(**query)
+            keys += [{"pk": i["pk"]["S"], "sk": i["sk"]["S"]} for i in page.get("Items", [])]
+            if "LastEvaluatedKey" not in page:
+                break
+            query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
     for start in range(0, len(keys), 25):
         pending: dict[str, Any] = {
             table: [{"DeleteRequest": {"Key": marshal(key)}} for key in keys[start : start + 25]]
