@@ -8,12 +8,15 @@ from typing import Any
 
 import pytest
 from earnloop.codes import service
+from earnloop.codes.events import derive
 from earnloop.codes.models import ScanCreate
 from earnloop.codes.store import BatchCache, codes_store
 from earnloop.local.samples import http_event
 from earnloop.platform.errors import InvalidCodeError, RateLimitedError
+from earnloop.platform.events import Change
 from earnloop.platform.settings import get_settings
 from earnloop.risk.counters import RiskCounters
+from earnloop.risk.events import RiskFlagged
 from earnloop.risk.windows import SlidingWindow, Subject
 
 from tests.support.lambdas import HttpAnswer, assert_problem, http_answer, invoke
@@ -148,3 +151,35 @@ def test_a_malformed_device_id_is_422(codes):
     batch = codes.create_batch()
     answer = scan_from(codes, "u1", codes.code(batch["batch_id"], 1), "192.0.2.1", "bad id!")
     assert_problem(answer, 422, "validation_error")
+
+
+def test_a_device_behind_many_accounts_flags_each_of_them_once_with_the_evidence(codes):
+    batch = codes.create_batch()
+    device = "dev-farm-0002"
+    images = []
+    for n, user in enumerate(("m1", "m2", "m3", "m4")):
+        code = codes.code(batch["batch_id"], n + 1)
+        assert scan_from(codes, user, code, f"192.0.2.{n}", device).status == 202
+        [item] = [i for i in codes.items() if i["pk"].startswith(f"RISK#device-accounts#{device}#")]
+        images.append(item)
+
+    flags = [
+        derive(Change("codes", "MODIFY" if before else "INSERT", before, after))
+        for before, after in zip([None, *images[:-1]], images, strict=True)
+    ]
+
+    # Below three accounts nothing; at three all three are flagged; the fourth is flagged on arrival.
+    assert [[(f.user_id, f.rule) for f in found] for found in flags] == [
+        [],
+        [],
+        [("m1", "device_accounts"), ("m2", "device_accounts"), ("m3", "device_accounts")],
+        [("m4", "device_accounts")],
+    ]
+    flag = flags[2][0]
+    assert isinstance(flag, RiskFlagged)
+    day = images[2]["day"]
+    assert flag.flag_id == f"device_accounts#{device}#{day}#m1"
+    assert flag.evidence == {"device_id": device, "day": day, "accounts": 3}
+    assert images[3]["expires_at"] > datetime.now(UTC).timestamp() + 86400
+    # A redelivered stream record derives the same flags (the freeze is keyed on the flag id).
+    assert derive(Change("codes", "MODIFY", images[1], images[2])) == flags[2]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from earnloop.risk.client import subjects
+from earnloop.risk.farming import flagged_accounts
 from earnloop.risk.windows import SlidingWindow, Subject, allowance, retry_after, used
 
 WINDOW = SlidingWindow(length_s=3600, buckets=12)
@@ -63,3 +64,10 @@ def test_an_attempt_counts_against_the_user_and_the_device_and_ip_when_known():
         ("device", "dev-12345678", 30),
         ("ip", "203.0.113.10", 300),
     ]
+
+
+def test_a_device_set_flags_everyone_when_it_reaches_the_threshold_then_each_newcomer():
+    assert flagged_accounts(set(), {"a", "b"}, 3) == []
+    assert flagged_accounts({"a", "b"}, {"c", "a", "b"}, 3) == ["a", "b", "c"]
+    assert flagged_accounts({"a", "b", "c"}, {"a", "b", "c", "d"}, 3) == ["d"]
+    assert flagged_accounts({"a", "b", "c"}, {"a", "b", "c"}, 3) == []  # a rescan by one of them

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from earnloop.platform.events import Change, DomainEvent
+from earnloop.risk.events import RiskFlagged
+from earnloop.risk.farming import DEVICE_ACCOUNTS, DEVICE_ACCOUNTS_ENTITY, flagged_accounts
 
 
 class ScanClaimed(DomainEvent):
@@ -53,7 +55,27 @@ def rejection_counts(change: Change) -> list[DomainEvent]:
 def derive(change: Change) -> list[DomainEvent]:
     if change.entity == "RejectionCounter":
         return rejection_counts(change) if change.kind != "REMOVE" else []
+    if change.entity == DEVICE_ACCOUNTS_ENTITY:
+        return device_accounts_flags(change) if change.kind != "REMOVE" else []
     return _claims(change)
+
+
+def device_accounts_flags(change: Change) -> list[DomainEvent]:
+    """`RiskFlagged` for the accounts behind one device once its day's set reaches the threshold
+    the scan wrote beside it (the flag id is per device, day and account: one freeze each)."""
+    new, old = change.new or {}, change.old or {}
+    after, before = set(new.get("users") or ()), set(old.get("users") or ())
+    device, day = str(new["device_id"]), str(new["day"])
+    return [
+        RiskFlagged(
+            flag_id=f"{DEVICE_ACCOUNTS}#{device}#{day}#{user}",
+            user_id=user,
+            rule=DEVICE_ACCOUNTS,
+            evidence={"device_id": device, "day": day, "accounts": len(after)},
+            flagged_at=str(new["last_at"]),
+        )
+        for user in flagged_accounts(before, after, int(new["threshold"]))
+    ]
 
 
 def _claims(change: Change) -> list[DomainEvent]:

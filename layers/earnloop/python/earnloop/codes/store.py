@@ -27,7 +27,7 @@ from earnloop.platform.errors import (
 from earnloop.platform.settings import get_settings
 from earnloop.platform.ttl_cache import TtlCache
 from earnloop.points.store import account_not_frozen_check
-from earnloop.risk.counters import count_actions
+from earnloop.risk.counters import count_actions, device_accounts_actions
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -210,7 +210,20 @@ class CodesStore:
         )
         transact(
             self._ddb,
-            [live_user, batch_check, frozen_check, put_claim, *count_actions(self._table, request.gate)],
+            [
+                live_user,
+                batch_check,
+                frozen_check,
+                put_claim,
+                *count_actions(self._table, request.gate),
+                *device_accounts_actions(
+                    self._table,
+                    request.gate,
+                    claim.user_id,
+                    request.now,
+                    get_settings().scan_accounts_per_device_day,
+                ),
+            ],
         )
 
     def count_rejection(self, day: str, shard: int, reason: str, expires_at: int) -> None:

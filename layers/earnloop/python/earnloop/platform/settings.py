@@ -107,6 +107,8 @@ class Settings(BaseSettings):
     scans_per_hour: PositiveInt = 20
     scans_per_hour_per_device: PositiveInt = 30
     scans_per_hour_per_ip: PositiveInt = 300
+    # Accounts scanning from one device id in a business day that flag them all (`RiskFlagged`).
+    scan_accounts_per_device_day: PositiveInt = 3
     # Distinct readers whose reports send a published post back to the admins (hidden meanwhile).
     post_report_threshold: PositiveInt = 3
     # Printed QR symbols hold `<qr_url_base><code>` (a WeChat plain-URL QR rule opens the mini-program);

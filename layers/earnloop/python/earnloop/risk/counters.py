@@ -13,8 +13,10 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
+from earnloop.platform.clock import iso
 from earnloop.platform.dynamo import TxAction, is_condition_failure, marshal, unmarshal
 from earnloop.platform.errors import RateLimitedError
+from earnloop.risk.farming import DEVICE_ACCOUNTS_ENTITY, device_accounts_key, device_day
 from earnloop.risk.windows import Allowance, Gate, SlidingWindow, Subject, allowance, used
 
 if TYPE_CHECKING:
@@ -24,6 +26,39 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 RISK_ENTITY = "RiskCounter"
+
+
+def device_accounts_actions(
+    table: str, gate: Gate, user_id: str, now: datetime, threshold: int
+) -> list[TxAction]:
+    """Adds `user_id` to the day's accounts of the attempt's device (none without a device id):
+    unconditional, in the command's transaction; the stream flags a device past `threshold`."""
+    devices = [each.subject.value for each in gate.allowances if each.subject.kind == "device"]
+    actions = []
+    for device in devices:
+        day, expires_at = device_day(now)
+        update = {
+            "TableName": table,
+            "Key": marshal(device_accounts_key(device, day)),
+            "UpdateExpression": (
+                "ADD #users :user SET entity = :entity, device_id = :device, #day = :day, "
+                "threshold = :threshold, last_at = :at, expires_at = :exp"
+            ),
+            "ExpressionAttributeNames": {"#users": "users", "#day": "day"},
+            "ExpressionAttributeValues": marshal(
+                {
+                    ":user": {user_id},
+                    ":entity": DEVICE_ACCOUNTS_ENTITY,
+                    ":device": device,
+                    ":day": day,
+                    ":threshold": threshold,
+                    ":at": iso(now),
+                    ":exp": expires_at,
+                }
+            ),
+        }
+        actions.append(TxAction({"Update": update}))
+    return actions
 
 
 def counter_key(action: str, subject: Subject) -> dict[str, str]:
