@@ -17,6 +17,9 @@ from pydantic import (
     model_validator,
 )
 
+from earnloop.identity.avatars import check_avatar_url, is_allowed_host
+from earnloop.platform.settings import get_settings
+
 RewardKind = Literal["physical", "virtual", "coupon"]
 OrderStatus = Literal["pending_review", "confirmed", "fulfilled", "cancelled"]
 PaymentStatus = Literal["pending", "paid"]
@@ -26,6 +29,20 @@ FULFILLED: OrderStatus = "fulfilled"
 CANCELLED: OrderStatus = "cancelled"
 
 MAX_QUANTITY = 10
+
+
+def _image_url(value: str) -> str:
+    """Every client loads a reward's image, so it is shaped like an avatar (https, a DNS host name on
+    the default port, no address, no userinfo) and, where the stage has a media domain, on it."""
+    check_avatar_url(value)
+    media_host = get_settings().media_host
+    if media_host and not is_allowed_host(value, {media_host.lower()}):
+        raise ValueError("must be on the media domain")
+    return value
+
+
+# The pattern documents the shape in the OpenAPI document; the validator decides.
+ImageUrl = Annotated[StrictStr, Field(max_length=500, pattern=r"^https://\S+$"), AfterValidator(_image_url)]
 ULID_PATTERN = r"^[0-9A-HJKMNP-TV-Z]{26}$"
 # Idempotency keys: what clients generate (UUIDs, ULIDs), nothing that could break a key or a log.
 IDEMPOTENCY_KEY_PATTERN = r"^[A-Za-z0-9_.:-]{8,64}$"
@@ -115,7 +132,7 @@ class RewardCreate(BaseModel):
     per_user_limit: StrictInt | None = Field(default=None, ge=1, le=1000)
     window: SaleWindow = Field(default_factory=SaleWindow)
     tags: list[Tag] = Field(default_factory=list, max_length=10)
-    image_url: StrictStr | None = Field(default=None, max_length=500, pattern=r"^https://\S+$")
+    image_url: ImageUrl | None = None
     # High-value rewards: each order waits for an admin (pending_review).
     review: StrictBool = False
     # Opens to a crowd at one instant: its stock is spread over more shards.
@@ -140,7 +157,7 @@ class RewardUpdate(BaseModel):
     per_user_limit: StrictInt | None = Field(default=None, ge=1, le=1000)
     window: SaleWindow | None = None
     tags: list[Tag] | None = Field(default=None, max_length=10)
-    image_url: StrictStr | None = Field(default=None, max_length=500, pattern=r"^https://\S+$")
+    image_url: ImageUrl | None = None
     review: StrictBool | None = None
     flash: StrictBool | None = None
     listed: StrictBool | None = None
