@@ -7,12 +7,15 @@ from typing import TYPE_CHECKING
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 
+from earnloop.platform.log_masking import MaskingFormatter
+
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
 SERVICE = "earnloop"
 
-logger = Logger(service=SERVICE)
+# Every line passes the masking formatter: no openid, unionid, phone, address or token is logged.
+logger = Logger(service=SERVICE, logger_formatter=MaskingFormatter())
 metrics = Metrics(namespace="earnloop", service=SERVICE)
 tracer = Tracer(service=SERVICE)
 
