@@ -1,0 +1,135 @@
+"""API6:2023 Unrestricted Access to Sensitive Business Flows: a script driving the API as fast as it
+can earns no more than the rules allow. Scan farming hits the per-user scan limit (429); like
+farming pays the liker within the `like_given` daily cap and a self-like pays nothing; referral
+farming stops at the `referral` cap; redemption farming stops at the reward's per-user limit.
+Each flow runs through the real route and the real points worker (events delivered as the bus
+would), with users of its own."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from earnloop.platform.clock import iso, utcnow
+from earnloop.points.earning_rules import EarningRule, earning_rule, forget_cached_rules
+
+from tests.security.attacker import Attacker, problem_code
+from tests.support.lambdas import drain, invoke, pump_stream, sqs_event
+
+
+def balance(api: Attacker, user: str) -> int:
+    return int(api.call("GET", "/v1/points", user).json()["balance"])
+
+
+def run_points_worker(api: Attacker, *bodies: dict[str, Any]) -> None:
+    if bodies:
+        assert invoke("points_earn", sqs_event("sqs/points_earn.json", *bodies)) == {"batchItemFailures": []}
+
+
+def delivered(api: Attacker, stream: str, detail_type: str) -> list[dict[str, Any]]:
+    """What the `stream` table's changes put on the points queue, of one detail type."""
+    pump_stream(api.cloud.streams[stream])
+    return [b for b in drain(api.cloud.queues["points"].main) if b["detail-type"] == detail_type]
+
+
+def tightened(api: Attacker, name: str, points: int, daily_cap: int) -> EarningRule:
+    """The rule as an admin sets it through the API (a small cap keeps the farm short), as every
+    container reads it once its cached copy is a minute old."""
+    body = {"points": points, "daily_cap": daily_cap, "enabled": True}
+    answer = api.call("PUT", f"/v1/admin/earning-rules/{name}", "u-api6-admin", "admin", json=body)
+    assert answer.status_code == 200, answer.text
+    forget_cached_rules()
+    return earning_rule(name)
+
+
+def test_scan_farming_is_stopped_by_the_per_user_limit(api: Attacker) -> None:
+    farmer = "u-api6-scanner"
+    limit = api.cloud.settings.scans_per_hour
+    codes = api.codes(limit + 5, points=10)
+
+    answers = [api.scan(farmer, code) for code in codes]
+
+    statuses = [a.status_code for a in answers]
+    assert statuses == [202] * limit + [429] * 5
+    assert {problem_code(a) for a in answers[limit:]} == {"rate_limited"}
+    assert all("retry-after" in a.headers for a in answers[limit:])
+    # A refused code stays unclaimed: another user may still scan it.
+    assert api.scan("u-api6-honest", codes[-1]).status_code == 202
+
+
+def test_a_code_pays_once_however_often_it_is_replayed(api: Attacker) -> None:
+    code = api.codes(1)[0]
+    assert api.scan("u-api6-replayer", code).status_code == 202
+
+    again = [api.scan(user, code) for user in ("u-api6-replayer", "u-api6-friend")]
+
+    assert [a.status_code for a in again] == [409, 409]
+
+
+def test_like_farming_pays_the_liker_within_the_daily_cap(api: Attacker) -> None:
+    farmer = "u-api6-liker"
+    rule = tightened(api, "like_given", points=2, daily_cap=6)
+    assert rule.points and rule.daily_cap
+    liked = rule.daily_cap // rule.points + 2
+    posts = [api.post(f"u-api6-author-{n % 2}") for n in range(liked)]
+    own = api.post(farmer)
+
+    for post_id in [*posts, own]:
+        assert api.call("PUT", f"/v1/posts/{post_id}/like", farmer).status_code == 200
+        api.call("DELETE", f"/v1/posts/{post_id}/like", farmer)
+        assert api.call("PUT", f"/v1/posts/{post_id}/like", farmer).status_code == 200
+    likes = [b for b in delivered(api, "content", "PostLiked") if b["detail"]["user_id"] == farmer]
+    assert len(likes) == 2 * (liked + 1)
+    run_points_worker(api, *likes)
+    run_points_worker(api, *likes)  # redelivered
+
+    assert balance(api, farmer) == rule.daily_cap
+
+
+def envelope(detail_type: str, source: str, detail: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "version": "0",
+        "id": f"{detail_type}-{detail['referee_id']}",
+        "detail-type": detail_type,
+        "source": source,
+        "account": "123456789012",
+        "time": "2026-12-02T01:00:00Z",
+        "region": "ap-east-1",
+        "resources": [],
+        "detail": {**detail, "event_id": f"e-{detail['referee_id']}", "occurred_at": iso(utcnow())},
+    }
+
+
+def test_referral_farming_stops_at_the_referral_cap(api: Attacker) -> None:
+    farmer = "u-api6-referrer"
+    api.cloud.register(farmer)
+    rule = tightened(api, "referral", points=50, daily_cap=150)
+    assert rule.points and rule.daily_cap
+    referees = [f"u-api6-sock-{n}" for n in range(rule.daily_cap // rule.points + 2)]
+    accepted = [
+        envelope(
+            "ReferralAccepted",
+            "earnloop.sharing",
+            {"referrer_id": farmer, "referee_id": r, "share_id": "s-1", "accepted_at": iso(utcnow())},
+        )
+        for r in referees
+    ]
+
+    run_points_worker(api, *accepted)
+    run_points_worker(api, *accepted[:3])  # a referee replayed pays nothing either
+
+    assert balance(api, farmer) == rule.daily_cap
+
+
+def test_redemption_farming_stops_at_the_per_user_limit(api: Attacker) -> None:
+    farmer = "u-api6-buyer"
+    api.fund(farmer, 1000)
+    reward_id = api.reward(points=100, stock=50, per_user_limit=2)
+
+    answers = [api.redeem(farmer, reward_id) for _ in range(5)]
+
+    assert [a.status_code for a in answers] == [201, 201, 409, 409, 409]
+    assert {problem_code(a) for a in answers[2:]} == {"limit_reached"}
+    assert balance(api, farmer) == 800
+    assert len(api.call("GET", "/v1/redemptions", farmer).json()["items"]) == 2
+    over = api.redeem(farmer, api.reward(points=100, per_user_limit=1), quantity=2)
+    assert over.status_code == 409 and balance(api, farmer) == 800
