@@ -8,6 +8,8 @@ import json
 
 from earnloop.content.media_store import MediaStore, Outcome
 from earnloop.platform import aws
+from earnloop.sharing.models import Opening
+from earnloop.sharing.store import sharing_store
 
 from tests.integration.content.posts_harness import Posts
 from tests.integration.mall.mall_harness import ADDRESS, create_reward, fund, redeem
@@ -39,6 +41,16 @@ def test_the_export_holds_the_callers_data_from_every_context_and_nobody_elses(m
     order = redeem(moto_cloud, li, reward["reward_id"], "key-li-export", address=ADDRESS).json
     redeem(moto_cloud, wang, reward["reward_id"], "key-wang-export", address={**ADDRESS, "name": "Wang Fang"})
 
+    for user, share in ((li, "share-li"), (wang, "share-wang")):
+        opening = Opening(
+            user_id=user,
+            share_id=share,
+            sharer_id="someone",
+            target_type="post",
+            target_id="p1",
+            opened_at="2026-12-02T09:00:00.000Z",
+        )
+        assert sharing_store().put_opening(opening)
     answer = call_http("me_export", token=token)
     assert answer.status == 200, answer.body
     data = answer.json
@@ -53,9 +65,11 @@ def test_the_export_holds_the_callers_data_from_every_context_and_nobody_elses(m
     assert set(post["media"][0]["urls"]) == {"display", "thumb"}
     [exported_order] = data["orders"]
     assert exported_order["order_id"] == order["order_id"] and exported_order["address"]["name"] == "Li Lei"
+    assert [o["share_id"] for o in data["sharing"]["openings"]] == ["share-li"]
+    assert data["sharing"]["referral"] is None
     # Nothing of Wang's: not his post, order, address or ledger.
     text = json.dumps(data, ensure_ascii=False)
-    for foreign in ("wang's secret post", theirs.json["post_id"], "Wang Fang", f"scan#{wang}"):
+    for foreign in ("wang's secret post", theirs.json["post_id"], "Wang Fang", f"scan#{wang}", "share-wang"):
         assert foreign not in text
 
     assert call_http("me_delete", token=token).status == 202

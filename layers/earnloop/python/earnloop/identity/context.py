@@ -106,6 +106,7 @@ CONTEXT = Context(
             table("points"),
             table("content", indexes=("by_author",)),
             table("mall", indexes=("by_user",)),
+            table("sharing"),
             bucket("media", "read", prefixes=("media/",)),
             key("session"),
             description="Exports the caller's data",

@@ -1,8 +1,8 @@
 """A user's data export (`GET /v1/me/export`, issue 10, PIPL), assembled in one response.
 
 Each context reads its own table through its own module (`points/export.py`, `content/export.py`,
-`mall/export.py`), as `/v1/me` reads the balance through `points.queries`: the `me_export`
-function holds read grants on those tables, no context reads another's keys, and every read is a
+`mall/export.py`, `sharing/export.py`), as `/v1/me` reads the balance through `points.queries`: the
+`me_export` function holds read grants on those tables, no context reads another's keys, and every read is a
 paged Query of the user's own partition or index (no scans). The identity part is here: the
 profile, tags, follows both ways and the inbox.
 """
@@ -36,6 +36,9 @@ class AccountExport(BaseModel):
     points: dict[str, Any] = Field(description="`account` and the whole ledger `history`, oldest first")
     posts: list[dict[str, Any]] = Field(description="Posts not removed, with presigned media URLs")
     orders: list[dict[str, Any]] = Field(description="Redemptions, newest first, with their addresses")
+    sharing: dict[str, Any] = Field(
+        description="`referral`: who referred the user (or why not); `openings`: shares they opened"
+    )
 
 
 Section = Callable[[str], Any]
@@ -51,6 +54,7 @@ def export(
     points: Section,
     posts: Section,
     orders: Section,
+    sharing: Section,
 ) -> AccountExport:
     """Raises:
     UnauthenticatedError: the token's user no longer exists (a deleted account exports nothing).
@@ -69,6 +73,7 @@ def export(
         points=points(user_id),
         posts=posts(user_id),
         orders=orders(user_id),
+        sharing=sharing(user_id),
     )
 
 

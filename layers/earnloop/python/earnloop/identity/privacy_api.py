@@ -42,11 +42,13 @@ def me_delete(principal: CurrentUser) -> Response:
 )
 def me_export(principal: CurrentUser) -> AccountExport:
     """Everything the platform holds about the caller, as JSON: profile, tags, follows,
-    notifications, points account and ledger, posts with media URLs, orders."""
+    notifications, points account and ledger, posts with media URLs, orders, referral and
+    opened shares."""
     # Imported on use: each context's own read of its own table (identity/export.py).
     from earnloop.content.export import export_posts
     from earnloop.mall.export import export_orders
     from earnloop.points.export import export_points
+    from earnloop.sharing.export import export_sharing
 
     ddb, table = aws.dynamodb(), get_settings().table_name("identity")
     return export(
@@ -58,4 +60,5 @@ def me_export(principal: CurrentUser) -> AccountExport:
         points=export_points,
         posts=export_posts,
         orders=export_orders,
+        sharing=export_sharing,
     )

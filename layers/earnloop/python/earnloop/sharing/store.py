@@ -144,6 +144,21 @@ class SharingStore:
         item = self._get(opening_key(user_id, target_type, target_id))
         return Opening.model_validate(item) if item else None
 
+    def openings(self, user_id: str) -> list[Opening]:
+        """Every share the user opened a target through (their `OPENER#` partition, every page)."""
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "pk = :pk",
+            "ExpressionAttributeValues": {":pk": {"S": f"OPENER#{user_id}"}},
+        }
+        found: list[Opening] = []
+        while True:
+            page = self._ddb.query(**kwargs)
+            found += [Opening.model_validate(unmarshal(item)) for item in page.get("Items", [])]
+            if "LastEvaluatedKey" not in page:
+                return found
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
     # Referrals
 
     def get_referral(self, referee_id: str) -> Referral | None:
