@@ -7,7 +7,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from earnloop.identity.erasure_store import ErasureStore
 from earnloop.identity.events import UserDeleted, derive
+from earnloop.identity.store import IdentityStore
+from earnloop.platform import aws
+from earnloop.platform.errors import ConcurrencyError
 from earnloop.platform.events import Change
 
 from tests.integration.identity.checks import all_items, stored
@@ -111,3 +115,23 @@ def test_user_deleted_is_derived_from_the_tombstone_only():
     assert derive(Change("identity", "MODIFY", tombstone, tombstone)) == []
     profile = {"pk": "USER#u", "sk": "PROFILE", "entity": "User", "user_id": "u", "created_at": "x"}
     assert derive(Change("identity", "REMOVE", profile, None)) == []
+
+
+def test_a_unionid_linked_between_the_read_and_the_deletion_fails_it_whole(wechat, moto_cloud):
+    user_id = login("ok:o4")["user"]["id"]
+    table = moto_cloud.settings.table_name("identity")
+    store, erasure = IdentityStore(aws.dynamodb(), table), ErasureStore(aws.dynamodb(), table)
+    stale = store.get_user(user_id)
+    assert stale is not None and stale.wx_unionid is None
+    # A login of the same person links the unionid meanwhile.
+    assert store.link("wx_unionid", "u4", user_id, "2026-12-02T10:00:00.000Z") == user_id
+
+    with pytest.raises(ConcurrencyError):
+        erasure.delete_account(stale, "2026-12-02T10:00:01.000Z")
+    assert stored(f"USER#{user_id}", "PROFILE") is not None and stored("IDENT#wx_openid#o4", "IDENT")
+    assert stored(f"USER#{user_id}", "DELETED") is None
+
+    fresh = store.get_user(user_id)
+    assert fresh is not None and fresh.wx_unionid == "u4"
+    erasure.delete_account(fresh, "2026-12-02T10:00:02.000Z")
+    assert stored("IDENT#wx_unionid#u4", "IDENT") is None and stored("IDENT#wx_openid#o4", "IDENT") is None
