@@ -22,6 +22,7 @@ def test_a_user_without_an_account_sees_a_zero_balance(moto_cloud):
         "tier": "bronze",
         "status": "active",
         "expiring": [],
+        "pending": 0,
     }
 
 
@@ -40,6 +41,7 @@ def test_the_balance_lists_its_buckets_by_expiry_date(moto_cloud):
         "tier": "bronze",
         "status": "active",
         "expiring": [{"date": "2027-11-30", "points": 50}, {"date": "2027-12-31", "points": 30}],
+        "pending": 0,
     }
 
 

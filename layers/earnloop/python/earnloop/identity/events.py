@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from earnloop.identity.redemption_notes import derive_redemption_noted
 from earnloop.identity.segments_events import segment_changes
+from earnloop.platform.audit import ENTITY as ADMIN_ACTION
+from earnloop.platform.audit import derive_recorded
 from earnloop.platform.events import Change, DomainEvent
 
 
@@ -76,6 +78,8 @@ def _public_face(image: dict[str, object] | None) -> tuple[object, object, objec
 
 
 def derive(change: Change) -> list[DomainEvent]:
+    if change.entity == ADMIN_ACTION:  # an operator's role change (identity/admin_roles.py)
+        return derive_recorded(change)
     if change.entity == "NotificationSeen":
         return derive_redemption_noted(change)
     if change.entity == "UserDeletion" and change.kind == "INSERT" and change.new is not None:

@@ -332,6 +332,14 @@ def parser() -> argparse.ArgumentParser:
     set_cmd.add_argument("value", metavar="time")
     clock_actions.add_parser("reset", help="back to the real time")
     commands.add_parser("openapi", help="print the OpenAPI document")
+    admin_cmd = commands.add_parser("admin", help="grant or revoke the admin role (audited; no route can)")
+    admin_cmd.add_argument("change", choices=("grant", "revoke"))
+    admin_cmd.add_argument("user_id")
+    admin_cmd.add_argument("--reason", required=True, help="why, for the audit record")
+    admin_cmd.add_argument("--operator", help="who runs it, for the audit record (default: your login)")
+    admin_cmd.add_argument(
+        "--stage", default="local", help="local (the running make dev) or a deployed stage"
+    )
     return root
 
 
@@ -347,6 +355,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_schedule(args.function)
     if args.command == "clock":
         return run_clock(args.action, getattr(args, "value", None))
+    if args.command == "admin":
+        from earnloop.local import operations
+
+        return operations.run_admin_role(args.change, args.user_id, args.stage, args.operator, args.reason)
     if args.command in ("redrive", "replay-stream"):
         from earnloop.local import operations
 

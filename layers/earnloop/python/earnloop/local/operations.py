@@ -100,3 +100,33 @@ def run_replay_stream(stage: str) -> int:
         _out(f"EXPIRED   {label}")
     _out(report.summary())
     return 0 if not (report.failed or report.expired) else 1
+
+
+def run_admin_role(change: str, user_id: str, stage: str, operator: str | None, reason: str) -> int:
+    """`earnloop admin grant|revoke <user_id>`: the only way the admin role is given or taken."""
+    import getpass
+
+    from earnloop.identity.admin_roles import change_admin_role
+    from earnloop.platform import aws
+    from earnloop.platform.clock import utcnow
+    from earnloop.platform.errors import EarnloopError
+    from earnloop.platform.settings import get_settings
+
+    who = operator or getpass.getuser()
+    try:
+        with _aws_of(stage):
+            table = get_settings().table_name("identity")
+            changed = change_admin_role(
+                aws.dynamodb(),
+                table,
+                user_id,
+                "grant" if change == "grant" else "revoke",
+                operator=who,
+                reason=reason,
+                now=utcnow(),
+            )
+    except (OperationError, EarnloopError) as error:
+        _err(f"error: {error}")
+        return 1
+    _out(f"{change} admin {user_id}: {'done, audited as ops:' + who if changed else 'nothing to change'}")
+    return 0

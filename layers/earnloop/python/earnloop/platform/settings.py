@@ -126,6 +126,12 @@ class Settings(BaseSettings):
     # WeChat's verification file for the plain-URL QR rule, served at the code domain's root.
     wechat_verify_file: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{1,64}\.txt$")
     wechat_verify_content: str | None = Field(default=None, max_length=256)
+    # Pending points (points/pending.py): earns of an account younger than `pending_new_account_days`
+    # wait `pending_delay_hours` before they are spendable (0: off; a stage sets e.g. 72).
+    pending_delay_hours: NonNegativeInt = 0
+    pending_new_account_days: PositiveInt = 7
+    # A sanction (points/sanctions.py) bars earning for this many days.
+    sanction_bar_days: PositiveInt = 182
     expiry_months: PositiveInt = 12
     expiry_shards: PositiveInt = 8
     # Points whose last valid day is within this many business days (today included) are reminded.

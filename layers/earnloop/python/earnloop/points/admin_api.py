@@ -9,7 +9,7 @@ same answer (200), another body 409 `idempotency_conflict`.
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
@@ -78,9 +78,10 @@ def adjustment_txn_id(key: str) -> str:
 
 
 def points_audit(
-    *, actor: str, action: Literal["freeze", "unfreeze", "adjust"], target: str, reason: str, now: datetime
+    *, actor: str, action: str, target: str, reason: str, now: datetime
 ) -> Callable[[Posting], TxAction]:
-    """The audit record of a ledger posting (built from the account as the posting read it)."""
+    """The audit record of a ledger posting (built from the account as the posting read it).
+    `action`: what the admin did (freeze, unfreeze, adjust, or another context's command)."""
     table = get_settings().table_name("points")
 
     def record(posting: Posting) -> TxAction:

@@ -24,6 +24,7 @@ from earnloop.points.models import (
     PointsPublic,
     UnfreezeRequest,
 )
+from earnloop.points.rules import barred as barred_now
 from earnloop.points.service import Guard, Ledger
 
 router = APIRouter(tags=["points"])
@@ -38,15 +39,21 @@ LedgerDep = Annotated[Ledger, Depends(ledger)]
 UserId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[0-9A-Za-z_-]+$")]
 
 
-@router.get("/v1/points", name="points_get", response_model=PointsPublic)
+@router.get("/v1/points", name="points_get", response_model=PointsPublic, response_model_exclude_none=True)
 def points_get(user: CurrentUser, ledger: LedgerDep) -> PointsPublic:
     account = ledger.account(user.user_id, consistent=True)
+    # Held earns (pending, or waiting for an unfreeze) are few: the caps bound them.
+    pending = sum(hold.command.points for hold in ledger.store.holds(user.user_id))
+    barred = barred_now(account, utcnow())
     return PointsPublic(
         balance=account.balance,
         lifetime_earned=account.lifetime_earned,
         tier=ledger.tier(account).name,
-        status=account.status,
+        status="barred" if barred else account.status,
         expiring=[ExpiringPoints(date=d, points=p) for d, p in sorted(account.buckets.items()) if p > 0],
+        pending=pending,
+        barred_until=account.barred_until if barred else None,
+        bar_reason=account.bar_reason if barred else None,
     )
 
 
@@ -159,3 +166,7 @@ from earnloop.points.rules_api import router as _rules_router  # noqa: E402
 
 for _area in (_rules_router, _checkins_router, _admin_router):
     router.routes.extend(_area.routes)
+
+from earnloop.points.sanctions_api import router as _sanctions_router  # noqa: E402
+
+router.routes.extend(_sanctions_router.routes)

@@ -20,6 +20,9 @@ CONTEXT = Context(
             # Accounts by the business day they last changed, sharded: the nightly reconciliation
             # reads only what changed (points/reconcile.py).
             Index("by_change", Key("chg_pk"), Key("chg_sk"), projection="KEYS_ONLY"),
+            # Pending holds by release day, sharded: the release schedule reads only what is due
+            # (points/pending_release.py).
+            Index("by_release", Key("rel_pk"), Key("rel_sk"), projection="KEYS_ONLY"),
         ),
     ),
     queues=(
@@ -120,6 +123,24 @@ CONTEXT = Context(
             description="Pays authors the likes they received, once per closed minute",
             schedule="rate(1 minute)",
             timeout_s=60,
+        ),
+        # Every 15 minutes: pending earns whose delay has passed are credited (points/pending_release.py).
+        FunctionSpec(
+            "points_release_pending",
+            "schedule",
+            (table("points", "readwrite", indexes=("by_release",), delete=True),),
+            description="Credits the pending earns whose delay has passed, once",
+            schedule="rate(15 minutes)",
+            timeout_s=120,
+        ),
+        # A fraud verdict: the forfeit entry, the bar, the dropped holds and their record in one
+        # transaction, with ConditionChecks on identity that the admin still is one and the user exists.
+        http(
+            "admin_users_sanction",
+            table("points", "readwrite", delete=True),
+            table("identity"),
+            key("session"),
+            description="Forfeits a user's points and bars earning",
         ),
         # 00:10 of each business day: points valid through yesterday expire.
         FunctionSpec(

@@ -34,6 +34,12 @@ class Account(BaseModel):
     debt: int = 0
     # The tier the account was promoted to (None: never promoted, the first tier); see points/tiers.py.
     tier: str | None = None
+    # When the account item was first written (None: before this was recorded): its earns are
+    # pending while it is new (points/pending.py).
+    opened_at: str | None = None
+    # A sanction (points/sanctions.py): no earning until this instant (ISO), and why.
+    barred_until: str | None = None
+    bar_reason: str | None = None
 
     @property
     def exists(self) -> bool:
@@ -114,15 +120,19 @@ class SpendCommand(BaseModel):
 
 
 class Hold(BaseModel):
-    """An earn that arrived while the account was frozen, kept until the account is unfrozen."""
+    """An earn that arrived while the account was frozen, kept until the account is unfrozen; or a
+    pending earn (`release_at` set), credited by the release schedule at that instant."""
 
     model_config = ConfigDict(frozen=True)
 
     command: EarnCommand
     held_at: str
+    release_at: str | None = None
 
 
-OutcomeStatus = Literal["applied", "already_applied", "held", "nothing_due", "unchanged"]
+OutcomeStatus = Literal[
+    "applied", "already_applied", "held", "pending", "refused", "nothing_due", "unchanged"
+]
 
 
 class Outcome(BaseModel):
@@ -168,6 +178,8 @@ class Posting:
     debt_delta: int = 0
     # A promotion this write makes (points/tiers.py): (from tier, to tier).
     promotion: tuple[str, str] | None = None
+    # A sanction this write makes (points/sanctions.py): (barred until ISO, reason).
+    bar: tuple[str, str] | None = None
 
     @property
     def seen_version(self) -> int | None:
@@ -187,13 +199,17 @@ class ExpiringPoints(BaseModel):
 
 
 class PointsPublic(BaseModel):
-    """`GET /v1/points`."""
+    """`GET /v1/points`. `pending`: points earned but not yet spendable (held); `barred` (a
+    sanction) says until when and why the account earns nothing."""
 
     balance: int
     lifetime_earned: int
     tier: str
-    status: AccountStatus
+    status: Literal["active", "frozen", "barred"]
     expiring: list[ExpiringPoints]
+    pending: int = Field(default=0, description="Points earned but held: not spendable yet")
+    barred_until: str | None = Field(default=None, description="While barred: when earning resumes")
+    bar_reason: str | None = Field(default=None, description="While barred: why")
 
 
 class HistoryItem(BaseModel):

@@ -138,6 +138,15 @@ def _emptied(account: Account, deltas: Mapping[date, int]) -> frozenset[date]:
     return frozenset(d for d, v in deltas.items() if account.buckets.get(d, 0) + v <= 0)
 
 
+class EarningBarredError(AccountFrozenError):
+    """A sanction bars the account from earning until `barred_until` (points/sanctions.py)."""
+
+
+def barred(account: Account, now: datetime) -> bool:
+    """A sanction's bar is in force (it ends by itself: nothing is written when it does)."""
+    return account.barred_until is not None and iso(now) < account.barred_until
+
+
 def plan_earn(
     account: Account,
     command: EarnCommand,
@@ -154,10 +163,13 @@ def plan_earn(
 
     Raises:
         AccountFrozenError: the account is frozen (the caller holds the earn instead).
+        EarningBarredError: a sanction bars the account from earning (a refund still applies).
         LimitReachedError: the base points alone exceed the command's daily cap.
     """
     if account.frozen:
         raise AccountFrozenError("points account is frozen")
+    if command.entry_type == "earn" and barred(account, now):
+        raise EarningBarredError("earning is barred")
     bucket = command.expires_on or bucket_for(now, expiry_months)
     tier = tiers.current(account.tier, account.lifetime_earned)
     tiered = command.tiered and command.entry_type == "earn"
@@ -281,3 +293,4 @@ def plan_status(
         next_expiry=account.next_expiry,
         new_status=status,
     )
+

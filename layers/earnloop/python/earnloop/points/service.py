@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import random
 import time
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from earnloop.platform.clock import iso
 from earnloop.platform.errors import (
@@ -30,6 +30,7 @@ from earnloop.points.models import (
     FROZEN,
     Account,
     AccountStatus,
+    CapCharge,
     EarnCommand,
     Hold,
     LedgerEntry,
@@ -37,6 +38,9 @@ from earnloop.points.models import (
     Posting,
     SpendCommand,
 )
+from earnloop.points.pending import PendingPolicy
+from earnloop.points.rules import EarningBarredError
+from earnloop.points.sanctions import Sanctions
 from earnloop.points.store import AlreadyAppliedError, PointsStore, StaleAccountError
 from earnloop.points.tiers import DEFAULT_LADDER, Tier, TierLadder
 
@@ -58,6 +62,13 @@ class LedgerStore(Protocol):
     def put_hold(self, hold: Hold) -> bool: ...
     def holds(self, user_id: str) -> list[Hold]: ...
     def delete_hold(self, user_id: str, txn_id: str) -> None: ...
+    def hold(self, user_id: str, txn_id: str) -> Hold | None: ...
+    def put_pending_hold(
+        self, hold: Hold, account: Account, cap: CapCharge | None, checks: Sequence[TxAction] = ()
+    ) -> None: ...
+    def hold_delete_action(self, user_id: str, txn_id: str) -> TxAction: ...
+    def record_put_action(self, item: dict[str, Any]) -> TxAction: ...
+    def record_refusal(self, user_id: str, txn_id: str, reason: str, at: str, expires_at: int) -> bool: ...
     def history(
         self, user_id: str, limit: int, cursor: str | None
     ) -> tuple[list[LedgerEntry], str | None]: ...
@@ -90,9 +101,11 @@ class Ledger:
         max_attempts: int = MAX_ATTEMPTS,
         pause: Callable[[int], None] = jittered_pause,
         tiers: TierLadder = DEFAULT_LADDER,
+        pending: PendingPolicy | None = None,
     ) -> None:
         self.store = store
         self.tiers = tiers
+        self.pending = pending or PendingPolicy()
         self._months = expiry_months
         self._attempts = max_attempts
         self._pause = pause
@@ -104,6 +117,7 @@ class Ledger:
             PointsStore.default(),
             expiry_months=settings.expiry_months,
             tiers=TierLadder.from_settings(settings),
+            pending=PendingPolicy.from_settings(settings),
         )
 
     def _post(
@@ -188,16 +202,35 @@ class Ledger:
         return self._post(user_id, txn_id, plan)
 
     def credit(self, command: EarnCommand, now: datetime, checks: Sequence[TxAction] = ()) -> Outcome:
-        """Earns, or holds the earn while the account is frozen (`held`), to be released on unfreeze.
+        """Earns; or holds the earn while the account is frozen (`held`), to be released on
+        unfreeze; or keeps it pending while the account is new (`pending`, points/pending.py);
+        or, while a sanction bars the account, refuses it with a recorded reason (`refused`).
 
         Raises:
             LimitReachedError, ConcurrencyError: as `earn`.
         """
         # A held earn still counts against the cap of the day it was earned, not of its release.
         held = command if command.occurred_at else command.model_copy(update={"occurred_at": now})
+        sanctions = Sanctions(self)
         for _ in range(self._attempts):
+            account = self.store.account(command.user_id, consistent=True)
+            if sanctions.refuses(account, command, now):
+                return sanctions.refuse(account, command, now)
+            release_at = None if account.frozen else self.pending.release_at(account, command, now)
+            if release_at is not None:
+                try:
+                    sanctions.keep_pending(account, held, now, release_at, checks)
+                except StaleAccountError:
+                    continue
+                except AlreadyAppliedError:
+                    return Outcome(status="already_applied", txn_id=command.txn_id)
+                logger.info("earn pending", extra={"user_id": command.user_id, "txn_id": command.txn_id})
+                return Outcome(status="pending", txn_id=command.txn_id)
             try:
                 return self.earn(command, now, checks=checks)
+            except EarningBarredError:
+                # Barred between our read and the write: read again, and refuse it.
+                continue
             except AccountFrozenError:
                 pass
             try:
@@ -324,8 +357,14 @@ class Ledger:
         outcomes: list[Outcome] = []
         for hold in self.store.holds(user_id):
             command = hold.command
+            if hold.release_at is not None and iso(now) < hold.release_at:
+                continue  # pending: the release schedule credits it at its time
             try:
                 outcome = self.earn(command, now, release_hold=True)
+            except EarningBarredError:
+                logger.info("held earn of a barred account, dropped", extra={"txn_id": command.txn_id})
+                self.store.delete_hold(user_id, command.txn_id)
+                continue
             except AccountFrozenError:
                 logger.info("account frozen again, holds kept", extra={"user_id": user_id})
                 break
@@ -339,6 +378,17 @@ class Ledger:
                 self.store.delete_hold(user_id, command.txn_id)
             outcomes.append(outcome)
         return outcomes
+
+    def post(
+        self,
+        user_id: str,
+        txn_id: str | None,
+        plan: Callable[[Account], Posting | None],
+        guard: Guard | None = None,
+        audit: Callable[[Posting], TxAction] | None = None,
+    ) -> Outcome:
+        """`_post` for the ledger's companions (points/sanctions.py)."""
+        return self._post(user_id, txn_id, plan, guard, audit)
 
     def account(self, user_id: str, *, consistent: bool = False) -> Account:
         return self.store.account(user_id, consistent=consistent)

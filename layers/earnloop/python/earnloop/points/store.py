@@ -6,7 +6,11 @@ Items on an account's partition `ACCT#<user>`:
   and `next_expiry` with the sparse `by_expiry` index attributes `exp_pk = EXP#<date>#<shard>`,
   `exp_sk = <user>`;
 - `TXN#<txn-id>` (entity LedgerEntry): one per committed change; `lsi1sk` orders the history;
-- `HOLD#<txn-id>` (entity Hold): an earn waiting for the account to be unfrozen;
+- `HOLD#<txn-id>` (entity Hold): an earn waiting for the account to be unfrozen, or a pending earn
+  waiting for its `release_at` (then in the sparse `by_release` index: `rel_pk = REL#<release
+  day>#<shard>`, `rel_sk = <release_at>#<user>`);
+- `SANCTION#<txn-id>` (entity Sanction): a fraud verdict's record (points forfeited, holds dropped);
+- `REFUSED#<txn-id>` (entity RefusedEarn): an earn refused while the account was barred, with a TTL;
 - `CAP#<rule>#<business-date>` (entity DailyCap): points counted against a daily cap, with a TTL;
 - `REMIND#<expiry-date>` (entity ExpiryReminder): the user was told of the points due, with a TTL.
 """
@@ -30,7 +34,7 @@ from earnloop.platform.dynamo import (
 )
 from earnloop.platform.errors import ConcurrencyError, LimitReachedError, ValidationFailedError
 from earnloop.platform.settings import get_settings
-from earnloop.points.models import ACTIVE, FROZEN, Account, Hold, LedgerEntry, Posting
+from earnloop.points.models import ACTIVE, FROZEN, Account, CapCharge, Hold, LedgerEntry, Posting
 from earnloop.points.rules import expiry_shard
 
 if TYPE_CHECKING:
@@ -46,6 +50,9 @@ EXPIRY_INDEX = "by_expiry"
 # <user>`): the nightly reconciliation's work list.
 CHANGE_INDEX = "by_change"
 CHANGE_SHARDS = 8
+# Pending holds by release day, sharded: the release schedule queries only what is due.
+RELEASE_INDEX = "by_release"
+RELEASE_SHARDS = 4
 # Types whose posting must find the account active and, for a spend, funded (checked again in the
 # write, so a stale read can never overdraw or credit a frozen account).
 _NEEDS_ACTIVE = frozenset({"earn", "refund", "spend"})
@@ -141,7 +148,15 @@ def account_from_item(user_id: str, item: Mapping[str, Any] | None) -> Account:
         next_expiry=date.fromisoformat(item["next_expiry"]) if item.get("next_expiry") else None,
         debt=int(item.get("debt", 0)),
         tier=item.get("tier"),
+        opened_at=item.get("opened_at"),
+        barred_until=item.get("barred_until"),
+        bar_reason=item.get("bar_reason"),
     )
+
+
+def release_partition(release_at: str, user_id: str) -> str:
+    """The `by_release` partition of a pending hold: its release day (UTC) and the user's shard."""
+    return f"REL#{release_at[:10]}#{expiry_shard(user_id, RELEASE_SHARDS)}"
 
 
 class _AlreadyHeldError(Exception):
@@ -242,6 +257,14 @@ class PointsStore:
             business_day(parse_iso(entry.created_at)), expiry_shard(account.user_id, CHANGE_SHARDS)
         )
         sets = ["#entity = :entity", "#user_id = :user_id", "#chg_pk = :chg_pk", "#chg_sk = :user_id"]
+        # The account's age decides whether its earns are pending (points/pending.py).
+        names["#opened"] = "opened_at"
+        values[":opened"] = entry.created_at
+        sets.append("#opened = if_not_exists(#opened, :opened)")
+        if posting.bar is not None:
+            names.update({"#barred": "barred_until", "#bar_reason": "bar_reason"})
+            values.update({":barred": posting.bar[0], ":bar_reason": posting.bar[1]})
+            sets += ["#barred = :barred", "#bar_reason = :bar_reason"]
         removes: list[str] = []
         adds = ["#balance :delta", "#lifetime :lifetime", "#version :one"]
         if posting.debt_delta:
@@ -364,12 +387,7 @@ class PointsStore:
             "Key": marshal(entry_key(command.user_id, command.txn_id)),
             "ConditionExpression": "attribute_not_exists(pk)",
         }
-        item = {
-            **hold_key(command.user_id, command.txn_id),
-            "entity": "Hold",
-            "command": command.model_dump(mode="json", exclude_none=True),
-            "held_at": hold.held_at,
-        }
+        item = self._hold_item(hold)
         try:
             transact(
                 self._ddb,
@@ -389,6 +407,156 @@ class PointsStore:
                 ],
             )
         except _AlreadyHeldError:
+            return False
+        return True
+
+    def _hold_item(self, hold: Hold) -> dict[str, Any]:
+        command = hold.command
+        item: dict[str, Any] = {
+            **hold_key(command.user_id, command.txn_id),
+            "entity": "Hold",
+            "command": command.model_dump(mode="json", exclude_none=True),
+            "held_at": hold.held_at,
+        }
+        if hold.release_at is not None:
+            item.update(
+                release_at=hold.release_at,
+                rel_pk=release_partition(hold.release_at, command.user_id),
+                rel_sk=f"{hold.release_at}#{command.user_id}",
+            )
+        return item
+
+    def put_pending_hold(
+        self, hold: Hold, account: Account, cap: CapCharge | None, checks: Sequence[TxAction] = ()
+    ) -> None:
+        """Keeps a pending earn until its `release_at`, in one transaction with `checks`, that the
+        earn is not applied yet, that the account is still the one read (so neither a sanction nor
+        an earn slipped in; an account not yet there is created, recording when it opened) and, if
+        the earn has a daily cap, its charge (counted on the day it was earned, not released).
+
+        Raises:
+            AlreadyAppliedError: its txn id is in the ledger, or it is held already.
+            StaleAccountError: the account changed since it was read.
+            LimitReachedError: the cap has no room for it.
+            whatever a failed check's translation says.
+        """
+        command = hold.command
+        names = {"#entity": "entity", "#user_id": "user_id", "#opened": "opened_at", "#status": "status"}
+        names.update({"#balance": "balance", "#lifetime": "lifetime_earned", "#version": "version"})
+        values: dict[str, Any] = {
+            ":entity": "Account",
+            ":user_id": command.user_id,
+            ":opened": hold.held_at,
+            ":active": ACTIVE,
+            ":zero": 0,
+            ":one": 1,
+        }
+        if account.exists:
+            condition = "#version = :seen"
+            values[":seen"] = account.version
+        else:
+            condition = "attribute_not_exists(pk)"
+        account_update = {
+            "TableName": self._table,
+            "Key": marshal(account_key(command.user_id)),
+            "UpdateExpression": (
+                "SET #entity = :entity, #user_id = :user_id, #opened = if_not_exists(#opened, :opened), "
+                "#status = if_not_exists(#status, :active) ADD #balance :zero, #lifetime :zero, #version :one"
+            ),
+            "ConditionExpression": condition,
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": marshal(values),
+        }
+        not_applied = {
+            "TableName": self._table,
+            "Key": marshal(entry_key(command.user_id, command.txn_id)),
+            "ConditionExpression": "attribute_not_exists(pk)",
+        }
+        hold_put = {
+            "TableName": self._table,
+            "Item": marshal(self._hold_item(hold)),
+            "ConditionExpression": "attribute_not_exists(pk)",
+        }
+        actions = [
+            *checks,
+            TxAction({"ConditionCheck": not_applied}, on_condition_failed=_ALREADY_APPLIED),
+            TxAction({"Update": account_update}, on_condition_failed=_STALE),
+            TxAction({"Put": hold_put}, on_condition_failed=_ALREADY_APPLIED),
+        ]
+        if cap is not None:
+            posting = Posting(
+                account=account,
+                entry=LedgerEntry(
+                    txn_id=command.txn_id,
+                    user_id=command.user_id,
+                    entry_type="earn",
+                    delta=0,
+                    balance_after=0,
+                    reason=command.reason,
+                    actor=command.actor,
+                    created_at=hold.held_at,
+                ),
+                bucket_deltas={},
+                emptied=frozenset(),
+                next_expiry=None,
+                cap=cap,
+            )
+            actions.append(TxAction({"Update": self._cap_update(posting)}, on_condition_failed=_CAP_REACHED))
+        transact(self._ddb, actions)
+
+    def hold(self, user_id: str, txn_id: str) -> Hold | None:
+        response = self._ddb.get_item(
+            TableName=self._table, Key=marshal(hold_key(user_id, txn_id)), ConsistentRead=True
+        )
+        item = response.get("Item")
+        return Hold.model_validate(unmarshal(item)) if item else None
+
+    def holds_due(self, day: date, shard: int, until: str) -> list[tuple[str, str]]:
+        """(user id, txn id) of the pending holds of release day `day` (UTC), in one shard, whose
+        `release_at` is at most `until` (ISO)."""
+        items = self._query_all(
+            TableName=self._table,
+            IndexName=RELEASE_INDEX,
+            KeyConditionExpression="rel_pk = :pk AND rel_sk <= :until",
+            ExpressionAttributeValues=marshal(
+                {":pk": f"REL#{day.isoformat()}#{shard}", ":until": until + "~"}
+            ),
+        )
+        return [(item["pk"].removeprefix("ACCT#"), item["sk"].removeprefix("HOLD#")) for item in items]
+
+    def hold_delete_action(self, user_id: str, txn_id: str) -> TxAction:
+        return TxAction({"Delete": {"TableName": self._table, "Key": marshal(hold_key(user_id, txn_id))}})
+
+    def record_put_action(self, item: dict[str, Any]) -> TxAction:
+        """A Put of a record item on an account's partition (a sanction's), in a posting's transaction."""
+        return TxAction(
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": marshal(item),
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            },
+            on_condition_failed=_ALREADY_APPLIED,
+        )
+
+    def record_refusal(self, user_id: str, txn_id: str, reason: str, at: str, expires_at: int) -> bool:
+        """Records an earn refused while barred, once (False: recorded before)."""
+        item = {
+            "pk": f"ACCT#{user_id}",
+            "sk": f"REFUSED#{txn_id}",
+            "entity": "RefusedEarn",
+            "user_id": user_id,
+            "txn_id": txn_id,
+            "reason": reason,
+            "refused_at": at,
+            "expires_at": expires_at,
+        }
+        try:
+            self._ddb.put_item(
+                TableName=self._table, Item=marshal(item), ConditionExpression="attribute_not_exists(pk)"
+            )
+        except self._ddb.exceptions.ConditionalCheckFailedException:
             return False
         return True
 
