@@ -88,6 +88,10 @@ def test_the_worker_erases_follows_tags_and_inbox_once_however_often_the_event_c
     pump_stream(moto_cloud.streams["identity"])
     deleted = [e for e in drain(moto_cloud.queues["tags"].main) if e["detail-type"] == "UserDeleted"]
     assert len(deleted) == 1 and deleted[0]["detail"]["user_id"] == user_id
+    # The content and mall contexts get it too (their rules), to erase their parts.
+    for queue in ("posts", "mall"):
+        routed = [e for e in drain(moto_cloud.queues[queue].main) if e["detail-type"] == "UserDeleted"]
+        assert [e["detail"]["user_id"] for e in routed] == [user_id]
     for _ in range(2):  # a redelivery finds nothing left to do
         assert invoke("profile_tags", sqs_event("sqs/profile_tags.json", deleted[0])) == {
             "batchItemFailures": []
