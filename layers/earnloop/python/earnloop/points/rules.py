@@ -293,4 +293,3 @@ def plan_status(
         next_expiry=account.next_expiry,
         new_status=status,
     )
-
