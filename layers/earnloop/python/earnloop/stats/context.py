@@ -30,7 +30,7 @@ CONTEXT = Context(
         ),
         Rule("scans-to-stats", "earnloop.codes", ("ScanClaimed", "ScanRejectionsCounted"), queue="stats"),
         Rule("posts-to-stats", "earnloop.content", ("PostPublished", "PostLiked"), queue="stats"),
-        Rule("profiles-to-stats", "earnloop.identity", ("ProfileChanged",), queue="stats"),
+        Rule("profiles-to-stats", "earnloop.identity", ("ProfileChanged", "UserDeleted"), queue="stats"),
     ),
     functions=(
         http("admin_stats_get", table("stats"), key("session"), description="Daily statistics"),

@@ -74,6 +74,16 @@ class ProfileChanged(DomainEvent):
     updated_at: str
 
 
+class UserDeleted(DomainEvent):
+    """The person deleted their account: boards stop showing them (stats/worker.py)."""
+
+    source = "earnloop.identity"
+    detail_type = "UserDeleted"
+
+    user_id: str = Field(min_length=1, max_length=64)
+    deleted_at: str
+
+
 def derive(change: Change) -> list[DomainEvent]:
     """The stats table's writes are no one else's business."""
     return []

@@ -16,6 +16,7 @@ from earnloop.stats.events import (
     ProfileChanged,
     ScanClaimed,
     ScanRejectionsCounted,
+    UserDeleted,
 )
 from earnloop.stats.rules import one, points_tally
 from earnloop.stats.store import StatsStore
@@ -69,6 +70,12 @@ def keep_profile(event: ProfileChanged, store: StatsStore | None = None) -> None
         logger.info("older profile ignored", extra={"user_id": event.user_id})
 
 
+def forget_profile(event: UserDeleted, store: StatsStore | None = None) -> None:
+    """A deleted account: the nickname is dropped and the user hidden from boards, as the newest
+    profile (a profile change of before the deletion, arriving late, is older and ignored)."""
+    (store or StatsStore.default()).put_profile(event.user_id, None, False, event.deleted_at)
+
+
 lambda_handler = queue_worker(
     {
         PointsChanged.detail_type: (PointsChanged, count_points),
@@ -77,5 +84,6 @@ lambda_handler = queue_worker(
         PostLiked.detail_type: (PostLiked, count_like),
         ScanRejectionsCounted.detail_type: (ScanRejectionsCounted, count_rejections),
         ProfileChanged.detail_type: (ProfileChanged, keep_profile),
+        UserDeleted.detail_type: (UserDeleted, forget_profile),
     }
 )
