@@ -14,7 +14,7 @@ from earnloop.platform.dynamo import marshal
 
 from tests.integration.content.feed_harness import event
 from tests.integration.content.posts_harness import Posts
-from tests.support.lambdas import assert_problem, invoke, sqs_event, stored
+from tests.support.lambdas import assert_problem, call_http, invoke, sqs_event, stored
 
 
 @pytest.fixture
@@ -38,6 +38,11 @@ def test_the_deleted_authors_posts_are_removed_and_nobody_elses(posts, moto_clou
     already_gone = created(posts, "alice", "soon deleted")
     assert posts.on_post("posts_delete", "alice", already_gone).status == 204
     kept = created(posts, "bob")
+    named = call_http("me_update", token=moto_cloud.token("alice"), body={"nickname": "Alice"})
+    assert named.status == 200
+    for user, text in (("alice", "alice says hi"), ("bob", "bob replies")):
+        answer = posts.on_post("comments_create", user, kept, body={"text": text})
+        assert answer.status == 201, answer.body
     posts.events("posts")  # what these writes derived so far, drained
     posts.cloud.register("carol")
     # As the feed worker (ProfileChanged) and the posts worker (ScanClaimed) write them.
@@ -62,7 +67,12 @@ def test_the_deleted_authors_posts_are_removed_and_nobody_elses(posts, moto_clou
         assert posts.item(post_id)["status"] == "removed"
         assert_problem(posts.get("carol", post_id), 404, "not_found")
     assert posts.item(public)["removed_by"] == "author" and "author_pk" not in posts.item(public)
-    assert posts.get("carol", kept).status == 200
+    assert posts.get("carol", kept).json["comment_count"] == 2
+    # Alice's comment under Bob's post is blanked (no text, no nickname); Bob's is untouched.
+    listed = posts.on_post("comments_list", "carol", kept).json["items"]
+    by_author = {c["author"]["id"]: c for c in listed}
+    assert by_author["alice"]["text"] == "" and by_author["alice"]["author"].get("nickname") is None
+    assert by_author["bob"]["text"] == "bob replies"
     assert [stored(posts.table, key) for key in personal] == [None] * len(personal)
     assert stored(posts.table, reader_key("bob")) is not None
 

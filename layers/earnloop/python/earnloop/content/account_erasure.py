@@ -5,8 +5,9 @@ and deletes what the content table keeps about the person: the feeds' author pro
 avatar), the products they scanned, their interests and their following inbox. A redelivered
 event finds nothing left to do.
 
-Comments the person wrote under others' posts, and likes they gave, stay under the account's random
-id (docs/decisions.md, "Account deletion").
+Comments the person wrote under others' posts are blanked (no text, nickname or avatar; the item
+and the post's count stay). Likes they gave stay under the account's random id (docs/decisions.md,
+"Account deletion").
 """
 
 from __future__ import annotations
@@ -67,8 +68,15 @@ def erase_author(
             change_post(store, post_id, remove, expires_at=lambda _: retention)
         except NotFoundError:
             continue
+    comments = sum(
+        store.erase_comment(key, event.user_id, event.deleted_at)
+        for key in store.authored_comments(event.user_id)
+    )
     _delete_personal_items(ddb, get_settings().table_name("content"), event.user_id)
-    logger.info("deleted user's posts removed", extra={"user_id": event.user_id, "posts": len(removed)})
+    logger.info(
+        "deleted user's posts removed",
+        extra={"user_id": event.user_id, "posts": len(removed), "comments": comments},
+    )
 
 
 def _delete_personal_items(ddb: DynamoDBClient, table: str, user_id: str) -> None:

@@ -4,6 +4,7 @@ Items:
 - `POST#<post>` / `POST` (entity Post): the post, with a `version` every write is conditioned on,
   while it waits for an admin the sparse `moderation` index attributes `review_pk`, `review_sk`,
   and until removed the sparse `by_author` index attributes `author_pk`, `author_sk`;
+  a comment is in the same index under `COMMENTER#<user>` until its author's account is erased;
 - `POST#<post>` / `REPORT#<reporter>` (entity Report): one per reporter (distinct reporters);
 - `POSTSTATS#<post>` / `STATS` (entity PostStats): `comment_count`, apart from the post so that a
   crowd commenting never rewrites (and re-streams) the post item;
@@ -20,6 +21,8 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from botocore.exceptions import ClientError
+
 from earnloop.content.earn_sweeps import COMMENT_EARN
 from earnloop.content.likes_store import count_keys, is_liked, like_count, like_key
 from earnloop.content.posts_events import published_event
@@ -31,6 +34,7 @@ from earnloop.platform.dynamo import (
     TxAction,
     decode_cursor,
     encode_cursor,
+    is_condition_failure,
     marshal,
     transact,
     unmarshal,
@@ -46,6 +50,8 @@ if TYPE_CHECKING:
 
 MODERATION_INDEX = "moderation"
 AUTHOR_INDEX = "by_author"
+# Comments sit in the same sparse index under their own partitions (posts under `AUTHOR#<user>`).
+COMMENTER_PREFIX = "COMMENTER#"
 REVIEW_PARTITION = "REVIEW"
 IDEMPOTENCY_TTL_S = 24 * 3600
 _ULID = r"[0-9A-HJKMNP-TV-Z]{26}"
@@ -400,6 +406,10 @@ class PostsStore:
             **comment.model_dump(mode="json", exclude_none=True),
             "author_id": comment.author.id,
             "post_author_id": post_author_id,
+            # The sparse by-author index, in the commenter's own partition of it: deleting an
+            # account finds the comments it wrote (content/account_erasure.py).
+            "author_pk": f"{COMMENTER_PREFIX}{comment.author.id}",
+            "author_sk": f"{comment.created_at}#{comment.comment_id}",
         }
         if comment.author.id != post_author_id:
             # Its earn's outbox marker (content/interactions_outbox.py); one's own post earns nothing.
@@ -534,6 +544,43 @@ class PostsStore:
             if "LastEvaluatedKey" not in response:
                 return found
             kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+    def authored_comments(self, author_id: str) -> list[dict[str, str]]:
+        """The keys of the comments the user wrote and that are not erased (index `by_author`)."""
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": AUTHOR_INDEX,
+            "KeyConditionExpression": "author_pk = :pk",
+            "ExpressionAttributeValues": marshal({":pk": f"{COMMENTER_PREFIX}{author_id}"}),
+        }
+        found: list[dict[str, str]] = []
+        while True:
+            response = self._ddb.query(**kwargs)
+            found += [{"pk": i["pk"]["S"], "sk": i["sk"]["S"]} for i in response.get("Items", [])]
+            if "LastEvaluatedKey" not in response:
+                return found
+            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+    def erase_comment(self, key: Mapping[str, str], author_id: str, erased_at: str) -> bool:
+        """Blanks a deleted account's comment: no text, no nickname or avatar; the item (and the
+        post's count) stays. False when it was erased already (or is gone)."""
+        try:
+            self._ddb.update_item(
+                TableName=self._table,
+                Key=marshal(dict(key)),
+                UpdateExpression="SET #text = :blank, #author = :author, erased_at = :at "
+                "REMOVE author_pk, author_sk",
+                ConditionExpression="attribute_exists(author_pk)",
+                ExpressionAttributeNames={"#text": "text", "#author": "author"},
+                ExpressionAttributeValues=marshal(
+                    {":blank": "", ":author": {"id": author_id}, ":at": erased_at}
+                ),
+            )
+        except ClientError as error:
+            if is_condition_failure(error):
+                return False
+            raise
+        return True
 
     def _query_keys(self, partition: str, prefix: str) -> list[dict[str, Any]]:
         kwargs: dict[str, Any] = {
