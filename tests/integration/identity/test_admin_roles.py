@@ -11,6 +11,7 @@ from earnloop.identity.events import derive
 from earnloop.identity.store import user_key
 from earnloop.local.cli import parser
 from earnloop.platform import aws
+from earnloop.platform.clock import utcnow
 from earnloop.platform.errors import NotFoundError, ValidationFailedError
 from earnloop.platform.events import Change
 
@@ -27,12 +28,14 @@ def test_an_operator_grants_and_revokes_admin_with_audit_records(moto_cloud):
     freeze = {"body": {"reason": "test"}, "path_parameters": {"user_id": "u1"}}
     assert_problem(call_http("admin_users_freeze", token=token, **freeze), 403, "forbidden")
 
-    assert change_admin_role(ddb, table, "u1", "grant", operator="ops-li", reason="new moderator", now=NOW)
-    assert not change_admin_role(ddb, table, "u1", "grant", operator="ops-li", reason="again", now=NOW)
+    assert change_admin_role(
+        ddb, table, "u1", "grant", operator="ops-li", reason="new moderator", now=utcnow()
+    )
+    assert not change_admin_role(ddb, table, "u1", "grant", operator="ops-li", reason="again", now=utcnow())
     assert stored(table, user_key("u1"))["roles"] == ["admin"]
     assert call_http("admin_users_freeze", token=token, **freeze).status == 200
 
-    assert change_admin_role(ddb, table, "u1", "revoke", operator="ops-wang", reason="left", now=NOW)
+    assert change_admin_role(ddb, table, "u1", "revoke", operator="ops-wang", reason="left", now=utcnow())
     assert stored(table, user_key("u1"))["roles"] == []
     assert_problem(
         call_http("admin_users_unfreeze", token=token, path_parameters={"user_id": "u1"}), 403, "forbidden"
@@ -42,6 +45,12 @@ def test_an_operator_grants_and_revokes_admin_with_audit_records(moto_cloud):
     assert [(r["actor"], r["action"], r["target"], r["before"], r["after"]) for r in records] == [
         ("ops:ops-li", "grant_admin", "u1", {"roles": []}, {"roles": ["admin"]}),
         ("ops:ops-wang", "revoke_admin", "u1", {"roles": ["admin"]}, {"roles": []}),
+    ]
+    listed = call_http("admin_audit_list", token=moto_cloud.token("boss", "admin"), query={"target": "u1"})
+    assert [(i["context"], i["action"]) for i in listed.json["items"]] == [
+        ("identity", "revoke_admin"),
+        ("points", "freeze"),
+        ("identity", "grant_admin"),
     ]
     [event] = derive(Change(table=table, kind="INSERT", old=None, new=records[0]))
     assert (event.detail_type, event.reason) == ("AdminActionRecorded", "new moderator")

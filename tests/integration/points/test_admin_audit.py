@@ -170,6 +170,7 @@ def test_bad_audit_queries_are_422_and_users_are_403(moto_cloud):
         {"from": "yesterday"},
         {"cursor": "nope"},
         {"cursor": "2026-11-23.eyJ4IjoxfQ"},
+        {"cursor": "2026-11-23.2026-11-23T09:00:00.000Z#01JDX6Y0S4V8K2M3N5P7Q9R1T"},
         {"limit": "101"},
     ):
         assert_problem(call_http("admin_audit_list", token=admin, query=query), 422, "validation_error")

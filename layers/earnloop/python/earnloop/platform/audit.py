@@ -20,18 +20,17 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ConfigDict
 
 from earnloop.platform.clock import business_day, iso
-from earnloop.platform.dynamo import TxAction, decode_cursor, encode_cursor, marshal, unmarshal
+from earnloop.platform.dynamo import TxAction, marshal, unmarshal
 from earnloop.platform.events import Change, DomainEvent
 from earnloop.platform.ids import new_id
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Mapping, Sequence
 
     from mypy_boto3_dynamodb import DynamoDBClient
 
 ENTITY = "AdminAction"
 PREFIX = "AUDIT#"
-_CURSOR = {"sk": re.compile(r"\d{4}-\d\d-\d\dT[0-9:.]+Z#[0-9A-Za-z_-]{1,64}")}
 
 
 class AdminAction(BaseModel):
@@ -116,26 +115,20 @@ def derive_recorded(change: Change) -> list[DomainEvent]:
     return [AdminActionRecorded.model_validate(change.new)]
 
 
-def audit_day(
+def day_records(
     ddb: DynamoDBClient,
-    table_name: str,
+    tables: Sequence[str],
     day: date,
     *,
-    limit: int,
-    cursor: str | None = None,
     actor: str | None = None,
     target: str | None = None,
-) -> tuple[list[AdminAction], str | None]:
-    """One day's records, newest first, filtered by actor and target; the cursor continues the day."""
-    partition = audit_partition(day)
-    kwargs: dict[str, Any] = {
-        "TableName": table_name,
-        "KeyConditionExpression": "pk = :pk",
-        "ExpressionAttributeValues": marshal({":pk": partition}),
-        "ScanIndexForward": False,
-        "Limit": limit,
-    }
-    filters, names, values = [], {}, {":pk": partition}
+) -> list[AdminAction]:
+    """Every record of business `day` in `tables`, newest first, filtered by actor and target.
+
+    Whole day partitions: admin actions are people's, a handful a day, so a page of the listing can
+    merge the contexts' tables without a cursor per table.
+    """
+    filters, names, values = [], {}, {":pk": audit_partition(day)}
     if actor:
         filters.append("#actor = :actor")
         names["#actor"] = "actor"
@@ -144,14 +137,28 @@ def audit_day(
         filters.append("#target = :target")
         names["#target"] = "target"
         values[":target"] = target
-    if filters:
-        kwargs["FilterExpression"] = " AND ".join(filters)
-        kwargs["ExpressionAttributeNames"] = names
-        kwargs["ExpressionAttributeValues"] = marshal(values)
-    start = decode_cursor(cursor, _CURSOR, {"pk": {"S": partition}})
-    if start:
-        kwargs["ExclusiveStartKey"] = start
-    response = ddb.query(**kwargs)
-    records = [AdminAction.model_validate(unmarshal(item)) for item in response.get("Items", [])]
-    last = response.get("LastEvaluatedKey")
-    return records, encode_cursor(last, drop=("pk",))
+    records: list[AdminAction] = []
+    for table in tables:
+        kwargs: dict[str, Any] = {
+            "TableName": table,
+            "KeyConditionExpression": "pk = :pk",
+            "ExpressionAttributeValues": marshal(values),
+        }
+        if filters:
+            kwargs["FilterExpression"] = " AND ".join(filters)
+            kwargs["ExpressionAttributeNames"] = names
+        while True:
+            response = ddb.query(**kwargs)
+            records += [AdminAction.model_validate(unmarshal(i)) for i in response.get("Items", [])]
+            if "LastEvaluatedKey" not in response:
+                break
+            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+    return sorted(records, key=record_position, reverse=True)
+
+
+def record_position(record: AdminAction) -> str:
+    """Where a record sorts (and a listing's cursor points): its time, then its id."""
+    return f"{record.at}#{record.audit_id}"
+
+
+POSITION = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z#[0-9A-Z]{26}")

@@ -15,7 +15,14 @@ from fastapi import APIRouter, Depends, Header, Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 
 from earnloop.platform import aws
-from earnloop.platform.audit import AdminAction, admin_action, audit_day, audit_put
+from earnloop.platform.audit import (
+    POSITION,
+    AdminAction,
+    admin_action,
+    audit_put,
+    day_records,
+    record_position,
+)
 from earnloop.platform.auth import AdminUser
 from earnloop.platform.clock import business_day, utcnow
 from earnloop.platform.errors import IdempotencyConflictError, ValidationFailedError
@@ -36,6 +43,8 @@ router = APIRouter(tags=["admin"])
 IDEMPOTENCY_KEY_PATTERN = r"^[A-Za-z0-9_.:-]{8,64}$"
 MAX_ADJUSTMENT = 100_000
 MAX_AUDIT_DAYS = 31
+# The tables whose contexts write audit records (platform/audit.py); the listing merges them.
+AUDITED_TABLES = ("points", "identity")
 UserId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[0-9A-Za-z_-]+$")]
 
 
@@ -180,22 +189,26 @@ def admin_audit_list(
     first = from_ or last - timedelta(days=6)
     if first > last or (last - first).days >= MAX_AUDIT_DAYS:
         raise ValidationFailedError(f"from must be on or before to, at most {MAX_AUDIT_DAYS} days")
-    day, within = last, None
-    if cursor:  # `<day>.<cursor within the day>`: the page continues where the last one stopped
-        day_text, _, within = cursor.partition(".")
+    day, after = last, None
+    if cursor:  # `<day>.<position of the last record shown>`: the page continues after it
+        day_text, _, after = cursor.partition(".")
         day = _cursor_day(day_text, first, last)
+        if POSITION.fullmatch(after) is None:
+            raise ValidationFailedError("cursor is malformed")
+    settings = get_settings()
+    tables = [settings.table_name(name) for name in AUDITED_TABLES]
     items: list[AdminAction] = []
-    ddb, table = aws.dynamodb(), get_settings().table_name("points")
-    while day >= first and len(items) < limit:
-        page, within = audit_day(
-            ddb, table, day, limit=limit - len(items), cursor=within or None, actor=actor, target=target
-        )
-        items += page
-        if within is None:
-            day -= timedelta(days=1)
-    if day < first:
-        return AuditPage(items=items)
-    return AuditPage(items=items, next_cursor=f"{day.isoformat()}.{within or ''}")
+    while day >= first:
+        records = day_records(aws.dynamodb(), tables, day, actor=actor, target=target)
+        if after is not None:
+            records = [r for r in records if record_position(r) < after]
+            after = None
+        room = limit - len(items)
+        items += records[:room]
+        if len(records) > room:
+            return AuditPage(items=items, next_cursor=f"{day.isoformat()}.{record_position(items[-1])}")
+        day -= timedelta(days=1)
+    return AuditPage(items=items)
 
 
 def _cursor_day(text: str, first: date, last: date) -> date:

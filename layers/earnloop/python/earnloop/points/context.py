@@ -90,7 +90,14 @@ CONTEXT = Context(
             key("session"),
             description="Adjusts a balance by hand, audited",
         ),
-        http("admin_audit_list", table("points"), key("session"), description="Audited admin actions"),
+        # The audit records of every context that writes them (points/admin_api.py: AUDITED_TABLES).
+        http(
+            "admin_audit_list",
+            table("points"),
+            table("identity"),
+            key("session"),
+            description="Audited admin actions",
+        ),
         # Earning rules (points/earning_rules.py): the list, the change (the rule and its audit item,
         # with a ConditionCheck that the author still is an admin), and a rule's audit.
         http("admin_earning_rules_list", table("points"), key("session"), description="Earning rules"),
