@@ -213,24 +213,29 @@ class Ledger:
         held = command if command.occurred_at else command.model_copy(update={"occurred_at": now})
         sanctions = Sanctions(self)
         for _ in range(self._attempts):
-            account = self.store.account(command.user_id, consistent=True)
-            if sanctions.refuses(account, command, now):
-                return sanctions.refuse(account, command, now)
-            release_at = None if account.frozen else self.pending.release_at(account, command, now)
-            if release_at is not None:
-                try:
-                    sanctions.keep_pending(account, held, now, release_at, checks)
-                except StaleAccountError:
-                    continue
-                except AlreadyAppliedError:
-                    return Outcome(status="already_applied", txn_id=command.txn_id)
-                logger.info("earn pending", extra={"user_id": command.user_id, "txn_id": command.txn_id})
-                return Outcome(status="pending", txn_id=command.txn_id)
+            # Only a pending policy needs the account before the earn; otherwise the earn's own
+            # read decides, and a bar (EarningBarredError) is met there.
+            if self.pending.delay_hours:
+                account = self.store.account(command.user_id, consistent=True)
+                if sanctions.refuses(account, command, now):
+                    return sanctions.refuse(account, command, now)
+                release_at = None if account.frozen else self.pending.release_at(account, command, now)
+                if release_at is not None:
+                    try:
+                        sanctions.keep_pending(account, held, now, release_at, checks)
+                    except StaleAccountError:
+                        continue
+                    except AlreadyAppliedError:
+                        return Outcome(status="already_applied", txn_id=command.txn_id)
+                    logger.info("earn pending", extra={"user_id": command.user_id, "txn_id": command.txn_id})
+                    return Outcome(status="pending", txn_id=command.txn_id)
             try:
                 return self.earn(command, now, checks=checks)
             except EarningBarredError:
-                # Barred between our read and the write: read again, and refuse it.
-                continue
+                account = self.store.account(command.user_id, consistent=True)
+                if sanctions.refuses(account, command, now):
+                    return sanctions.refuse(account, command, now)
+                continue  # the bar ended in between
             except AccountFrozenError:
                 pass
             try:
