@@ -29,7 +29,7 @@ EXEMPT = {
     "POST /v1/posts/{post_id}/reports": "the caller reports a public post as themself",
     "PUT /v1/posts/{post_id}/like": "the caller's own like on a public post; a removed one is 404",
     "DELETE /v1/posts/{post_id}/like": "removes the caller's own like",
-    "GET /v1/rewards/{reward_id}": "the reward catalogue is public to every user",
+    "GET /v1/rewards/{reward_id}": "listed rewards are public; an unlisted one is 404 (tested below)",
 }
 
 
@@ -111,3 +111,13 @@ def test_another_users_notifications_cannot_be_marked_read(api: Attacker) -> Non
     assert answer.status_code == 204
     assert [(n["id"], n["read"]) for n in api.notes(VICTIM)] == [(note_id, False)]
     assert api.notes(ATTACKER) == []
+
+
+def test_an_unlisted_reward_is_not_found_and_cannot_be_redeemed(api: Attacker) -> None:
+    reward_id = api.reward(listed=False)
+    api.fund(ATTACKER, 500)
+
+    assert api.call("GET", f"/v1/rewards/{reward_id}", ATTACKER).status_code == 404
+    order = api.redeem(ATTACKER, reward_id)
+    assert order.status_code == 409 and problem_code(order) == "not_on_sale"
+    assert api.call("GET", "/v1/points", ATTACKER).json()["balance"] == 500
