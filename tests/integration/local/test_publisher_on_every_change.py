@@ -167,6 +167,17 @@ def test_the_events_are_what_the_changes_mean(journey: tuple[str, LocalCloud, li
                 entry_types[event.entry_type] += 1  # type: ignore[attr-defined]
 
     # ProfileChanged: the three dev users' nicknames at registration, and Alice's edit.
-    assert events == Counter({"UserRegistered": 3, "ProfileChanged": 4, "ScanClaimed": 2, "PointsChanged": 6})
+    # SegmentChanged: three users enter `new`, and the two who scanned move on.
+    # AdminActionRecorded: the audit records of the two freezes and two unfreezes.
+    assert events == Counter(
+        {
+            "UserRegistered": 3,
+            "ProfileChanged": 4,
+            "ScanClaimed": 2,
+            "PointsChanged": 6,
+            "SegmentChanged": 5,
+            "AdminActionRecorded": 4,
+        }
+    )
     # Alice: earn, freeze, unfreeze; Bob: freeze, unfreeze, then his earn.
     assert entry_types == Counter({"earn": 2, "freeze": 2, "unfreeze": 2})
