@@ -18,8 +18,8 @@ from earnloop.points.like_rewards import PostLiked, earn_for_like
 from earnloop.points.models import Outcome
 from earnloop.points.post_rewards import PostPublished, PostTakenDown, claw_back, earn_for_post
 from earnloop.points.service import Ledger
-from earnloop.points.wakeup_gift import SegmentChanged, gift_on_sleep
 from earnloop.points.sharing_rewards import ReferralAccepted, ShareRewarded, earn_for_referral, earn_for_share
+from earnloop.points.wakeup_gift import SegmentChanged, gift_on_sleep
 
 
 def _issued(outcomes: list[Outcome]) -> None:
@@ -77,8 +77,8 @@ lambda_handler = queue_worker(
         PostTakenDown.detail_type: (PostTakenDown, claw_back),
         PostLiked.detail_type: (PostLiked, earn_for_like),
         CommentAdded.detail_type: (CommentAdded, earn_for_comment),
-        SegmentChanged.detail_type: (SegmentChanged, gift_on_sleep),
         ShareRewarded.detail_type: (ShareRewarded, earn_for_share),
         ReferralAccepted.detail_type: (ReferralAccepted, earn_for_referral),
+        SegmentChanged.detail_type: (SegmentChanged, gift_on_sleep),
     }
 )
