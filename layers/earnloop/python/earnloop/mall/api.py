@@ -30,6 +30,7 @@ from earnloop.mall.service import Mall
 from earnloop.mall.store import MallStore
 from earnloop.platform import aws
 from earnloop.platform.auth import AdminUser, CurrentUser, Principal
+from earnloop.platform.body_limits import max_body
 from earnloop.platform.clock import business_day, iso, utcnow
 from earnloop.platform.errors import NotFoundError
 from earnloop.platform.settings import get_settings
@@ -48,6 +49,8 @@ router = APIRouter(tags=["mall"])
 # of the redemption's transaction, and a reward's shard count only grows (a stale count takes from
 # fewer shards, never a wrong one).
 REWARD_TTL_S = 5.0
+# A reward body may carry its pool: up to 1,000 coupon codes.
+COUPON_POOL_BODY_BYTES = 256 * 1024
 
 
 @lru_cache(maxsize=1)
@@ -94,6 +97,7 @@ def _admin(mall: Mall, reward: Reward) -> RewardAdmin:
 @router.post(
     "/v1/admin/rewards",
     name="rewards_create",
+    openapi_extra=max_body(COUPON_POOL_BODY_BYTES),
     status_code=201,
     response_model=RewardAdmin,
     response_model_exclude_none=True,
@@ -107,6 +111,7 @@ def rewards_create(body: RewardCreate, admin: AdminUser, mall: MallDep) -> Rewar
 @router.put(
     "/v1/admin/rewards/{reward_id}",
     name="rewards_update",
+    openapi_extra=max_body(COUPON_POOL_BODY_BYTES),
     response_model=RewardAdmin,
     response_model_exclude_none=True,
     tags=["admin"],

@@ -14,6 +14,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
 
 from earnloop.platform import problems
+from earnloop.platform.body_limits import BodyLimit
 from earnloop.platform.ids import new_id
 from earnloop.platform.observability import logger
 
@@ -55,6 +56,9 @@ def create_app(
             raise LookupError(f"no route named {sorted(missing)}")
         app.include_router(selected)
     problems.install(app)
+    # Added before `correlate`, so it runs inside it: a 413 carries the request id too.
+    served = [route for route in api_routes(routers) if only is None or route.name in only]
+    app.add_middleware(BodyLimit, routes=served)
 
     @app.middleware("http")
     async def correlate(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:

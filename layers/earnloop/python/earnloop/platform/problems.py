@@ -59,6 +59,11 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
         "description": "A problem; `code` says which (API.md)",
         "content": {PROBLEM_JSON: {"schema": {"$ref": _SCHEMA_REF.format(model="Problem")}}},
     },
+    # A dependency down (`wechat_unavailable` 503) or a bug (`internal_error` 500): problem+json too.
+    "5XX": {
+        "description": "A server-side problem; `code` says which (API.md)",
+        "content": {PROBLEM_JSON: {"schema": {"$ref": _SCHEMA_REF.format(model="Problem")}}},
+    },
     422: {
         "description": "Invalid request",
         "content": {PROBLEM_JSON: {"schema": {"$ref": _SCHEMA_REF.format(model="ValidationProblem")}}},
