@@ -150,18 +150,25 @@ def test_every_sqs_sample_event_carries_an_eventbridge_body_or_an_s3_notificatio
     sample: Path,
 ) -> None:
     from aws_lambda_powertools.utilities.parser.models import S3Model
+    from earnloop.identity.segments_job import SegmentPiece
     from earnloop.points.expiry_job import ExpiryPiece
+    from earnloop.points.reconcile import ReconcilePiece
     from earnloop.points.reminders import ReminderPiece
+
+    # Queues that carry a scheduled job's own pieces, sent by its planner, not by a rule.
+    job_pieces = {
+        "points_expire": [ExpiryPiece, ReminderPiece],
+        "points_reconcile": [ReconcilePiece],
+        "segments_move": [SegmentPiece],
+    }
 
     event = json.loads(sample.read_text())
     SqsModel.model_validate(event)
     for record in event["Records"]:
         assert list(record) == list(AWS_SQS_RECORD_SAMPLE)
         body = json.loads(record["body"])
-        if sample.stem == "points_expire":
-            # The expiry queue carries the job's own pieces, sent by its planner, not by a rule.
-            pieces = [ExpiryPiece, ReminderPiece]
-            assert any(_valid(model, body) for model in pieces), body
+        if sample.stem in job_pieces:
+            assert any(_valid(model, body) for model in job_pieces[sample.stem]), body
             assert shapes.normalise_body(record["body"], "ap-east-1") == record["body"]
             continue
         if "Records" in body:

@@ -48,7 +48,9 @@ def remove_endpoints(path: Path | None = None) -> None:
 def _answers(url: str) -> bool:
     parts = urlsplit(url)
     try:
-        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 80), timeout=0.5):
+        # A dead port is refused at once; a live one whose accept queue is full under load (moto's
+        # server listens with a backlog of 5 while the pumps hold connections) answers late.
+        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 80), timeout=5):
             return True
     except OSError:
         return False
