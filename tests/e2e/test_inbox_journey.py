@@ -55,10 +55,12 @@ def test_a_buyer_is_told_of_the_order_and_its_rejection_and_learns_the_rewards_t
     assert [(i["kind"], i["ref"], i["read"]) for i in items] == [
         ("redemption_status_changed", {"type": "order", "id": order_id}, False),
         ("redemption_placed", {"type": "order", "id": order_id}, False),
+        # The scan that paid for it, credited (issue 9's notifications).
+        ("points_earned", {"type": "points", "id": f"scan#{batch.codes[0]}"}, False),
     ]
     assert items[0]["text"] == "你兑换的「试吃装」未通过审核，订单已取消，30 积分已退回你的账户。"
     me = api.get("/v1/me", headers=li.headers).json()
-    assert me["unread_notifications"] == 2
+    assert me["unread_notifications"] == 3
     assert "尝鲜达人" in me["tags"]
 
     assert api.post("/v1/notifications/read", headers=li.headers, json={"all": True}).status_code == 204
