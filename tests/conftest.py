@@ -25,6 +25,7 @@ os.environ.update(
 )
 
 from collections.abc import Iterator  # noqa: E402
+from contextlib import contextmanager  # noqa: E402
 from dataclasses import dataclass, field  # noqa: E402
 from datetime import datetime  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -82,9 +83,13 @@ class MotoCloud:
         return {"Authorization": f"Bearer {self.token(user_id, *roles)}"}
 
 
-@pytest.fixture
-def moto_cloud() -> Iterator[MotoCloud]:
-    """Every table, secret, bucket, queue, bus and rule of the resource definitions, on moto, per test."""
+@contextmanager
+def provisioned_moto() -> Iterator[MotoCloud]:
+    """Every table, secret, bucket, queue, bus and rule of the resource definitions, on moto.
+
+    Per test as the `moto_cloud` fixture; a module whose tests use objects of their own may hold one
+    for the module (its set-up is about a second on a loaded machine).
+    """
     from earnloop.local.provision import (
         create_buckets,
         create_keys,
@@ -105,6 +110,12 @@ def moto_cloud() -> Iterator[MotoCloud]:
         queues = create_messaging(settings)
         yield MotoCloud(settings, streams, dict(queues), values)
     forget_settings_and_secrets()
+
+
+@pytest.fixture
+def moto_cloud() -> Iterator[MotoCloud]:
+    with provisioned_moto() as cloud:
+        yield cloud
 
 
 def forget_settings_and_secrets() -> None:

@@ -15,7 +15,6 @@ from earnloop.contexts import routers
 from earnloop.platform.app import create_app
 from earnloop.platform.settings import get_settings
 from hypothesis import HealthCheck, settings
-from moto import mock_aws
 from schemathesis import GenerationMode
 from schemathesis.checks import (
     content_type_conformance,
@@ -25,7 +24,7 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
-from tests.conftest import MotoCloud, forget_settings_and_secrets
+from tests.conftest import provisioned_moto
 from tests.fakes.wechat_server import FakeWeChat
 
 APP = create_app(routers())
@@ -47,25 +46,8 @@ CHECKS = [
 def tokens() -> Iterator[dict[str, str]]:
     """One moto cloud and one fake WeChat for the module (a cloud per operation would be most of the
     module's time); a user's token and an admin's."""
-    from earnloop.local.provision import (
-        create_buckets,
-        create_keys,
-        create_messaging,
-        create_secrets,
-        create_tables,
-        local_secret_values,
-    )
-
-    with mock_aws(), pytest.MonkeyPatch.context() as env:
-        # As the `moto_cloud` fixture builds it, once.
-        forget_settings_and_secrets()
-        settings = get_settings()
-        values = local_secret_values()
-        streams = create_tables(settings)
-        create_secrets(settings, values)
-        create_keys(settings, values)
-        create_buckets(settings)
-        moto = MotoCloud(settings, streams, dict(create_messaging(settings)), values)
+    with provisioned_moto() as moto, pytest.MonkeyPatch.context() as env:
+        values = moto.secret_values
         secret = values["wechat"]
         wechat = FakeWeChat(secret["app_id"], secret["app_secret"]).start()
         env.setenv("EARNLOOP_WECHAT_API_BASE", wechat.base_url)
@@ -76,7 +58,6 @@ def tokens() -> Iterator[dict[str, str]]:
             yield {"user": moto.token("u-fuzz"), "admin": moto.token("u-fuzz-admin", "admin")}
         finally:
             wechat.stop()
-    forget_settings_and_secrets()
 
 
 @SCHEMA.parametrize()
