@@ -20,13 +20,14 @@ import re
 import secrets
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
 from earnloop.platform.errors import InvalidCodeError
+from earnloop.platform.versioned_keys import VersionedKeys
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Sequence
 
 ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 _DIGIT = {char: value for value, char in enumerate(ALPHABET)}
@@ -38,7 +39,6 @@ MAC_BYTES = 16
 MAC_CHARS = 26
 BATCH_ID_CHARS = 8
 MAX_SERIAL_CHARS = 7
-MIN_KEY_CHARS = 32
 
 _CODE = re.compile(r"([A-Z])([A-Z2-7]{8})\.([A-Z2-7]{1,7})\.([A-Z2-7]{26})")
 # Any http(s) URL: a printed code's URL must also start with one of the configured bases.
@@ -47,33 +47,10 @@ _BATCH_ID = re.compile(r"[A-Z2-7]{8}")
 _SCAN_ID = re.compile(r"([A-Z2-7]{8})-([1-9][0-9]{0,9})")
 
 
-@dataclass(frozen=True)
-class QrKeys:
+class QrKeys(VersionedKeys):
     """The signing keys by version, and the version new batches use."""
 
-    current: str
-    keys: Mapping[str, bytes]
-
-    @classmethod
-    def from_secret(cls, value: Mapping[str, Any]) -> QrKeys:
-        """Reads `{"current": "A", "A": "<secret>", "B": ...}`.
-
-        Raises:
-            ValueError: no usable current key, or a key version that is not one letter A-Z.
-        """
-        current = value.get("current")
-        keys: dict[str, bytes] = {}
-        for version, secret in value.items():
-            if version == "current":
-                continue
-            if not re.fullmatch(r"[A-Z]", version) or not isinstance(secret, str):
-                raise ValueError("qr key versions are single letters A-Z with string secrets")
-            if len(secret) < MIN_KEY_CHARS:
-                raise ValueError("qr key is shorter than 32 characters")
-            keys[version] = secret.encode()
-        if not isinstance(current, str) or current not in keys:
-            raise ValueError("qr keys name no usable current version")
-        return cls(current=current, keys=keys)
+    LABEL = "qr"
 
 
 @dataclass(frozen=True)

@@ -21,13 +21,11 @@ import hmac
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Literal
 
-if TYPE_CHECKING:
-    from collections.abc import Mapping
+from earnloop.platform.versioned_keys import VersionedKeys
 
 MAC_BYTES = 16
-MIN_KEY_CHARS = 32
 TokenProblem = Literal["malformed", "forged", "expired"]
 
 _TOKEN = re.compile(r"([A-Z])([0-9A-Z]{26})\.([0-9A-Za-z_-]{1,40})\.([1-9][0-9]{0,11})\.([A-Za-z0-9_-]{22})")
@@ -41,33 +39,10 @@ class TokenError(ValueError):
         self.reason: TokenProblem = reason
 
 
-@dataclass(frozen=True)
-class ShareKeys:
+class ShareKeys(VersionedKeys):
     """The signing keys by version, and the version new tokens use."""
 
-    current: str
-    keys: Mapping[str, bytes]
-
-    @classmethod
-    def from_secret(cls, value: Mapping[str, Any]) -> ShareKeys:
-        """Reads `{"current": "A", "A": "<secret>", "B": ...}`.
-
-        Raises:
-            ValueError: no usable current key, a version that is not one letter A-Z, or a short key.
-        """
-        current = value.get("current")
-        keys: dict[str, bytes] = {}
-        for version, secret in value.items():
-            if version == "current":
-                continue
-            if not re.fullmatch(r"[A-Z]", version) or not isinstance(secret, str):
-                raise ValueError("share key versions are single letters A-Z with string secrets")
-            if len(secret) < MIN_KEY_CHARS:
-                raise ValueError("share key is shorter than 32 characters")
-            keys[version] = secret.encode()
-        if not isinstance(current, str) or current not in keys:
-            raise ValueError("share keys name no usable current version")
-        return cls(current=current, keys=keys)
+    LABEL = "share"
 
 
 @dataclass(frozen=True)
