@@ -1,7 +1,8 @@
 """A pytest plugin: how `make test` spreads the suite over its workers (pytest-xdist, `--dist loadgroup`).
 
-A module runs whole on one worker, so its module fixtures (a moto cloud, a local cloud, a started
-`earnloop dev`) start once; every infra test shares one worker, so the CDK app is synthesized once.
+A module runs whole on one worker, so its module fixtures (a moto cloud) start once; every infra
+test shares one worker, so the CDK app is synthesized once; the modules that start local clouds or
+`earnloop dev` share one worker too.
 Without xdist the marks change nothing. The summary lines a worker's conftest leaves in its
 `workeroutput["summary_lines"]` (the infra synth time and template sizes) are printed here.
 """
@@ -19,7 +20,18 @@ ROOT = Path(__file__).resolve().parents[2]
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         path = item.path.relative_to(ROOT).as_posix()
-        item.add_marker(pytest.mark.xdist_group("infra" if path.startswith("tests/infra/") else path))
+        item.add_marker(pytest.mark.xdist_group(_group(path)))
+
+
+def _group(path: str) -> str:
+    if path.startswith("tests/infra/"):
+        return "infra"
+    # Modules that start local clouds, `earnloop dev` and its commands share ports picked free, the
+    # repo's `.local/` and the machine's loopback: one worker runs them one after another (under
+    # CI's load, `earnloop redrive` found no cloud while another worker started one).
+    if path.startswith(("tests/e2e/", "tests/integration/local/")):
+        return "local-cloud"
+    return path
 
 
 _SUMMARY = pytest.StashKey[list[str]]()
