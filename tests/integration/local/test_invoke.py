@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import socket
+import subprocess
 from typing import TYPE_CHECKING
 
 import pytest
@@ -49,6 +51,21 @@ def test_a_stale_endpoints_file_left_by_a_crash_is_ignored(no_running_cloud: Pat
     write_endpoints(Endpoints(dead, dead, "dynamodb-local", "ap-east-1"), no_running_cloud)
 
     assert running_cloud(no_running_cloud) is None
+
+
+def test_a_file_whose_writer_died_is_ignored_even_where_its_ports_answer(no_running_cloud: Path) -> None:
+    with socket.socket() as listening:
+        listening.bind(("127.0.0.1", 0))
+        listening.listen()
+        live = f"http://127.0.0.1:{listening.getsockname()[1]}"
+        endpoints = Endpoints(live, live, "dynamodb-local", "ap-east-1").as_json()
+        ended = subprocess.Popen(["true"])
+        ended.wait()
+
+        no_running_cloud.write_text(json.dumps({**endpoints, "pid": ended.pid}))
+        assert running_cloud(no_running_cloud) is None
+        no_running_cloud.write_text(json.dumps({**endpoints, "pid": os.getpid()}))
+        assert running_cloud(no_running_cloud) is not None
 
 
 def test_the_command_prints_the_functions_answer_as_json(capsys: pytest.CaptureFixture[str]) -> None:

@@ -45,25 +45,44 @@ def remove_endpoints(path: Path | None = None) -> None:
     (path or ENDPOINTS_FILE).unlink(missing_ok=True)
 
 
+def _alive(pid: object) -> bool:
+    if not isinstance(pid, int) or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except PermissionError:
+        return True  # someone else's process: alive
+    except OSError:
+        return False
+    return True
+
+
 def _answers(url: str) -> bool:
     parts = urlsplit(url)
     try:
         # A dead port is refused at once; a live one whose accept queue is full under load (moto's
-        # server listens with a backlog of 5 while the pumps hold connections) answers late.
-        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 80), timeout=5):
+        # server listens with a backlog of 5 while the pumps hold connections) drops the SYN and
+        # answers a retry seconds later: patience costs nothing when the answer is no.
+        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 80), timeout=30):
             return True
     except OSError:
         return False
 
 
 def running_cloud(path: Path | None = None) -> Endpoints | None:
-    """The endpoints of a running `earnloop dev`, or None (no file, or a stale one left by a crash)."""
+    """The endpoints of a running `earnloop dev`, or None (no file, or a stale one left by a crash).
+
+    The process that wrote the file must still be alive, which answers at once whatever the load;
+    the ports are asked too, in case a crash left the pid to be reused.
+    """
     try:
         data = json.loads((path or ENDPOINTS_FILE).read_text())
         endpoints = Endpoints(
             data["moto"], data["dynamodb"], data["dynamodb_backend"], data["region"], s3=data.get("s3")
         )
     except (OSError, ValueError, KeyError):
+        return None
+    if not _alive(data.get("pid")):
         return None
     if not (_answers(endpoints.moto) and _answers(endpoints.dynamodb)):
         return None
