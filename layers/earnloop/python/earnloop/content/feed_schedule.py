@@ -4,25 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict
-
 from earnloop.content import feed_service
 from earnloop.content.feed_ranking import HotRanking
-from earnloop.platform.clock import utcnow
 from earnloop.platform.observability import logger, metrics, tracer
-
-
-class ScheduledRun(BaseModel):
-    """The field we read of the "Scheduled Event": the moment the run was due (tests choose it)."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    time: AwareDatetime | None = None
+from earnloop.platform.scheduled import due_time
 
 
 def rerank(event: dict[str, Any]) -> dict[str, int]:
-    run = ScheduledRun.model_validate(event)
-    return feed_service.rerank_hot(HotRanking.default(), run.time or utcnow())
+    return feed_service.rerank_hot(HotRanking.default(), due_time(event))
 
 
 @metrics.log_metrics

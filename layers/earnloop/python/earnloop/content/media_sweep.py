@@ -15,22 +15,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict
-
 from earnloop.content.media_rules import SWEEP_SHARDS
 from earnloop.content.media_store import MediaStore, Outcome, media_store
-from earnloop.platform.clock import iso, utcnow
+from earnloop.platform.clock import iso
 from earnloop.platform.observability import log_keys, logger, metrics, tracer
+from earnloop.platform.scheduled import due_time
 
 # Items handled per partition and run: a backlog is worked off over the next runs.
 PER_RUN = 200
-
-
-class ScheduledRun(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    # When the run was due: a retried run sweeps as of then, and tests choose it.
-    time: AwareDatetime | None = None
 
 
 def sweep(store: MediaStore, now: datetime) -> dict[str, int]:
@@ -55,5 +47,4 @@ def sweep(store: MediaStore, now: datetime) -> dict[str, int]:
 @tracer.capture_lambda_handler(capture_response=False)
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, int]:
-    run = ScheduledRun.model_validate(event)
-    return sweep(media_store(), run.time or utcnow())
+    return sweep(media_store(), due_time(event))

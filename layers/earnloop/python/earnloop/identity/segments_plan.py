@@ -4,25 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict
-
 from earnloop.identity.segments_job import SEGMENTS_QUEUE, plan_pieces
 from earnloop.identity.segments_service import thresholds
-from earnloop.platform.clock import business_day, utcnow
+from earnloop.platform.clock import business_day
 from earnloop.platform.observability import logger, metrics, tracer
 from earnloop.platform.queues import send_all
+from earnloop.platform.scheduled import due_time
 from earnloop.platform.settings import get_settings
 
 
-class ScheduledRun(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    # The moment the run was due: a retried run plans the same business day, and tests choose it.
-    time: AwareDatetime | None = None
-
-
 def plan_run(event: dict[str, Any]) -> dict[str, int]:
-    on = business_day(ScheduledRun.model_validate(event).time or utcnow())
+    on = business_day(due_time(event))
     settings = get_settings()
     pieces = plan_pieces(on, settings.segment_shards, thresholds(settings))
     send_all(SEGMENTS_QUEUE, pieces)

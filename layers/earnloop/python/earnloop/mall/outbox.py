@@ -17,15 +17,14 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict
-
 from earnloop.mall.events import placed_event
 from earnloop.platform import aws
-from earnloop.platform.clock import parse_iso, utcnow
+from earnloop.platform.clock import parse_iso
 from earnloop.platform.dynamo import TxAction, marshal
 from earnloop.platform.events import DomainEvent
 from earnloop.platform.observability import logger, metrics, tracer
 from earnloop.platform.outbox_sweep import OutboxSweeper, Sweep, pending_event_item
+from earnloop.platform.scheduled import due_time
 from earnloop.platform.settings import get_settings
 
 if TYPE_CHECKING:
@@ -69,21 +68,8 @@ def order_noted(event: RedemptionNoted, outbox: OutboxSweeper | None = None) -> 
     logger.info("order note confirmed", extra={"order_id": event.order_id, "marker": confirmed})
 
 
-class ScheduledRun(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    # The moment the run was due: a retried run sweeps as of then, and tests choose it.
-    time: AwareDatetime | None = None
-
-
 def sweep_outbox(event: dict[str, Any]) -> dict[str, int]:
-    now = ScheduledRun.model_validate(event).time or utcnow()
-    outbox = sweeper()
-    touched = exhausted = 0
-    for sweep in SWEEPS:
-        result = outbox.sweep(sweep, now)
-        touched, exhausted = touched + result.touched, exhausted + result.exhausted
-    return {"touched": touched, "exhausted": exhausted}
+    return sweeper().sweep_all(SWEEPS, due_time(event))
 
 
 @metrics.log_metrics

@@ -40,7 +40,7 @@ from earnloop.platform.resources import Index, Key
 from earnloop.platform.settings import get_settings
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Mapping, Sequence
 
     from mypy_boto3_dynamodb import DynamoDBClient
 
@@ -251,3 +251,11 @@ class OutboxSweeper:
         if exhausted:
             metrics.add_metric(name="OutboxSweepsExhausted", unit=MetricUnit.Count, value=exhausted)
         return SweepResult(touched, exhausted, more)
+
+    def sweep_all(self, sweeps: Sequence[Sweep], now: datetime) -> dict[str, int]:
+        """Every kind of this table swept as of `now`: a scheduled run's answer."""
+        touched = exhausted = 0
+        for sweep in sweeps:
+            result = self.sweep(sweep, now)
+            touched, exhausted = touched + result.touched, exhausted + result.exhausted
+        return {"touched": touched, "exhausted": exhausted}

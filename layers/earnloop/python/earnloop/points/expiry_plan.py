@@ -4,24 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict
-
-from earnloop.platform.clock import utcnow
 from earnloop.platform.observability import logger, metrics, tracer
 from earnloop.platform.queues import send_all
+from earnloop.platform.scheduled import due_time
 from earnloop.platform.settings import get_settings
 from earnloop.points.expiry_job import EXPIRY_QUEUE, plan_pieces
 
 
-class ScheduledRun(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    # The moment the run was due: a retried run plans the same business day, and tests choose it.
-    time: AwareDatetime | None = None
-
-
 def plan_expiry(event: dict[str, Any]) -> dict[str, int]:
-    now = ScheduledRun.model_validate(event).time or utcnow()
+    now = due_time(event)
     pieces = plan_pieces(now, get_settings().expiry_shards)
     send_all(EXPIRY_QUEUE, pieces)
     logger.info("expiry planned", extra={"on": pieces[0].on.isoformat(), "pieces": len(pieces)})

@@ -20,11 +20,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict
-
-from earnloop.platform.clock import business_day, parse_iso, utcnow
+from earnloop.platform.clock import business_day, parse_iso
 from earnloop.platform.errors import LimitReachedError
 from earnloop.platform.observability import logger, metrics, tracer
+from earnloop.platform.scheduled import due_time
 from earnloop.points.earning_rules import earning_rule, rule_command
 from earnloop.points.like_pay_store import LikePayStore, minute_of
 from earnloop.points.service import Ledger
@@ -104,16 +103,8 @@ def pay(store: LikePayStore, ledger: Ledger, now: datetime) -> dict[str, int]:
     return {"minutes": minutes, "authors": authors}
 
 
-class ScheduledRun(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    # When the run was due: a retried run pays as of then, and tests choose it.
-    time: AwareDatetime | None = None
-
-
 @metrics.log_metrics
 @tracer.capture_lambda_handler(capture_response=False)
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, int]:
-    run = ScheduledRun.model_validate(event)
-    return pay(LikePayStore.default(), Ledger.default(), run.time or utcnow())
+    return pay(LikePayStore.default(), Ledger.default(), due_time(event))

@@ -13,11 +13,11 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.metrics import MetricUnit
-from pydantic import AwareDatetime, BaseModel, ConfigDict
 
-from earnloop.platform.clock import iso, utcnow
+from earnloop.platform.clock import iso
 from earnloop.platform.errors import AccountFrozenError, LimitReachedError
 from earnloop.platform.observability import logger, metrics, tracer
+from earnloop.platform.scheduled import due_time
 from earnloop.points.rules import EarningBarredError
 from earnloop.points.service import Ledger
 from earnloop.points.store import RELEASE_SHARDS, PointsStore
@@ -70,16 +70,8 @@ def release_due(now: datetime, ledger: Ledger | None = None, store: PointsStore 
     return credited
 
 
-class ScheduledRun(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    # When the run was due: a retried run releases as of then, and tests choose it.
-    time: AwareDatetime | None = None
-
-
 @metrics.log_metrics
 @tracer.capture_lambda_handler(capture_response=False)
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, int]:
-    run = ScheduledRun.model_validate(event)
-    return {"points": release_due(run.time or utcnow())}
+    return {"points": release_due(due_time(event))}

@@ -13,7 +13,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from earnloop.platform.clock import utcnow
 from earnloop.platform.observability import logger, metrics, tracer
 from earnloop.platform.queues import send_all
-from earnloop.points.expiry_plan import ScheduledRun
+from earnloop.platform.scheduled import due_time
 from earnloop.points.reconcile import RECONCILE_QUEUE, ReconcilePiece, plan_pieces, reconcile_piece
 from earnloop.points.reconcile_store import ReconcileStore
 from earnloop.points.store import CHANGE_SHARDS
@@ -22,7 +22,7 @@ _processor = BatchProcessor(event_type=EventType.SQS)
 
 
 def plan_reconcile(event: dict[str, Any]) -> dict[str, int]:
-    now = ScheduledRun.model_validate(event).time or utcnow()
+    now = due_time(event)
     pieces = plan_pieces(now, CHANGE_SHARDS)
     send_all(RECONCILE_QUEUE, pieces)
     logger.info("reconciliation planned", extra={"day": pieces[0].day.isoformat(), "pieces": len(pieces)})

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from earnloop.platform.clock import utcnow
 from earnloop.platform.observability import logger, metrics, tracer
 from earnloop.platform.queues import send_all
+from earnloop.platform.scheduled import due_time
 from earnloop.platform.settings import get_settings
 from earnloop.points.expiry_job import EXPIRY_QUEUE
-from earnloop.points.expiry_plan import ScheduledRun
 from earnloop.points.reminders import plan_reminders
 
 
 def plan_reminder_run(event: dict[str, Any]) -> dict[str, int]:
-    now = ScheduledRun.model_validate(event).time or utcnow()
+    now = due_time(event)
     settings = get_settings()
     pieces = plan_reminders(now, settings.expiry_shards, settings.expiry_reminder_days)
     send_all(EXPIRY_QUEUE, pieces)

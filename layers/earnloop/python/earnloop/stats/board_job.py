@@ -5,23 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict
-
-from earnloop.platform.clock import utcnow
 from earnloop.platform.observability import logger, metrics, tracer
+from earnloop.platform.scheduled import due_time
 from earnloop.stats import service
 from earnloop.stats.store import StatsStore
 
 
-class ScheduledRun(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    # The moment the run was due: the business month it builds is that moment's; tests choose it.
-    time: AwareDatetime | None = None
-
-
 def build_boards(event: dict[str, Any]) -> dict[str, int]:
-    now = ScheduledRun.model_validate(event).time or utcnow()
+    now = due_time(event)
     store = StatsStore.default()
     built = {
         period: len(service.build_board(store, service.period_of(period, now), now))
