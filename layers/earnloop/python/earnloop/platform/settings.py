@@ -109,6 +109,27 @@ class Settings(BaseSettings):
     scans_per_hour_per_ip: PositiveInt = 300
     # Accounts scanning from one device id in a business day that flag them all (`RiskFlagged`).
     scan_accounts_per_device_day: PositiveInt = 3
+    # Attempts of the other limited actions per sliding hour (risk control, docs/decisions.md): per
+    # user, per device id, per client IP. Rejected attempts count too. A device may hold a couple of
+    # accounts of one family; an IP is generous (a carrier NAT puts thousands of honest users behind one).
+    # Likes: a like and an unlike are both attempts (a toggle storm is the farming pattern); 120 an
+    # hour is two a minute, more than a person scrolling a feed gives.
+    likes_per_hour: PositiveInt = 120
+    likes_per_hour_per_device: PositiveInt = 300
+    likes_per_hour_per_ip: PositiveInt = 2000
+    # Comments: moderated text people type; 30 an hour is one every two minutes, all hour long.
+    comments_per_hour: PositiveInt = 30
+    comments_per_hour_per_device: PositiveInt = 60
+    comments_per_hour_per_ip: PositiveInt = 600
+    # Share links: a person shares a few things a day; a script mints links to farm referrals.
+    shares_per_hour: PositiveInt = 30
+    shares_per_hour_per_device: PositiveInt = 60
+    shares_per_hour_per_ip: PositiveInt = 600
+    # Redemptions (a replay of an Idempotency-Key is an attempt too): a buyer places a few orders;
+    # a flash sale's honest crowd behind one NAT still stays far below the IP's 200.
+    redemptions_per_hour: PositiveInt = 10
+    redemptions_per_hour_per_device: PositiveInt = 20
+    redemptions_per_hour_per_ip: PositiveInt = 200
     # Distinct readers whose reports send a published post back to the admins (hidden meanwhile).
     post_report_threshold: PositiveInt = 3
     # Printed QR symbols hold `<qr_url_base><code>` (a WeChat plain-URL QR rule opens the mini-program);
