@@ -33,9 +33,26 @@ def test_an_admin_creates_a_batch_as_one_item(codes, dynamo_calls):
         "created_at": batch["created_at"],
         "codes_url": f"/v1/admin/code-batches/{batch['batch_id']}/codes",
     }
-    # One transaction: the batch, and a check that its creator still is an admin.
+    # One transaction: the batch, its audit record, and a check that its creator still is an admin.
     assert dynamo_calls.writes == ["TransactWriteItems"]
-    [item] = codes.items()
+    [item] = [i for i in codes.items() if i["entity"] == "Batch"]
+    [record] = [i for i in codes.items() if i["entity"] == "AdminAction"]
+    assert (record["actor"], record["action"], record["target"], record["context"]) == (
+        "admin:admin-1",
+        "code_batch.create",
+        batch["batch_id"],
+        "codes",
+    )
+    assert record["before"] == {} and record["after"] == {
+        "sku": "YOG-OAT-PEACH-250",
+        "product_name": "Oat & peach yogurt",
+        "points": 50,
+        "count": 1_000_000,
+        "tags": ["yogurt", "fan"],
+        "campaign": "autumn-2026",
+        "valid_until": valid_until,
+        "key_version": "A",
+    }
     assert item["pk"] == f"BATCH#{batch['batch_id']}" and item["sk"] == "BATCH"
     assert item["entity"] == "Batch" and item["key_version"] == "A" and item["created_by"] == "admin-1"
     assert item["revoked"] is False

@@ -43,7 +43,7 @@ class FakeStore:
         # (day, reason) of each rejection counted for the statistics (kept apart from `calls`).
         self.rejections: list[tuple[str, str]] = []
 
-    def put_batch(self, batch: Batch) -> None:
+    def put_batch(self, batch: Batch, audit: object = None) -> None:
         self.calls.append("put_batch")
         if self.taken_ids:
             self.taken_ids -= 1
@@ -54,7 +54,7 @@ class FakeStore:
         self.calls.append("get_batch")
         return self.batches.get(batch_id)
 
-    def revoke_batch(self, batch_id: str, by: str, now: datetime) -> Batch:
+    def revoke_batch(self, batch_id: str, by: str, now: datetime, audit: object = None) -> Batch:
         self.calls.append("revoke_batch")
         if batch_id not in self.batches:
             raise NotFoundError("no such batch")

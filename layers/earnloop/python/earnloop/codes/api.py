@@ -15,6 +15,7 @@ from earnloop.codes.models import BatchCreate, BatchPublic, ScanAccepted, ScanCr
 from earnloop.codes.rules import MAX_EXPORT_ROWS
 from earnloop.codes.store import BatchCache, CodesStore, codes_store
 from earnloop.platform import aws
+from earnloop.platform.audit import admin_audit
 from earnloop.platform.auth import AdminUser, CurrentUser
 from earnloop.platform.clock import utcnow
 from earnloop.platform.errors import NotFoundError
@@ -103,7 +104,9 @@ def scans_get(scan_id: str, user: CurrentUser, store: Store) -> ScanPublic:
     summary="Create a batch of printable codes (no per-code items are written)",
 )
 def code_batches_create(body: BatchCreate, admin: AdminUser, store: Store, keys: Keys) -> BatchPublic:
-    return BatchPublic.of(service.create_batch(store, keys, body, admin.user_id, utcnow()))
+    now = utcnow()
+    audit = admin_audit("codes", admin.user_id, "code_batch.create", "batch created", now)
+    return BatchPublic.of(service.create_batch(store, keys, body, admin.user_id, now, audit))
 
 
 @router.get(
@@ -147,7 +150,9 @@ def code_batches_codes(
     summary="Revoke a batch: its unclaimed codes stop earning (idempotent)",
 )
 def code_batches_revoke(batch_id: str, admin: AdminUser, store: Store) -> BatchPublic:
-    return BatchPublic.of(service.revoke_batch(store, batch_id, admin.user_id, utcnow()))
+    now = utcnow()
+    audit = admin_audit("codes", admin.user_id, "code_batch.revoke", "batch revoked", now)
+    return BatchPublic.of(service.revoke_batch(store, batch_id, admin.user_id, now, audit))
 
 
 @router.get(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from earnloop.platform.audit import ENTITY as ADMIN_ACTION
+from earnloop.platform.audit import derive_recorded
 from earnloop.platform.events import Change, DomainEvent
 from earnloop.risk.events import RiskFlagged
 from earnloop.risk.farming import DEVICE_ACCOUNTS, DEVICE_ACCOUNTS_ENTITY, flagged_accounts
@@ -53,6 +55,8 @@ def rejection_counts(change: Change) -> list[DomainEvent]:
 
 
 def derive(change: Change) -> list[DomainEvent]:
+    if change.entity == ADMIN_ACTION:  # a batch created or revoked (codes/api.py)
+        return derive_recorded(change)
     if change.entity == "RejectionCounter":
         return rejection_counts(change) if change.kind != "REMOVE" else []
     if change.entity == DEVICE_ACCOUNTS_ENTITY:

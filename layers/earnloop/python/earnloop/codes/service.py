@@ -56,6 +56,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Sequence
     from datetime import datetime
 
+    from earnloop.platform.audit import AuditOf
     from earnloop.points.events import PointsChanged
 
 CLAIM_ATTEMPTS = 3
@@ -63,9 +64,9 @@ BATCH_ID_ATTEMPTS = 3
 
 
 class Store(Protocol):
-    def put_batch(self, batch: Batch) -> None: ...
+    def put_batch(self, batch: Batch, audit: AuditOf | None = None) -> None: ...
     def get_batch(self, batch_id: str) -> Batch | None: ...
-    def revoke_batch(self, batch_id: str, by: str, now: datetime) -> Batch: ...
+    def revoke_batch(self, batch_id: str, by: str, now: datetime, audit: AuditOf | None = None) -> Batch: ...
     def claim(self, request: ClaimRequest) -> None: ...
     def get_claim(self, batch_id: str, serial: int) -> Claim | None: ...
     def mark_credited(
@@ -93,8 +94,11 @@ class ClaimMismatchError(Exception):
 # Admin: batches
 
 
-def create_batch(store: Store, keys: QrKeys, body: BatchCreate, by: str, now: datetime) -> Batch:
-    """A new batch of `body.count` codes, signed with the current key. No per-code item is written.
+def create_batch(
+    store: Store, keys: QrKeys, body: BatchCreate, by: str, now: datetime, audit: AuditOf | None = None
+) -> Batch:
+    """A new batch of `body.count` codes, signed with the current key. No per-code item is written;
+    `audit` (the admin's record) is written with the batch.
 
     Raises:
         ValidationFailedError: its validity window has already ended.
@@ -118,7 +122,7 @@ def create_batch(store: Store, keys: QrKeys, body: BatchCreate, by: str, now: da
             created_by=by,
         )
         try:
-            store.put_batch(batch)
+            store.put_batch(batch, audit)
         except BatchIdTakenError:
             continue
         logger.info(
@@ -128,13 +132,14 @@ def create_batch(store: Store, keys: QrKeys, body: BatchCreate, by: str, now: da
     raise RuntimeError("could not find a free batch id")
 
 
-def revoke_batch(store: Store, batch_id: str, by: str, now: datetime) -> Batch:
-    """Revokes a batch (idempotent). Claims already accepted are still credited.
+def revoke_batch(store: Store, batch_id: str, by: str, now: datetime, audit: AuditOf | None = None) -> Batch:
+    """Revokes a batch (idempotent: a repeat records nothing). Claims already accepted are still
+    credited.
 
     Raises:
         NotFoundError: no such batch.
     """
-    batch = store.revoke_batch(_batch_id(batch_id), by, now)
+    batch = store.revoke_batch(_batch_id(batch_id), by, now, audit)
     logger.info("batch revoked", extra={"batch_id": batch.batch_id})
     return batch
 

@@ -7,6 +7,7 @@ counters `RISK#scan#<user|device|ip>#<value>`/`RISK` (built by `earnloop.risk.co
 from __future__ import annotations
 
 import time
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
@@ -16,6 +17,7 @@ from earnloop.codes.models import Batch, Claim
 from earnloop.codes.rules import batch_rejection, pending_shard, rejection_error
 from earnloop.identity.store import live_admin_check, live_user_check
 from earnloop.platform import aws
+from earnloop.platform.audit import changed_fields
 from earnloop.platform.clock import iso
 from earnloop.platform.dynamo import TxAction, is_condition_failure, marshal, transact, unmarshal
 from earnloop.platform.errors import (
@@ -35,6 +37,7 @@ if TYPE_CHECKING:
 
     from mypy_boto3_dynamodb import DynamoDBClient
 
+    from earnloop.platform.audit import AuditOf
     from earnloop.risk.windows import Gate
 
 BATCH_ENTITY = "Batch"
@@ -55,6 +58,24 @@ def rejection_key(day: str, shard: int) -> dict[str, str]:
 
 # A rejection counter's attribute per reason: `r#<reason>` = how many that day on that shard.
 REJECTION_PREFIX = "r#"
+
+
+# What a batch's creation records (platform/audit.py): its terms, never who scanned it.
+AUDITED_BATCH_FIELDS = (
+    "sku",
+    "product_name",
+    "points",
+    "count",
+    "tags",
+    "campaign",
+    "valid_from",
+    "valid_until",
+    "key_version",
+)
+
+
+class _UnchangedError(Exception):
+    """The revocation's condition failed: no such batch, or it was revoked already."""
 
 
 class BatchIdTakenError(Exception):
@@ -81,8 +102,9 @@ class CodesStore:
 
     # Batches
 
-    def put_batch(self, batch: Batch) -> None:
-        """Writes a new batch, if its creator is still an admin (checked in the same transaction).
+    def put_batch(self, batch: Batch, audit: AuditOf | None = None) -> None:
+        """Writes a new batch, if its creator is still an admin (checked in the same transaction),
+        with the creation's audit record.
 
         Raises:
             BatchIdTakenError: its id is taken.
@@ -100,7 +122,11 @@ class CodesStore:
             },
             on_condition_failed=lambda _: BatchIdTakenError(batch.batch_id),
         )
-        transact(self._ddb, [self._admin_check(batch.created_by), put])
+        actions = [self._admin_check(batch.created_by), put]
+        if audit is not None:
+            before, after = changed_fields({}, batch.model_dump(), AUDITED_BATCH_FIELDS)
+            actions.append(audit.put(batch.batch_id, before=before, after=after))
+        transact(self._ddb, actions)
 
     def _admin_check(self, user_id: str) -> TxAction:
         return live_admin_check(self._identity_table, user_id)
@@ -112,9 +138,10 @@ class CodesStore:
         item = response.get("Item")
         return Batch.model_validate(unmarshal(item)) if item else None
 
-    def revoke_batch(self, batch_id: str, by: str, now: datetime) -> Batch:
-        """Marks a batch revoked, if `by` still is an admin; revoking again changes nothing but
-        returns it. (A transaction returns no item: the batch is read back after it.)
+    def revoke_batch(self, batch_id: str, by: str, now: datetime, audit: AuditOf | None = None) -> Batch:
+        """Marks a batch revoked, if `by` still is an admin, with the revocation's audit record;
+        revoking a revoked batch changes and records nothing but returns it. (A transaction returns
+        no item: the batch is read back after it.)
 
         Raises:
             NotFoundError: no such batch.
@@ -126,19 +153,22 @@ class CodesStore:
                 "Update": {
                     "TableName": self._table,
                     "Key": marshal(batch_key(batch_id)),
-                    "UpdateExpression": (
-                        "SET revoked = :true, revoked_at = if_not_exists(revoked_at, :now), "
-                        "revoked_by = if_not_exists(revoked_by, :by)"
-                    ),
-                    "ConditionExpression": "attribute_exists(pk)",
+                    "UpdateExpression": "SET revoked = :true, revoked_at = :now, revoked_by = :by",
+                    # Only a batch not yet revoked: a repeat must not write a second audit record.
+                    "ConditionExpression": "attribute_exists(pk) AND revoked <> :true",
                     "ExpressionAttributeValues": marshal({":true": True, ":now": iso(now), ":by": by}),
                 }
             },
-            on_condition_failed=lambda _: NotFoundError("no such batch"),
+            on_condition_failed=lambda _: _UnchangedError(batch_id),
         )
-        transact(self._ddb, [self._admin_check(by), revoke])
+        actions = [self._admin_check(by), revoke]
+        if audit is not None:
+            actions.append(audit.put(batch_id, before={"revoked": False}, after={"revoked": True}))
+        # A failed condition: missing (404 below) or revoked already (answered as it is).
+        with suppress(_UnchangedError):
+            transact(self._ddb, actions)
         batch = self.get_batch(batch_id)
-        if batch is None:  # deleted between the two calls; batches are never deleted today
+        if batch is None:
             raise NotFoundError("no such batch")
         return batch
 

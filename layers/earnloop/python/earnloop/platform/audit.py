@@ -14,6 +14,7 @@ write limit; listing a day range is one Query per day.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +24,7 @@ from earnloop.platform.clock import business_day, iso
 from earnloop.platform.dynamo import TxAction, marshal, unmarshal
 from earnloop.platform.events import Change, DomainEvent
 from earnloop.platform.ids import new_id
+from earnloop.platform.settings import get_settings
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -80,6 +82,60 @@ def admin_action(
         before=dict(before),
         after=dict(after),
         reference=reference,
+    )
+
+
+@dataclass(frozen=True)
+class AuditOf:
+    """An admin command's audit record, waiting for what the command changes: the command calls
+    `put` once it has read the state it changes, and commits the result in its own transaction
+    (nothing changed: no call, no record)."""
+
+    table: str
+    context: str
+    actor: str
+    action: str
+    reason: str
+    now: datetime
+
+    def put(
+        self,
+        target: str,
+        *,
+        before: Mapping[str, Any],
+        after: Mapping[str, Any],
+        reference: str | None = None,
+    ) -> TxAction:
+        record = admin_action(
+            self.context,
+            actor=self.actor,
+            action=self.action,
+            target=target,
+            reason=self.reason,
+            now=self.now,
+            before=before,
+            after=after,
+            reference=reference,
+        )
+        return audit_put(self.table, record)
+
+
+def admin_audit(context: str, admin_id: str, action: str, reason: str, now: datetime) -> AuditOf:
+    """The audit of admin `admin_id`'s command in `context`, kept in that context's own table."""
+    table = get_settings().table_name(context)
+    return AuditOf(table, context, f"admin:{admin_id}", action, reason, now)
+
+
+def changed_fields(
+    before: Mapping[str, Any], after: Mapping[str, Any], fields: Sequence[str]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The before and after of the `fields` whose values differ (a field absent on one side, as
+    everything before a creation, is left out of that side). `fields` is an allow-list, so a record
+    never carries personal data by accident (an order's address, a user's phone)."""
+    changed = [name for name in fields if before.get(name) != after.get(name)]
+    return (
+        {name: before[name] for name in changed if name in before},
+        {name: after[name] for name in changed if name in after},
     )
 
 
