@@ -6,12 +6,18 @@ from earnloop.mall.store import limit_key, order_key
 from earnloop.points.store import PointsStore, entry_key
 
 from tests.integration.mall.mall_harness import ADMIN, create_reward, fund, redeem
-from tests.support.lambdas import assert_problem, call_http, stored
+from tests.support.lambdas import all_items, assert_problem, call_http, stored
 
 
 def _admin(cloud, name: str, order_id: str, body: object = None):
     token = cloud.token(ADMIN, "admin")
     return call_http(name, token=token, body=body, path_parameters={"order_id": order_id})
+
+
+def _audit(cloud, action: str | None = None) -> list[dict]:
+    """The mall table's audit records (of `action`)."""
+    records = [i for i in all_items(cloud.settings.table_name("mall")) if i.get("entity") == "AdminAction"]
+    return [r for r in records if action in (None, r["action"])]
 
 
 def _reviewed_order(cloud, user_id: str = "li", **fields: object) -> tuple[dict, dict]:
@@ -49,6 +55,15 @@ def test_a_reviewed_order_waits_in_the_admin_list_until_approved(moto_cloud):
     refused = call_http("admin_redemptions_approve", token=moto_cloud.token("li"), path_parameters=path)
     assert_problem(refused, 403, "forbidden")
     assert_problem(call_http("admin_redemptions_list", token=moto_cloud.token("li")), 403, "forbidden")
+    # One record: the repeat and the buyer's attempt changed nothing.
+    [record] = _audit(moto_cloud, "redemption.approve")
+    assert (record["actor"], record["target"], record["reason"], record["context"]) == (
+        "admin:admin1",
+        order["order_id"],
+        "approved",
+        "mall",
+    )
+    assert (record["before"], record["after"]) == ({"status": "pending_review"}, {"status": "fulfilled"})
 
 
 def test_reject_refunds_the_points_into_their_original_buckets_and_returns_stock_and_limit_once(moto_cloud):
@@ -83,6 +98,13 @@ def test_reject_refunds_the_points_into_their_original_buckets_and_returns_stock
     # An approval of a cancelled order is refused; the buyer's limit is free again.
     assert_problem(_admin(moto_cloud, "admin_redemptions_approve", order["order_id"]), 409, "invalid_state")
     assert redeem(moto_cloud, "li", reward["reward_id"], "key-review-02").status == 201
+    [record] = _audit(moto_cloud, "redemption.reject")
+    assert (record["reason"], record["reference"]) == ("address unreachable", f"refund#{order['order_id']}")
+    assert (record["before"], record["after"]) == (
+        {"status": "pending_review"},
+        {"status": "cancelled", "points_refunded": 100},
+    )
+    assert _audit(moto_cloud, "redemption.approve") == []
 
 
 def test_a_fulfilled_order_cannot_be_rejected_and_an_unknown_order_is_404(moto_cloud):
@@ -93,6 +115,9 @@ def test_a_fulfilled_order_cannot_be_rejected_and_an_unknown_order_is_404(moto_c
     unknown = "01JDQZ8Y0000000000000000ZZ"
     assert_problem(_admin(moto_cloud, "admin_redemptions_reject", unknown), 404, "not_found")
     assert_problem(_admin(moto_cloud, "admin_redemptions_approve", unknown), 404, "not_found")
+    assert [r["action"] for r in _audit(moto_cloud) if r["action"].startswith("redemption.")] == [
+        "redemption.approve"
+    ]
 
 
 def test_a_confirmed_physical_order_can_be_rejected_with_its_refund(moto_cloud):
@@ -120,6 +145,7 @@ def test_an_admin_demoted_after_the_token_was_issued_cannot_reject_or_create(mot
     assert PointsStore.default().account("li").balance == 40
     saved = stored(moto_cloud.settings.table_name("mall"), order_key(order["order_id"]))
     assert saved is not None and saved["status"] == "pending_review"
+    assert [r["actor"] for r in _audit(moto_cloud)] == ["admin:admin1"]  # the reward's creation only
 
 
 def test_the_review_list_pages_newest_first_and_refuses_other_statuses_and_foreign_cursors(moto_cloud):

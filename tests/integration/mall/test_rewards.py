@@ -11,7 +11,7 @@ from earnloop.points.service import Ledger
 from earnloop.points.store import PointsStore
 
 from tests.integration.mall.mall_harness import ADMIN, create_reward, fund, redeem
-from tests.support.lambdas import assert_problem, call_http
+from tests.support.lambdas import all_items, assert_problem, call_http
 
 
 def _list(cloud, user_id: str = "li", **query: str):
@@ -74,6 +74,25 @@ def test_an_edit_changes_price_window_and_stock_and_keeps_what_was_sold(moto_clo
     assert_problem(
         call_http("rewards_update", token=token, path_parameters=missing, body={}), 404, "not_found"
     )
+    # Each edit that committed wrote one audit record with what it changed; refused ones none.
+    records = sorted(
+        (i for i in all_items(moto_cloud.settings.table_name("mall")) if i.get("entity") == "AdminAction"),
+        key=lambda r: r["sk"],
+    )
+    assert [(r["action"], r["target"], r["before"], r["after"]) for r in records] == [
+        ("reward.create", reward["reward_id"], {}, records[0]["after"]),
+        ("reward.update", reward["reward_id"], {"points": 10}, {"points": 25, "stock": 10}),
+        ("reward.update", reward["reward_id"], {"flash": False}, {"flash": True}),
+        ("reward.update", reward["reward_id"], {}, {}),
+    ]
+    created = records[0]["after"]
+    assert {name: created[name] for name in ("name", "kind", "points", "stock", "listed")} == {
+        "name": "Trial pack",
+        "kind": "virtual",
+        "points": 10,
+        "stock": 5,
+        "listed": True,
+    }
 
 
 def test_the_listing_shows_what_is_on_sale_now_ending_soonest_first_in_pages(moto_cloud):

@@ -29,6 +29,7 @@ from earnloop.mall.models import (
 from earnloop.mall.service import Mall
 from earnloop.mall.store import MallStore
 from earnloop.platform import aws
+from earnloop.platform.audit import admin_audit
 from earnloop.platform.auth import AdminUser, CurrentUser, Principal
 from earnloop.platform.body_limits import max_body
 from earnloop.platform.clock import business_day, iso, utcnow
@@ -105,7 +106,9 @@ def _admin(mall: Mall, reward: Reward) -> RewardAdmin:
     summary="Create a reward (its stock, or for a coupon reward its pool of codes)",
 )
 def rewards_create(body: RewardCreate, admin: AdminUser, mall: MallDep) -> RewardAdmin:
-    return _admin(mall, service.create_reward(mall, body, utcnow(), still_admin(admin)))
+    now = utcnow()
+    audit = admin_audit("mall", admin.user_id, "reward.create", "reward created", now)
+    return _admin(mall, service.create_reward(mall, body, now, still_admin(admin), audit))
 
 
 @router.put(
@@ -118,7 +121,9 @@ def rewards_create(body: RewardCreate, admin: AdminUser, mall: MallDep) -> Rewar
     summary="Edit a reward: price, window, review flag, ...; `stock` sets the units left to sell",
 )
 def rewards_update(reward_id: RewardId, body: RewardUpdate, admin: AdminUser, mall: MallDep) -> RewardAdmin:
-    return _admin(mall, service.update_reward(mall, reward_id, body, utcnow(), still_admin(admin)))
+    now = utcnow()
+    audit = admin_audit("mall", admin.user_id, "reward.update", "reward edited", now)
+    return _admin(mall, service.update_reward(mall, reward_id, body, now, still_admin(admin), audit))
 
 
 @router.get(
@@ -248,8 +253,9 @@ def admin_redemptions_approve(
     mall: MallDep,
     body: Annotated[ReviewDecision | None, Body()] = None,
 ) -> OrderAdmin:
-    reason = body.reason if body else None
-    order = service.approve(mall, order_id, admin.user_id, reason, utcnow(), still_admin(admin))
+    reason, now = body.reason if body else None, utcnow()
+    audit = admin_audit("mall", admin.user_id, "redemption.approve", reason or "approved", now)
+    order = service.approve(mall, order_id, admin.user_id, reason, now, still_admin(admin), audit)
     return OrderAdmin.of(order)
 
 
@@ -267,8 +273,9 @@ def admin_redemptions_reject(
     mall: MallDep,
     body: Annotated[ReviewDecision | None, Body()] = None,
 ) -> OrderAdmin:
-    reason = body.reason if body else None
+    reason, now = body.reason if body else None, utcnow()
+    audit = admin_audit("mall", admin.user_id, "redemption.reject", reason or "rejected", now)
     order = service.cancel_with_refund(
-        mall, order_id, f"admin:{admin.user_id}", reason, utcnow(), still_admin(admin)
+        mall, order_id, f"admin:{admin.user_id}", reason, now, still_admin(admin), audit
     )
     return OrderAdmin.of(order)

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from earnloop.platform.audit import ENTITY as ADMIN_ACTION
+from earnloop.platform.audit import derive_recorded
 from earnloop.platform.events import Change, DomainEvent
 from earnloop.platform.outbox_sweep import PENDING_ENTITY, republished
 
@@ -44,8 +46,10 @@ def placed_event(order: dict[str, Any]) -> RedemptionPlaced:
 
 
 def derive(change: Change) -> list[DomainEvent]:
-    """Orders only: rewards, stock shards, coupons, limit counters and idempotency records are the
-    mall's own bookkeeping."""
+    """Orders and admins' audit records only: rewards, stock shards, coupons, limit counters and
+    idempotency records are the mall's own bookkeeping."""
+    if change.entity == ADMIN_ACTION:  # an admin's reward edit or order decision (mall/api.py)
+        return derive_recorded(change)
     if change.entity == PENDING_ENTITY:
         # An order whose buyer was not told in time: the sweep touched its marker (mall/outbox.py).
         return republished(change, {RedemptionPlaced.detail_type: RedemptionPlaced})

@@ -14,7 +14,7 @@ failed, so the order decides which answer a request that fails several ways gets
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
@@ -34,6 +34,7 @@ from earnloop.mall.outbox import order_noted_marker
 from earnloop.mall.stock import StockStore
 from earnloop.mall.stock_rules import shard_count
 from earnloop.mall.store import IdempotencyKeyTakenError, MallStore, OrderMovedError
+from earnloop.platform.audit import changed_fields
 from earnloop.platform.clock import iso
 from earnloop.platform.dynamo import TransactionConflictError, TxAction, transact
 from earnloop.platform.errors import (
@@ -57,6 +58,7 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from earnloop.mall.allocation import Allocation
+    from earnloop.platform.audit import AuditOf
 
 # Rounds of `allocate_and_commit` (each tries several times) before the client is told to retry.
 _ROUNDS = 3
@@ -93,9 +95,15 @@ class Mall:
 # -- catalog ---------------------------------------------------------------------------------------
 
 
-def create_reward(mall: Mall, body: RewardCreate, now: datetime, checks: Sequence[TxAction] = ()) -> Reward:
+def create_reward(
+    mall: Mall,
+    body: RewardCreate,
+    now: datetime,
+    checks: Sequence[TxAction] = (),
+    audit: AuditOf | None = None,
+) -> Reward:
     """Puts the reward and its stock shards in one transaction (with `checks`, such as the admin
-    still being one, first), then adds a coupon reward's codes.
+    still being one, first, and the admin's `audit` record), then adds a coupon reward's codes.
 
     Raises:
         ValidationFailedError: a coupon reward with `stock` (its pool is its stock), or codes on
@@ -113,6 +121,9 @@ def create_reward(mall: Mall, body: RewardCreate, now: datetime, checks: Sequenc
         }
     )
     actions = [*checks, mall.store.new_reward_action(reward)]
+    if audit is not None:
+        before, after = reward_changes(None, reward, body.stock, body.coupon_codes)
+        actions.append(audit.put(reward.reward_id, before=before, after=after))
     actions += mall.stock.create_actions(reward.reward_id, body.stock, reward.stock_shards)
     transact(mall.store.ddb, actions)
     if body.coupon_codes:
@@ -122,9 +133,15 @@ def create_reward(mall: Mall, body: RewardCreate, now: datetime, checks: Sequenc
 
 
 def update_reward(
-    mall: Mall, reward_id: str, body: RewardUpdate, now: datetime, checks: Sequence[TxAction] = ()
+    mall: Mall,
+    reward_id: str,
+    body: RewardUpdate,
+    now: datetime,
+    checks: Sequence[TxAction] = (),
+    audit: AuditOf | None = None,
 ) -> Reward:
-    """Replaces the fields given (conditioned on the version read), then sets the stock or adds codes.
+    """Replaces the fields given (conditioned on the version read, with the admin's `audit` record
+    in the same transaction), then sets the stock or adds codes.
 
     Raises:
         NotFoundError: no such reward.
@@ -147,6 +164,9 @@ def update_reward(
             "version": current.version + 1,
         }
     )
+    if audit is not None:
+        before, after = reward_changes(current, updated, body.stock, body.coupon_codes)
+        checks = [*checks, audit.put(reward_id, before=before, after=after)]
     mall.store.put_reward(updated, current.version, checks)
     if body.stock is not None:
         mall.stock.set_stock(reward_id, body.stock, updated.stock_shards)
@@ -156,6 +176,38 @@ def update_reward(
     if body.coupon_codes:
         mall.coupons.add_codes(reward_id, clean_codes(body.coupon_codes), updated.stock_shards)
     return updated
+
+
+# What a reward's audit records (platform/audit.py): its terms, as stored.
+AUDITED_REWARD_FIELDS = (
+    "name",
+    "description",
+    "kind",
+    "points",
+    "cash_cents",
+    "per_user_limit",
+    "window",
+    "tags",
+    "image_url",
+    "review",
+    "flash",
+    "listed",
+)
+
+
+def reward_changes(
+    current: Reward | None, updated: Reward, stock: int | None, coupon_codes: Sequence[str] | None
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A reward edit's before and after: the changed terms, the stock set (units left, after only:
+    the units left before are spread over shards, not one field) and how many coupon codes were
+    added (never the codes: they are what a buyer gets)."""
+    old = current.model_dump(mode="json") if current is not None else {}
+    before, after = changed_fields(old, updated.model_dump(mode="json"), AUDITED_REWARD_FIELDS)
+    if stock is not None:
+        after["stock"] = stock
+    if coupon_codes:
+        after["coupon_codes_added"] = len(clean_codes(list(coupon_codes)))
+    return before, after
 
 
 def _check_kind_and_stock(kind: str, stock: int | None, codes: list[str]) -> None:
@@ -363,9 +415,11 @@ def approve(
     reason: str | None,
     now: datetime,
     checks: Sequence[TxAction] = (),
+    audit: AuditOf | None = None,
 ) -> Order:
-    """pending_review -> confirmed (physical, or cash still to pay) or fulfilled. Repeating an
-    approval answers with the order as it is.
+    """pending_review -> confirmed (physical, or cash still to pay) or fulfilled, with the admin's
+    `audit` record in the same transaction. Repeating an approval answers with the order as it is
+    (and records nothing).
 
     Raises:
         NotFoundError: no such order.
@@ -379,7 +433,8 @@ def approve(
             return order
         moved = _moved(order, rules.approved_status(order.kind, order.cash_cents), reason, now)
         try:
-            transact(mall.store.ddb, [*checks, mall.store.transition_action(order, moved)])
+            record = [] if audit is None else [order_audit(audit, order, moved)]
+            transact(mall.store.ddb, [*checks, mall.store.transition_action(order, moved), *record])
         except OrderMovedError:
             continue
         logger.info("order approved", extra={"order_id": order_id, "admin": admin_id, "status": moved.status})
@@ -394,8 +449,10 @@ def cancel_with_refund(
     reason: str | None,
     now: datetime,
     checks: Sequence[TxAction] = (),
+    audit: AuditOf | None = None,
 ) -> Order:
-    """-> cancelled, with the points back in the buckets they came from (`refund#<order>`), the
+    """-> cancelled (with an admin's `audit` record when an admin cancels), with the points back
+    in the buckets they came from (`refund#<order>`), the
     stock back in its shards, the limit count back, and an unrevealed coupon code back in its pool:
     all in one transaction conditioned on the order's status, so it happens exactly once.
     Repeating it answers with the cancelled order.
@@ -423,6 +480,8 @@ def cancel_with_refund(
             now=now,
         )
         actions = [*checks, mall.store.transition_action(order, moved), *leg.actions]
+        if audit is not None:
+            actions.append(order_audit(audit, order, moved, refunded=order.points))
         if order.coupon_codes:
             actions += mall.coupons.refund_actions(
                 order.reward_id,
@@ -450,6 +509,17 @@ def cancel_with_refund(
         )
         return moved
     raise ConcurrencyError("the order is busy, please retry")
+
+
+def order_audit(audit: AuditOf, order: Order, moved: Order, refunded: int | None = None) -> TxAction:
+    """An admin's decision on an order: its status before and after (never the buyer's address),
+    referring to the ledger entry it wrote (the refund) or else the order's spend."""
+    after: dict[str, Any] = {"status": moved.status}
+    reference = order.spend_txn_id
+    if refunded is not None:
+        after["points_refunded"] = refunded
+        reference = spending.refund_txn_id(order.order_id)
+    return audit.put(order.order_id, before={"status": order.status}, after=after, reference=reference)
 
 
 def _order_or_404(mall: Mall, order_id: str) -> Order:
