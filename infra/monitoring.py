@@ -54,6 +54,11 @@ APP_ALARMS = {
         "the nightly reconciliation found an account whose balance, buckets and ledger disagree: "
         "see its ERROR line and the RECON#<day> records of the points table; nothing was corrected"
     ),
+    "RiskFlags": (
+        "a farming rule froze an account (or flagged a frozen one): see the points worker's "
+        "'risk flag' WARNING lines (rule, evidence) and GET /v1/admin/audit?actor=risk:<rule>; "
+        "an admin unfreezes (held earns released) or sanctions (forfeited)"
+    ),
 }
 
 

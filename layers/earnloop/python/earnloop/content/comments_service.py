@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from earnloop.content.posts_store import PostsStore
+    from earnloop.risk.attempts import Attempt
 
 
 class CommentRefusedError(ValidationFailedError):
@@ -41,8 +42,9 @@ def add_comment(
     user_id: str,
     text: str,
     now: datetime,
+    attempt: Attempt | None = None,
 ) -> CommentPublic:
-    """A new comment on a published post.
+    """A new comment on a published post; the `attempt`'s risk counting rides in its transaction.
 
     Raises:
         NotFoundError: no such post, or it is not published.
@@ -70,7 +72,9 @@ def add_comment(
         text=text,
         created_at=iso(now),
     )
-    store.add_comment(comment, post.author_id)
+    store.add_comment(comment, post.author_id, attempt.actions() if attempt else ())
+    if attempt:
+        attempt.counted()
     return CommentPublic.model_validate(comment.model_dump())
 
 

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
     from earnloop.content.posts_models import Post
     from earnloop.content.posts_store import PostsStore
+    from earnloop.risk.attempts import Attempt
 
 POST_CACHE_S = 5.0
 # Two likers of one shard collide only while both transactions are in flight; a few jittered
@@ -55,24 +56,29 @@ def set_like(
     liked: bool,
     now: datetime,
     wait: Callable[[int], None] = pause,
+    attempt: Attempt | None = None,
 ) -> LikeState:
     """Likes (`liked`) or unlikes the post for the user; a repeat changes nothing. A self-like
-    counts like any other (it earns nothing: points/like_rewards.py).
+    counts like any other (it earns nothing: points/like_rewards.py). The `attempt`'s risk
+    counting rides in the like's transaction (a repeat, which writes nothing, leaves it uncounted).
 
     Raises:
         NotFoundError: no such post, or it is not published.
         ConcurrencyError: every attempt collided with another like of the same shard.
     """
     post = likeable_post(posts, post_id)
-    for attempt in range(MAX_ATTEMPTS):
+    counting = attempt.actions() if attempt else []
+    for tried in range(MAX_ATTEMPTS):
         try:
-            changed = likes.set_like(post_id, user_id, post.author_id, liked, now)
+            changed = likes.set_like(post_id, user_id, post.author_id, liked, now, counting)
             break
         except TransactionConflictError:
-            if attempt + 1 < MAX_ATTEMPTS:
-                wait(attempt)
+            if tried + 1 < MAX_ATTEMPTS:
+                wait(tried)
     else:
         logger.warning("like gave up after collisions", extra={"post_id": post_id})
         raise ConcurrencyError("the post is busy, please retry")
+    if changed and attempt:
+        attempt.counted()
     logger.info("like", extra={"post_id": post_id, "liked": liked, "changed": changed})
     return LikeState(liked=liked, like_count=likes.count(post_id, fresh_shard=shard_of(user_id)))

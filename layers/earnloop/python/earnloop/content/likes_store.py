@@ -10,7 +10,8 @@ every like of a viral post; the arithmetic is in docs/decisions.md, "Likes"):
   shards always equals the number of likes, whatever the concurrency.
 
 A user's like item and the counter it changes share a partition: a like is 4 WCU on one of the
-post's `LIKE_SHARDS` partitions and on nothing else.
+post's `LIKE_SHARDS` partitions, plus 2 WCU on each risk counter its transaction carries (the
+liker's, their device's and IP's: up to 6 more, on those subjects' own partitions; risk/attempts.py).
 """
 
 from __future__ import annotations
@@ -86,9 +87,18 @@ class LikesStore:
     def default(cls) -> LikesStore:
         return cls(aws.dynamodb(), get_settings().table_name("content"))
 
-    def set_like(self, post_id: str, user_id: str, post_author_id: str, liked: bool, now: datetime) -> bool:
-        """Likes (or unlikes) the post for the user, and moves the shard's count by one, together.
-        A first like by someone else than the author carries the outbox marker of its earn
+    def set_like(
+        self,
+        post_id: str,
+        user_id: str,
+        post_author_id: str,
+        liked: bool,
+        now: datetime,
+        counting: Sequence[TxAction] = (),
+    ) -> bool:
+        """Likes (or unlikes) the post for the user, and moves the shard's count by one, together,
+        with `counting` (the attempt's risk counters) in the same transaction. A first like by
+        someone else than the author carries the outbox marker of its earn
         (content/interactions_outbox.py).
 
         Returns whether anything changed (False: it already was so; nothing was written).
@@ -103,7 +113,7 @@ class LikesStore:
                 "ConditionExpression": "liked = :true",
                 "ExpressionAttributeValues": marshal({":true": True, ":false": False, ":at": at}),
             }
-            return self._commit(post_id, user_id, change, -1)
+            return self._commit(post_id, user_id, change, -1, counting)
         values = {
             ":like": "Like",
             ":post": post_id,
@@ -125,7 +135,7 @@ class LikesStore:
             first["ExpressionAttributeValues"] = marshal(
                 {**values, ":due_pk": marker["due_pk"], ":due_sk": marker["due_sk"]}
             )
-        if self._commit(post_id, user_id, first, 1):
+        if self._commit(post_id, user_id, first, 1, counting):
             return True
         # Liked again after an unlike: it earns nothing new, so it carries no marker.
         again = {
@@ -133,11 +143,13 @@ class LikesStore:
             "ConditionExpression": "liked = :false",
             "ExpressionAttributeValues": marshal({":true": True, ":false": False, ":at": at}),
         }
-        return self._commit(post_id, user_id, again, 1)
+        return self._commit(post_id, user_id, again, 1, counting)
 
-    def _commit(self, post_id: str, user_id: str, change: dict[str, Any], delta: int) -> bool:
-        """The like item's change and its shard's count, in one transaction; False (nothing
-        written) when the like item's condition failed."""
+    def _commit(
+        self, post_id: str, user_id: str, change: dict[str, Any], delta: int, counting: Sequence[TxAction]
+    ) -> bool:
+        """The like item's change and its shard's count, in one transaction after `counting`;
+        False (nothing written) when the like item's condition failed."""
         count = {
             "UpdateExpression": "SET #entity = :entity, post_id = :post ADD like_count :delta",
             "ExpressionAttributeNames": {"#entity": "entity"},
@@ -146,6 +158,7 @@ class LikesStore:
         like_at = marshal(like_key(post_id, user_id))
         count_at = marshal(count_key(post_id, shard_of(user_id)))
         actions = [
+            *counting,
             TxAction(
                 {"Update": {"TableName": self._table, "Key": like_at, **change}},
                 on_condition_failed=_unchanged,

@@ -25,6 +25,7 @@ from earnloop.platform import aws
 from earnloop.platform.auth import AdminUser, CurrentUser
 from earnloop.platform.clock import utcnow
 from earnloop.platform.settings import get_settings
+from earnloop.risk.attempts import CallerDep, Limiter, Limits
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -65,7 +66,14 @@ def rendition_urls(renditions: Mapping[str, str]) -> dict[str, str]:
     return {name: signed_url(key) for name, key in renditions.items()}
 
 
+def content_limiter() -> Limiter:
+    # Likes' and comments' risk counters live in the content table: the command's own transaction
+    # counts its attempt.
+    return Limiter(aws.dynamodb(), get_settings().table_name("content"))
+
+
 Store = Annotated[PostsStore, Depends(posts_store)]
+ContentLimiter = Annotated[Limiter, Depends(content_limiter)]
 Profiles = Annotated[posts_service.Profiles, Depends(profiles)]
 Checker = Annotated[posts_service.TextChecker, Depends(text_checker)]
 
@@ -130,9 +138,24 @@ def posts_delete(post_id: PostId, user: CurrentUser, store: Store) -> Response:
     summary="Comment on a published post (moderated like post text)",
 )
 def comments_create(
-    post_id: PostId, body: CommentCreate, user: CurrentUser, store: Store, people: Profiles, checker: Checker
+    post_id: PostId,
+    body: CommentCreate,
+    user: CurrentUser,
+    store: Store,
+    people: Profiles,
+    checker: Checker,
+    limiter: ContentLimiter,
+    who: CallerDep,
 ) -> CommentPublic:
-    return comments_service.add_comment(store, people, checker, post_id, user.user_id, body.text, utcnow())
+    # Every attempt costs the `comment` limits, a refused one (missing post, moderation) too.
+    now, settings = utcnow(), get_settings()
+    limits = Limits(
+        settings.comments_per_hour, settings.comments_per_hour_per_device, settings.comments_per_hour_per_ip
+    )
+    with limiter.attempt("comment", user.user_id, who, limits, now) as attempt:
+        return comments_service.add_comment(
+            store, people, checker, post_id, user.user_id, body.text, now, attempt=attempt
+        )
 
 
 @router.get(

@@ -397,9 +397,10 @@ class PostsStore:
 
     # Comments
 
-    def add_comment(self, comment: Comment, post_author_id: str) -> None:
-        """The comment and the post's comment count, in one transaction (see `comments_service`
-        for why the count is a conditional increment and what it costs)."""
+    def add_comment(self, comment: Comment, post_author_id: str, counting: Sequence[TxAction] = ()) -> None:
+        """The comment and the post's comment count, in one transaction after `counting` (the
+        attempt's risk counters; see `comments_service` for why the count is a conditional
+        increment and what it costs)."""
         item = {
             **comment_key(comment.post_id, comment.comment_id),
             "entity": "Comment",
@@ -417,6 +418,7 @@ class PostsStore:
         transact(
             self._ddb,
             [
+                *counting,
                 TxAction(
                     {
                         "Put": {

@@ -58,6 +58,9 @@ CONTEXT = Context(
         # Points for a share that led to a friend's login, like or comment, and for a referral
         # (points/sharing_rewards.py).
         Rule("sharing-to-points", "earnloop.sharing", ("ShareRewarded", "ReferralAccepted"), queue="points"),
+        # A farming rule's flag freezes the account (points/risk_freeze.py); each rule is derived
+        # from the stream of the command it watches, under that context's source.
+        Rule("codes-risk-to-points", "earnloop.codes", ("RiskFlagged",), queue="points"),
     ),
     functions=(
         http("points_get", table("points"), key("session"), description="The caller's balance"),

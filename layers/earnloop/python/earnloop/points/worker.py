@@ -17,9 +17,11 @@ from earnloop.points.events import PointsChanged
 from earnloop.points.like_rewards import PostLiked, earn_for_like
 from earnloop.points.models import Outcome
 from earnloop.points.post_rewards import PostPublished, PostTakenDown, claw_back, earn_for_post
+from earnloop.points.risk_freeze import freeze_on_flag
 from earnloop.points.service import Ledger
 from earnloop.points.sharing_rewards import ReferralAccepted, ShareRewarded, earn_for_referral, earn_for_share
 from earnloop.points.wakeup_gift import SegmentChanged, gift_on_sleep
+from earnloop.risk.events import RiskFlagged
 
 
 def _issued(outcomes: list[Outcome]) -> None:
@@ -80,5 +82,7 @@ lambda_handler = queue_worker(
         ShareRewarded.detail_type: (ShareRewarded, earn_for_share),
         ReferralAccepted.detail_type: (ReferralAccepted, earn_for_referral),
         SegmentChanged.detail_type: (SegmentChanged, gift_on_sleep),
+        # A farming rule's flag freezes the account (points/risk_freeze.py).
+        RiskFlagged.detail_type: (RiskFlagged, freeze_on_flag),
     }
 )

@@ -6,10 +6,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response
 
+from earnloop.platform import aws
 from earnloop.platform.auth import CurrentUser
 from earnloop.platform.clock import utcnow
 from earnloop.platform.ids import new_id
+from earnloop.platform.settings import get_settings
 from earnloop.points.earning_rules import earning_rule
+from earnloop.risk.attempts import CallerDep, Limiter, Limits
 from earnloop.sharing import service
 from earnloop.sharing.keys import share_keys
 from earnloop.sharing.models import OpenReport, ShareCreate, ShareCreated
@@ -18,8 +21,15 @@ from earnloop.sharing.tokens import ShareKeys
 
 router = APIRouter()
 
+
+def sharing_limiter() -> Limiter:
+    # The share's risk counters live in the sharing table: the share's own write counts its attempt.
+    return Limiter(aws.dynamodb(), get_settings().table_name("sharing"))
+
+
 Store = Annotated[SharingStore, Depends(sharing_store)]
 Keys = Annotated[ShareKeys, Depends(share_keys)]
+SharingLimiter = Annotated[Limiter, Depends(sharing_limiter)]
 
 
 def share_points() -> int:
@@ -36,10 +46,17 @@ def share_points() -> int:
     tags=["sharing"],
     summary="Make a share link; its sharer earns only when a friend logs in, likes or comments through it",
 )
-def shares_create(body: ShareCreate, user: CurrentUser, store: Store, keys: Keys) -> ShareCreated:
-    return service.create_share(
-        store, keys, body, user.user_id, utcnow(), points=share_points(), make_id=new_id
+def shares_create(
+    body: ShareCreate, user: CurrentUser, store: Store, keys: Keys, limiter: SharingLimiter, who: CallerDep
+) -> ShareCreated:
+    now, settings = utcnow(), get_settings()
+    limits = Limits(
+        settings.shares_per_hour, settings.shares_per_hour_per_device, settings.shares_per_hour_per_ip
     )
+    with limiter.attempt("share", user.user_id, who, limits, now) as attempt:
+        return service.create_share(
+            store, keys, body, user.user_id, now, points=share_points(), make_id=new_id, attempt=attempt
+        )
 
 
 @router.post(

@@ -29,15 +29,17 @@ from earnloop.sharing.models import (
 from earnloop.sharing.rules import COUNTER_KEEP, TOKEN_TTL, judge_token, share_path
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Sequence
     from datetime import date, datetime
 
+    from earnloop.platform.dynamo import TxAction
+    from earnloop.risk.attempts import Attempt
     from earnloop.sharing.store import Acceptance
     from earnloop.sharing.tokens import ShareKeys
 
 
 class Store(Protocol):
-    def put_share(self, share: Share) -> None: ...
+    def put_share(self, share: Share, counting: Sequence[TxAction] = ()) -> None: ...
     def get_share(self, share_id: str) -> Share | None: ...
     def reward_share(self, share_id: str, friend_id: str, trigger: Trigger, at: str) -> bool: ...
     def put_opening(self, opening: Opening) -> bool: ...
@@ -57,10 +59,12 @@ def create_share(
     *,
     points: int,
     make_id: Callable[[], str],
+    attempt: Attempt | None = None,
 ) -> ShareCreated:
-    """A new share of a target and its signed link. The target is not looked up: this context
-    reads no other context's table, and a share pays only for a login, like or comment, which a
-    missing target never gets (docs/decisions.md)."""
+    """A new share of a target and its signed link (the `attempt`'s risk counting in the same
+    transaction). The target is not looked up: this context reads no other context's table, and a
+    share pays only for a login, like or comment, which a missing target never gets
+    (docs/decisions.md)."""
     share_id = make_id()
     expires = now + TOKEN_TTL
     token = tokens.sign(keys, share_id, sharer_id, expires)
@@ -72,8 +76,11 @@ def create_share(
             target_id=body.target_id,
             created_at=iso(now),
             token_expires_at=iso(expires),
-        )
+        ),
+        attempt.actions() if attempt else (),
     )
+    if attempt:
+        attempt.counted()
     logger.info("share created", extra={"share_id": share_id, "target_type": body.target_type})
     return ShareCreated(
         share_id=share_id,

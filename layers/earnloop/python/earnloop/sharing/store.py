@@ -22,7 +22,7 @@ from earnloop.platform.settings import get_settings
 from earnloop.sharing.models import Opening, Referral, Share
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Mapping, Sequence
     from datetime import date
 
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -104,9 +104,16 @@ class SharingStore:
 
     # Shares
 
-    def put_share(self, share: Share) -> None:
-        if not self._put_new(share_key(share.share_id), SHARE_ENTITY, share.model_dump()):
-            raise RuntimeError(f"share id {share.share_id} taken")  # a ULID: never in practice
+    def put_share(self, share: Share, counting: Sequence[TxAction] = ()) -> None:
+        """The share, with `counting` (its attempt's risk counters) in the same transaction. A taken
+        id (a ULID: never in practice) fails the transaction as the ClientError it is."""
+        item = {**share_key(share.share_id), "entity": SHARE_ENTITY, **share.model_dump()}
+        put = {
+            "TableName": self._table,
+            "Item": marshal(item),
+            "ConditionExpression": "attribute_not_exists(pk)",
+        }
+        transact(self._ddb, [*counting, TxAction({"Put": put})])
 
     def get_share(self, share_id: str) -> Share | None:
         item = self._get(share_key(share_id))
