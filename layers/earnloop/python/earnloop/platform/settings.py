@@ -109,6 +109,19 @@ class Settings(BaseSettings):
     scans_per_hour_per_ip: PositiveInt = 300
     # Accounts scanning from one device id in a business day that flag them all (`RiskFlagged`).
     scan_accounts_per_device_day: PositiveInt = 3
+    # Farming rules that freeze (risk/bursts.py, risk/far_apart.py): codes of one batch scanned from
+    # one device within a sliding window (a shop's shelf of one product, scanned by one phone); two
+    # scans of one user at least `far_apart_scans_min_km` apart faster than `far_apart_scans_max_kmh`
+    # (a plane's speed; nearer places never flag, GPS drifts).
+    batch_codes_per_device: PositiveInt = 10
+    batch_codes_per_device_minutes: PositiveInt = 10
+    far_apart_scans_min_km: PositiveInt = 100
+    far_apart_scans_max_kmh: PositiveInt = 600
+    # Referrals: accepted ones per referrer in a sliding day (more are refused `rate_limited`), and a
+    # burst of them within minutes, which freezes the referrer (sharing/service.py).
+    referrals_per_day: PositiveInt = 10
+    referral_burst: PositiveInt = 5
+    referral_burst_minutes: PositiveInt = 10
     # Attempts of the other limited actions per sliding hour (risk control, docs/decisions.md): per
     # user, per device id, per client IP. Rejected attempts count too. A device may hold a couple of
     # accounts of one family; an IP is generous (a carrier NAT puts thousands of honest users behind one).

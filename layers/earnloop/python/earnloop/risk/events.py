@@ -22,3 +22,9 @@ class RiskFlagged(DomainEvent):
     rule: str
     evidence: dict[str, Any]
     flagged_at: str
+
+
+class SharingRiskFlagged(RiskFlagged):
+    """A farming rule of the sharing context's commands (the referral burst), from its stream."""
+
+    source = "earnloop.sharing"
