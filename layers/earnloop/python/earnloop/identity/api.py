@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Query, Response, status
 
 from earnloop.identity import notifications_service, service
 from earnloop.identity.avatars import avatar_hosts
+from earnloop.identity.bans_api import router as bans_router
 from earnloop.identity.follows_api import router as follows_router
 from earnloop.identity.models import LoginRequest, LoginResponse, Me, Profile, ProfileUpdate
 from earnloop.identity.notifications_models import MarkRead, NotificationsPage
@@ -109,3 +110,4 @@ router.routes.extend(subscriptions_router.routes)
 router.routes.extend(segments_router.routes)
 router.routes.extend(sessions_router.routes)
 router.routes.extend(privacy_router.routes)
+router.routes.extend(bans_router.routes)

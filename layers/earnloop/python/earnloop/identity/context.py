@@ -158,6 +158,15 @@ CONTEXT = Context(
             key("session"),
             description="A user's segment, RFM scores, tags and tier (admins)",
         ),
+        # A ban (identity/bans.py): the profile, the sessions' revocation, the audit record and the
+        # live-admin ConditionCheck in one transaction.
+        http(
+            "admin_users_ban",
+            table("identity", "readwrite"),
+            key("session"),
+            description="Bans a user, ending their sessions, audited",
+        ),
+        http("admin_users_unban", table("identity", "readwrite"), key("session"), description="Lifts a ban"),
         http("notifications_list", table("identity"), key("session"), description="The caller's inbox"),
         http(
             "notifications_read",

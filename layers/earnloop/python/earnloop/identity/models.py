@@ -121,6 +121,15 @@ class User(BaseModel):
     following_count: int = 0
     # Absent (shown) until the user opts out of the leaderboard.
     leaderboard_visible: bool = True
+    # An admin's ban (identity/bans.py): refused at login while in force (until `banned_until`, or
+    # until unbanned when absent).
+    banned_at: str | None = None
+    ban_reason: str | None = None
+    banned_until: str | None = None
+    # WeChat's getUserRiskRank verdict (0 normal .. 4), cached: asked at registration and at most
+    # once a day at login (identity/risk_ranks.py). None: never known (WeChat was down).
+    risk_rank: int | None = None
+    risk_rank_at: str | None = None
 
     def profile(self) -> Profile:
         return Profile(id=self.user_id, nickname=self.nickname, avatar_url=self.avatar_url, tier=self.tier)

@@ -56,6 +56,11 @@ def dev_login(code: str, *, is_local: bool) -> DevLogin | None:
     )
 
 
+def ban_in_force(user: User, now: datetime) -> bool:
+    """The user is banned now (identity/bans.py): a ban recorded and not past its end."""
+    return user.banned_at is not None and (user.banned_until is None or iso(now) < user.banned_until)
+
+
 def links_of(identity: WeChatIdentity) -> list[tuple[IdentityKind, str]]:
     """The identity links a login resolves through, the stronger first: a unionid names the person
     across the brand's apps and official account, an openid only within this mini-program."""

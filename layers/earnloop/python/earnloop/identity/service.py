@@ -24,7 +24,7 @@ from earnloop.identity.models import (
 from earnloop.identity.store import LinkTakenError
 from earnloop.platform.clock import iso, parse_iso
 from earnloop.platform.dynamo import TransactionConflictError
-from earnloop.platform.errors import ConcurrencyError, NotFoundError, ValidationFailedError
+from earnloop.platform.errors import ConcurrencyError, ForbiddenError, NotFoundError, ValidationFailedError
 from earnloop.platform.ids import new_id
 from earnloop.platform.observability import logger, mask, metrics
 
@@ -92,6 +92,7 @@ def login(
 
     Raises:
         UnauthenticatedError: the code is invalid, used, or a `dev:` code outside the local stage.
+        ForbiddenError: the user is banned (`reason: "banned"`, `ban_reason`, `banned_until`).
         RateLimitedError: WeChat's rate limit was reached.
         WeChatUnavailableError: WeChat failed or timed out.
     """
@@ -111,6 +112,15 @@ def login(
         nickname=nickname,
         referral_token=request.referral_token,
     )
+    if rules.ban_in_force(user, now):
+        logger.info("banned user refused at login", extra={"user_id": user.user_id})
+        metrics.add_metric(name="LoginsRefused", unit="Count", value=1)
+        until = f" until {user.banned_until}" if user.banned_until else ""
+        raise ForbiddenError(
+            f"this account is banned{until}: {user.ban_reason or 'banned by an administrator'}",
+            reason="banned",
+            **{k: v for k, v in (("ban_reason", user.ban_reason), ("banned_until", user.banned_until)) if v},
+        )
     # Imported here, not at the top: the identity worker shares this module, and tokens bring FastAPI,
     # PyJWT and cryptography, a quarter of its cold start (bench/cold_start.py: 764 -> 610 ms CPU).
     # `auth_login` has them loaded at init anyway, through its router.
