@@ -160,3 +160,15 @@ def test_a_logged_out_session_is_refused(api: Attacker) -> None:
     assert api.call("POST", "/v1/auth/logout", token=token).status_code == 204
     after_the_refresh_bound()
     refuses_every(api, SAMPLE, token=token)
+
+
+def test_a_user_banned_by_an_admin_loses_their_token_and_cannot_log_in_again(api: Attacker) -> None:
+    first = api.call("POST", "/v1/auth/login", json={"code": "dev:api2-banned-by-admin"}).json()
+    user_id, token = first["user"]["id"], first["token"]
+    ban = api.call("POST", f"/v1/admin/users/{user_id}/ban", "sec-admin", "admin", json={"reason": "farming"})
+    assert ban.status_code == 200, ban.text
+    after_the_refresh_bound()
+    refuses_every(api, SAMPLE, token=token)
+    login = api.call("POST", "/v1/auth/login", json={"code": "dev:api2-banned-by-admin"})
+    assert login.status_code == 403 and problem_code(login) == "forbidden"
+    assert login.json()["reason"] == "banned" and "token" not in login.json()
