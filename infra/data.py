@@ -54,6 +54,10 @@ class Data(Construct):
             time_to_live_attribute=definition.ttl_attribute,
             deletion_protection=config.protect_data,
             removal_policy=config.removal_policy,
+            # Stated, not left to the unstated AWS-owned default: the AWS-managed key (aws/dynamodb)
+            # lives in the account, so its use shows in CloudTrail, and there is no key of ours to
+            # rotate or lose (docs/decisions.md, "Encryption at rest").
+            encryption=dynamodb.TableEncryption.AWS_MANAGED,
         )
         for index in definition.gsis:
             table.add_global_secondary_index(

@@ -137,3 +137,12 @@ def test_a_route_to_a_worker_fails_the_synth() -> None:
 def test_a_path_converter_fails_the_synth() -> None:
     with pytest.raises(ValueError, match="converter"):
         route_table(_router("/v1/files/{rest:path}", "health"), {"health": http("health")})
+
+
+def test_the_http_api_answers_no_browser_cors(synth) -> None:
+    # Only the mini-program calls the API, and it is not a browser: no origin is allowed, so API
+    # Gateway adds no Access-Control-* header and answers no preflight itself (issue 10.7).
+    (api,) = synth.of_type("AWS::ApiGatewayV2::Api").values()
+
+    assert "CorsConfiguration" not in api["Properties"]
+    assert not any(key.startswith("OPTIONS ") for key in _deployed_routes(synth))

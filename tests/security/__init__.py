@@ -9,8 +9,10 @@ moto cloud (one per module, `conftest.py`), with tokens minted as a login mints 
   `test_api7_*`.
 
 Not here, and why:
-- API8 Security Misconfiguration is the deployed configuration's, shown where it is built: the CDK
-  tests (`tests/infra/test_infra_storage.py`: private, TLS-only buckets; `test_infra_compliance.py`:
+- API8 Security Misconfiguration: no CORS from the app on any route (`test_api8_*`); the rest is
+  the deployed configuration's, shown where it is built: the CDK tests (`test_infra_api.py`: no CORS
+  configuration; `test_infra_encryption.py`: every store encrypted, walked over the template;
+  `tests/infra/test_infra_storage.py`: private, TLS-only buckets; `test_infra_compliance.py`:
   cdk-nag; least-privilege roles from grants) and the problem+json error bodies, which never carry
   a stack trace (`tests/unit/platform/test_problems.py`; the fuzzer's documented responses).
 - API9 Improper Inventory Management: every served route is the catalog's and API.md's
