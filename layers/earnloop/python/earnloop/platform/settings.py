@@ -164,6 +164,15 @@ class Settings(BaseSettings):
     # wait `pending_delay_hours` before they are spendable (0: off; a stage sets e.g. 72).
     pending_delay_hours: NonNegativeInt = 0
     pending_new_account_days: PositiveInt = 7
+    # A risky user's earns (WeChat's getUserRiskRank at least `pending_risky_rank`, cached on the
+    # account: identity/risk_ranks.py, points/risk_ranks.py) wait `pending_risky_delay_hours` (0: off).
+    pending_risky_rank: int = Field(default=3, ge=1, le=4)
+    pending_risky_delay_hours: NonNegativeInt = 72
+    # Who ranks a user's risk at login: `wechat` (getUserRiskRank) or `local` (dev codes
+    # `dev:risky...` rank 4). Unset: `local` on the local stage, `wechat` in every deployed one.
+    risk_rank_provider: Literal["local", "wechat"] | None = None
+    # A known rank is asked again at a login once it is this old (scene 1, marketing).
+    risk_rank_max_age_h: PositiveInt = 24
     # A sanction (points/sanctions.py) bars earning for this many days.
     sanction_bar_days: PositiveInt = 182
     expiry_months: PositiveInt = 12
