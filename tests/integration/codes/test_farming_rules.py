@@ -5,10 +5,22 @@ list; a frozen user's scans answer 423 and their earns are held. Each test uses 
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from earnloop.codes import service
+from earnloop.codes.events import derive
+from earnloop.codes.farming import batch_device_key
+from earnloop.codes.models import ScanCreate
+from earnloop.codes.store import BatchCache, codes_store
 from earnloop.local.samples import http_event
+from earnloop.platform.clock import iso
+from earnloop.platform.events import Change
+from earnloop.platform.settings import get_settings
+from earnloop.risk.counters import RiskCounters
+from earnloop.risk.far_apart import ScanLocation
+from earnloop.risk.windows import SlidingWindow, Subject
 
 from tests.conftest import MotoCloud, provisioned_moto
 from tests.integration.codes.conftest import Codes
@@ -98,3 +110,133 @@ def test_a_device_behind_many_accounts_freezes_them_all_once_and_the_admins_see_
     run_points_worker(*claims)
     assert {points(codes, u)["balance"] for u in users} == {0}
     assert {points(codes, u)["pending"] for u in users} == {10}
+
+
+def claim_at(
+    codes: Codes, user: str, code: str, now: datetime, device: str | None = None, location: Any = None
+) -> None:
+    """One accepted scan through the use case at a chosen instant (limits far away)."""
+    settings = codes.cloud.settings
+    codes.cloud.register(user)
+    body = ScanCreate(code=code, location=ScanLocation(**location) if location else None)
+    subjects = [Subject("user", user, 1000), *([Subject("device", device, 1000)] if device else [])]
+    service.create_scan(
+        codes_store(),
+        codes.keys,
+        BatchCache(),
+        body,
+        user,
+        now,
+        RiskCounters(codes_store()._ddb, settings.table_name("codes")),
+        subjects,
+        settings.qr_url_bases,
+    )
+
+
+def flags_of_writes(codes: Codes, pk: str, write: Any) -> list[list[tuple[str, str]]]:
+    """Runs `write(n)` for each n it is given and derives what each write of item `pk` flags, from
+    the item as it was before and after (the stream's old and new images)."""
+    found = []
+    for step in write:
+        before = codes.item(pk, "RISK")
+        step()
+        after = codes.item(pk, "RISK")
+        change = Change("codes", "MODIFY" if before else "INSERT", before, after)
+        found.append([(f.user_id, f.flag_id) for f in derive(change)])
+    return found
+
+
+def test_many_codes_of_one_batch_from_one_device_flag_on_the_nth_not_before(
+    codes: Codes, monkeypatch
+) -> None:
+    monkeypatch.setenv("EARNLOOP_BATCH_CODES_PER_DEVICE", "4")
+    get_settings.cache_clear()
+    batch, other = codes.create_batch(), codes.create_batch()
+    device, start = "dev-r1-batch-01", datetime.now(UTC)
+    # Another batch's code from the same device counts for that batch only.
+    claim_at(codes, "r1-b1", codes.code(other["batch_id"], 1), start, device)
+    pk = batch_device_key(batch["batch_id"], device)["pk"]
+
+    flags = flags_of_writes(
+        codes,
+        pk,
+        [
+            (
+                lambda n=n: claim_at(
+                    codes, "r1-b1", codes.code(batch["batch_id"], n), start + timedelta(seconds=n), device
+                )
+            )
+            for n in range(1, 6)
+        ],
+    )
+
+    assert [len(f) for f in flags] == [0, 0, 0, 1, 1]
+    [(user, flag_id)] = flags[3]
+    bucket = SlidingWindow(600, 10).bucket(start + timedelta(seconds=4))
+    assert user == "r1-b1" and flag_id == f"batch_device#{batch['batch_id']}#{device}#r1-b1#{bucket}"
+    item = codes.item(pk, "RISK")
+    assert item["evidence"] == {"batch_id": batch["batch_id"], "device_id": device}
+    assert item["expires_at"] <= (start + timedelta(minutes=13)).timestamp()
+    # Eleven minutes later the window holds none of them: the next code does not flag.
+    later = start + timedelta(minutes=11, seconds=10)
+    [quiet] = flags_of_writes(
+        codes, pk, [lambda: claim_at(codes, "r1-b1", codes.code(batch["batch_id"], 9), later, device)]
+    )
+    assert quiet == []
+    get_settings.cache_clear()
+
+
+BEIJING = {"latitude": 39.9042, "longitude": 116.4074}
+SHANGHAI = {"latitude": 31.2304, "longitude": 121.4737}
+BEIJING_EAST = {"latitude": 39.9219, "longitude": 116.4436}  # Chaoyang, about 4 km away
+
+
+def test_scans_beijing_then_shanghai_five_minutes_apart_flag_the_same_city_and_no_location_do_not(
+    codes: Codes,
+) -> None:
+    batch, start = codes.create_batch(), datetime.now(UTC)
+    code = iter(codes.code(batch["batch_id"], n) for n in range(1, 20))
+    pk = "RISK#where#r1-g1"
+
+    flags = flags_of_writes(
+        codes,
+        pk,
+        [
+            lambda: claim_at(codes, "r1-g1", next(code), start, location=BEIJING),
+            lambda: claim_at(codes, "r1-g1", next(code), start + timedelta(minutes=2), location=BEIJING_EAST),
+            lambda: claim_at(codes, "r1-g1", next(code), start + timedelta(minutes=3)),  # no location
+            lambda: claim_at(codes, "r1-g1", next(code), start + timedelta(minutes=7), location=SHANGHAI),
+        ],
+    )
+
+    assert flags[:3] == [[], [], []]
+    [(user, flag_id)] = flags[3]
+    assert user == "r1-g1" and flag_id.startswith("far_apart_scans#r1-g1#")
+    before = codes.item(pk, "RISK")
+    [flag] = derive(
+        Change(
+            "codes",
+            "MODIFY",
+            {**before, "latitude": 39.9042, "longitude": 116.4074, "at": iso(start + timedelta(minutes=2))},
+            before,
+        )
+    )
+    assert flag.rule == "far_apart_scans" and flag.evidence["from"] == [39.9, 116.4]
+    assert 1050 < flag.evidence["km"] < 1090 and flag.evidence["minutes"] == 5.0
+    # Flying there (over two hours later) is not farming.
+    [slow] = flags_of_writes(
+        codes,
+        pk,
+        [lambda: claim_at(codes, "r1-g1", next(code), start + timedelta(hours=4), location=BEIJING)],
+    )
+    assert slow == []
+
+
+def test_a_scan_location_out_of_bounds_is_422_and_one_in_bounds_is_kept_a_day(codes: Codes) -> None:
+    batch = codes.create_batch()
+    bad = scan(codes, "r1-l1", codes.code(batch["batch_id"], 1), location={"latitude": 91, "longitude": 0})
+    assert_problem(bad, 422, "validation_error")
+    assert scan(codes, "r1-l1", codes.code(batch["batch_id"], 1), location=BEIJING).status == 202
+    place = codes.item("RISK#where#r1-l1", "RISK")
+    assert (place["latitude"], place["longitude"]) == (39.9042, 116.4074)
+    assert place["expires_at"] <= datetime.now(UTC).timestamp() + 86400

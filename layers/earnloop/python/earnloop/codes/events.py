@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from earnloop.codes.farming import farming_flags
 from earnloop.platform.audit import ENTITY as ADMIN_ACTION
 from earnloop.platform.audit import derive_recorded
 from earnloop.platform.events import Change, DomainEvent
+from earnloop.risk.bursts import BURST_ENTITY
 from earnloop.risk.events import RiskFlagged
+from earnloop.risk.far_apart import PLACE_ENTITY
 from earnloop.risk.farming import DEVICE_ACCOUNTS, DEVICE_ACCOUNTS_ENTITY, flagged_accounts
+
+# The batch-device burst and the scan places (codes/farming.py).
+FARMING_ENTITIES = (BURST_ENTITY, PLACE_ENTITY)
 
 
 class ScanClaimed(DomainEvent):
@@ -61,6 +67,8 @@ def derive(change: Change) -> list[DomainEvent]:
         return rejection_counts(change) if change.kind != "REMOVE" else []
     if change.entity == DEVICE_ACCOUNTS_ENTITY:
         return device_accounts_flags(change) if change.kind != "REMOVE" else []
+    if change.entity in FARMING_ENTITIES:
+        return farming_flags(change)
     return _claims(change)
 
 

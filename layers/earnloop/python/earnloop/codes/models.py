@@ -16,6 +16,7 @@ from pydantic import (
 )
 
 from earnloop.codes.events import ScanClaimed
+from earnloop.risk.far_apart import ScanLocation
 
 ScanStatus = Literal["accepted", "credited"]
 
@@ -105,6 +106,11 @@ class ScanCreate(BaseModel):
     model_config = _Strict
 
     code: Annotated[str, StringConstraints(min_length=1, max_length=512)]
+    # Optional, and only where the user authorized `wx.getLocation`: two scans from places too far
+    # apart for the time between them freeze the account (risk/far_apart.py).
+    location: ScanLocation | None = Field(
+        default=None, description="Where the user is (wx.getLocation), for the far-apart scans rule"
+    )
 
 
 class Product(BaseModel):

@@ -58,6 +58,7 @@ if TYPE_CHECKING:
 
     from earnloop.platform.audit import AuditOf
     from earnloop.points.events import PointsChanged
+    from earnloop.risk.far_apart import ScanLocation
 
 CLAIM_ATTEMPTS = 3
 BATCH_ID_ATTEMPTS = 3
@@ -225,7 +226,7 @@ def create_scan(
         risk.count(gate)
         raise
     try:
-        accepted = _claim(store, batches, ref, user_id, now, gate)
+        accepted = _claim(store, batches, ref, user_id, now, gate, body.location)
     except RateLimitedError as error:
         _record_rejection(store, _rejected(error, user_id), now)
         raise
@@ -238,7 +239,13 @@ def create_scan(
 
 
 def _claim(
-    store: Store, batches: Batches, ref: CodeRef, user_id: str, now: datetime, gate: Gate
+    store: Store,
+    batches: Batches,
+    ref: CodeRef,
+    user_id: str,
+    now: datetime,
+    gate: Gate,
+    location: ScanLocation | None = None,
 ) -> ScanAccepted:
     batch = batches.get(ref.batch_id, store.get_batch)
     # Only the key holder can sign these; they mean a leaked key or a bug, so they are logged apart.
@@ -264,7 +271,7 @@ def _claim(
         campaign=batch.campaign,
         claimed_at=iso(now),
     )
-    request = ClaimRequest(claim=claim, gate=gate, now=now)
+    request = ClaimRequest(claim=claim, gate=gate, now=now, location=location)
     for attempt in range(1, CLAIM_ATTEMPTS + 1):
         try:
             store.claim(request)

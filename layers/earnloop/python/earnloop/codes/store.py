@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from botocore.exceptions import ClientError
 
+from earnloop.codes.farming import farming_actions
 from earnloop.codes.models import Batch, Claim
 from earnloop.codes.rules import batch_rejection, pending_shard, rejection_error
 from earnloop.identity.store import live_admin_check, live_user_check
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
     from earnloop.platform.audit import AuditOf
+    from earnloop.risk.far_apart import ScanLocation
     from earnloop.risk.windows import Gate
 
 BATCH_ENTITY = "Batch"
@@ -90,6 +92,8 @@ class ClaimRequest:
     # The attempt's risk allowances (user, device, IP): counted in the same transaction.
     gate: Gate
     now: datetime
+    # Where the user scanned, if they let the mini-program say: the far-apart scans rule's place.
+    location: ScanLocation | None = None
 
 
 class CodesStore:
@@ -253,6 +257,7 @@ class CodesStore:
                     request.now,
                     get_settings().scan_accounts_per_device_day,
                 ),
+                *farming_actions(self._table, request),
             ],
         )
 

@@ -32,7 +32,7 @@ PLACE_KEEP = timedelta(days=1)
 EARTH_RADIUS_KM = 6371.0
 
 
-class Location(BaseModel):
+class ScanLocation(BaseModel):
     """Where the user is, as `wx.getLocation` reports it (WGS-84 or GCJ-02: the rule's bounds are far
     coarser than their few hundred metres' difference)."""
 
@@ -47,7 +47,7 @@ def place_key(user_id: str) -> dict[str, str]:
 
 
 def place_put(
-    table: str, user_id: str, location: Location, now: datetime, *, min_km: int, max_kmh: int
+    table: str, user_id: str, location: ScanLocation, now: datetime, *, min_km: int, max_kmh: int
 ) -> TxAction:
     """The Put of the user's latest scan place (unconditional: the stream keeps the one before)."""
     item = {
