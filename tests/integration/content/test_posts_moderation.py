@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.integration.content.posts_harness import Posts
-from tests.support.lambdas import assert_problem, call_http
+from tests.support.lambdas import all_items, assert_problem, call_http
 
 
 @pytest.fixture
@@ -23,6 +23,14 @@ def in_review(posts: Posts) -> str:
     created = posts.create("alice", text="demo-review caption")
     assert created.json["status"] == "in_review", created.body
     return str(created.json["post_id"])
+
+
+def audit(posts: Posts) -> list[tuple[str, str, str, dict, dict]]:
+    """The content table's audit records: (actor, action, reason, before, after), oldest first."""
+    records = sorted(
+        (i for i in all_items(posts.table) if i.get("entity") == "AdminAction"), key=lambda i: i["sk"]
+    )
+    return [(r["actor"], r["action"], r["reason"], r["before"], r["after"]) for r in records]
 
 
 def distinct(events: list[dict], detail_type: str) -> list[dict]:
@@ -65,13 +73,22 @@ def test_the_author_deletes_a_post_and_its_comments_go_with_it(posts) -> None:
     assert left == []
     [removed] = distinct(posts.events("feed"), "PostRemoved")
     assert (removed["by"], removed["was_published"]) == ("author", True)
+    assert audit(posts) == []  # an author's own delete is not an admin action
 
 
-def test_an_admin_deletes_anyones_post(posts) -> None:
+def test_an_admin_deletes_anyones_post_audited_and_a_demoted_one_cannot(posts, moto_cloud) -> None:
     post_id = published(posts)
+    moto_cloud.register("former-admin")  # exists, without the admin role any more
+    token = moto_cloud.token("former-admin", "admin", registered=False)
+    refused = call_http("posts_delete", token=token, path_parameters={"post_id": post_id})
+    assert_problem(refused, 403, "forbidden")
+    assert posts.item(post_id)["status"] == "published" and audit(posts) == []
 
     assert posts.on_post("posts_delete", "admin-1", post_id, "admin").status == 204
     assert posts.item(post_id)["removed_by"] == "admin"
+    assert audit(posts) == [
+        ("admin:admin-1", "post.remove", "removed by admin", {"status": "published"}, {"status": "removed"})
+    ]
 
 
 # Comments
@@ -175,6 +192,9 @@ def test_an_admin_approves_a_post_in_review_and_it_leaves_the_queue(posts) -> No
     assert posts.on_post("admin_posts_approve", "admin-1", post_id, "admin").status == 200
     pending = posts.create("alice", media_ids=[posts.media("alice")]).json["post_id"]
     assert_problem(posts.on_post("admin_posts_approve", "admin-1", pending, "admin"), 404, "not_found")
+    assert audit(posts) == [
+        ("admin:admin-1", "post.approve", "approved", {"status": "in_review"}, {"status": "published"})
+    ]
 
 
 def test_rejecting_a_published_post_takes_it_down(posts) -> None:
@@ -192,6 +212,9 @@ def test_rejecting_a_published_post_takes_it_down(posts) -> None:
     [taken] = distinct(events, "PostTakenDown")
     assert (taken["post_id"], taken["author_id"], taken["reason"]) == (post_id, "alice", "advertising")
     assert distinct(events, "PostRejected") == []
+    assert audit(posts) == [
+        ("admin:admin-1", "post.reject", "advertising", {"status": "published"}, {"status": "rejected"})
+    ]
 
 
 def test_rejecting_a_post_in_review_that_was_never_published_is_no_takedown(posts) -> None:
@@ -213,6 +236,7 @@ def test_a_demoted_admins_token_decides_nothing(posts, moto_cloud) -> None:
         answer = call_http(name, token=token, path_parameters={"post_id": post_id}, body={})
         assert_problem(answer, 403, "forbidden")
     assert posts.get("alice", post_id).json["status"] == "in_review"
+    assert audit(posts) == []
 
 
 def test_a_post_id_that_is_not_one_of_ours_is_422_before_any_read(posts) -> None:

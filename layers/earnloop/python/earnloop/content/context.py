@@ -177,7 +177,14 @@ CONTEXT = Context(
             key("session"),
             description="A post, with presigned rendition URLs",
         ),
-        http("posts_delete", table("content", "readwrite"), key("session"), description="Deletes a post"),
+        http(
+            "posts_delete",
+            table("content", "readwrite"),
+            # Read-only: when an admin removes another's post, a ConditionCheck that they still are one.
+            table("identity"),
+            key("session"),
+            description="Deletes a post",
+        ),
         http(
             "comments_create",
             table("content", "readwrite"),

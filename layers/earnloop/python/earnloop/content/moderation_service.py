@@ -20,7 +20,21 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from earnloop.content.posts_store import PostsStore
+    from earnloop.platform.audit import AuditOf
     from earnloop.platform.dynamo import TxAction
+
+
+def status_audit(audit: AuditOf | None) -> Callable[[Post, Post], Sequence[TxAction]]:
+    """The audit record of an admin's decision on a post: its status before and after (never its
+    text or its author's details)."""
+
+    def record(post: Post, changed: Post) -> Sequence[TxAction]:
+        if audit is None:
+            return ()
+        before, after = {"status": post.status}, {"status": changed.status}
+        return (audit.put(post.post_id, before=before, after=after),)
+
+    return record
 
 
 def moderation_queue(
@@ -50,10 +64,16 @@ def moderation_queue(
 
 
 def approve(
-    store: PostsStore, post_id: str, admin_id: str, now: datetime, checks: Sequence[TxAction] = ()
+    store: PostsStore,
+    post_id: str,
+    admin_id: str,
+    now: datetime,
+    checks: Sequence[TxAction] = (),
+    audit: AuditOf | None = None,
 ) -> Post:
     """Publishes a post in review; its reports are counted afresh from now. Approving a published
-    post changes nothing. `checks` go into the write (the admin still is one).
+    post changes (and records) nothing. `checks` go into the write (the admin still is one), with
+    the `audit` record of the decision.
 
     Raises:
         whatever a failed check raises.
@@ -76,7 +96,7 @@ def approve(
             }
         )
 
-    post = change_post(store, post_id, decide, checks=checks)
+    post = change_post(store, post_id, decide, checks=checks, decided=status_audit(audit))
     assert post is not None
     logger.info("post approved", extra={"post_id": post_id, "admin_id": admin_id})
     return post
@@ -89,9 +109,11 @@ def reject(
     reason: str | None,
     now: datetime,
     checks: Sequence[TxAction] = (),
+    audit: AuditOf | None = None,
 ) -> Post:
     """Rejects a post in review, pending or published (a published one is taken down). Rejecting a
-    rejected post changes nothing. `checks` go into the write (the admin still is one).
+    rejected post changes (and records) nothing. `checks` go into the write (the admin still is
+    one), with the `audit` record of the decision.
 
     Raises:
         whatever a failed check raises.
@@ -107,7 +129,7 @@ def reject(
             update={"status": "rejected", "reason": reason or "admin", "in_review_since": None}
         )
 
-    post = change_post(store, post_id, decide, checks=checks)
+    post = change_post(store, post_id, decide, checks=checks, decided=status_audit(audit))
     assert post is not None
     logger.info("post rejected", extra={"post_id": post_id, "admin_id": admin_id, "at": iso(now)})
     return post

@@ -22,6 +22,7 @@ from earnloop.content.posts_models import (
 from earnloop.content.posts_service import Viewer
 from earnloop.content.posts_store import PostsStore
 from earnloop.platform import aws
+from earnloop.platform.audit import admin_audit
 from earnloop.platform.auth import AdminUser, CurrentUser
 from earnloop.platform.clock import utcnow
 from earnloop.platform.settings import get_settings
@@ -30,6 +31,7 @@ from earnloop.risk.attempts import CallerDep, Limiter, Limits
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
+    from earnloop.content.posts_models import Post
     from earnloop.platform.dynamo import TxAction
 
 router = APIRouter(tags=["content"])
@@ -126,7 +128,15 @@ def posts_get(post_id: PostId, user: CurrentUser, store: Store) -> PostPublic:
     "/v1/posts/{post_id}", name="posts_delete", status_code=204, summary="Delete a post (author or admin)"
 )
 def posts_delete(post_id: PostId, user: CurrentUser, store: Store) -> Response:
-    posts_service.delete_post(store, post_id, _viewer(user), utcnow())
+    now = utcnow()
+    audit = admin_audit("content", user.user_id, "post.remove", "removed by admin", now)
+
+    def admin_removal(post: Post, removed: Post) -> list[TxAction]:
+        # Another's post removed by an admin: the admin still is one, and it is audited.
+        before, after = {"status": post.status}, {"status": removed.status}
+        return [admin_still_is_one(user.user_id), audit.put(post_id, before=before, after=after)]
+
+    posts_service.delete_post(store, post_id, _viewer(user), now, admin_removal)
     return Response(status_code=204)
 
 
@@ -207,8 +217,9 @@ def admin_moderation_list(
     summary="Publish a post in review",
 )
 def admin_posts_approve(post_id: PostId, admin: AdminUser, store: Store) -> PostPublic:
-    checks = [admin_still_is_one(admin.user_id)]
-    moderation_service.approve(store, post_id, admin.user_id, utcnow(), checks)
+    checks, now = [admin_still_is_one(admin.user_id)], utcnow()
+    audit = admin_audit("content", admin.user_id, "post.approve", "approved", now)
+    moderation_service.approve(store, post_id, admin.user_id, now, checks, audit)
     return posts_service.get_post(store, post_id, _viewer(admin), rendition_urls, consistent=True)
 
 
@@ -224,6 +235,7 @@ def admin_posts_reject(
     post_id: PostId, admin: AdminUser, store: Store, body: AdminDecision | None = None
 ) -> PostPublic:
     reason = body.reason if body is not None else None
-    checks = [admin_still_is_one(admin.user_id)]
-    post = moderation_service.reject(store, post_id, admin.user_id, reason, utcnow(), checks)
+    checks, now = [admin_still_is_one(admin.user_id)], utcnow()
+    audit = admin_audit("content", admin.user_id, "post.reject", reason or "rejected", now)
+    post = moderation_service.reject(store, post_id, admin.user_id, reason, now, checks, audit)
     return posts_service.public(post, _viewer(admin), rendition_urls)

@@ -224,9 +224,11 @@ def change_post(
     *,
     expires_at: Callable[[Post], int | None] = lambda _: None,
     checks: Sequence[TxAction] = (),
+    decided: Callable[[Post, Post], Sequence[TxAction]] = lambda _, __: (),
 ) -> Post | None:
     """Applies `change` to the post as read, writes it conditioned on that version (with
-    `checks`, ConditionChecks such as the admin still being one), and tries again if another
+    `checks`, ConditionChecks such as the admin still being one, and what `decided` adds for the
+    change from the post as read, such as an admin's audit record), and tries again if another
     write got there first. `change` returns None when nothing is to change.
 
     Raises:
@@ -246,7 +248,7 @@ def change_post(
             store.save_post(
                 changed,
                 post.version,
-                extra=checks,
+                extra=[*checks, *decided(post, changed)],
                 expires_at=expires_at(changed),
                 first_publication=changed.status == "published" and post.published_at is None,
             )
@@ -335,9 +337,17 @@ def public(
 # Deleting
 
 
-def delete_post(store: PostsStore, post_id: str, viewer: Viewer, now: datetime) -> None:
+def delete_post(
+    store: PostsStore,
+    post_id: str,
+    viewer: Viewer,
+    now: datetime,
+    admin_removal: Callable[[Post, Post], Sequence[TxAction]] = lambda _, __: (),
+) -> None:
     """Removes the post (author or admin). Its comments, reports and media follow through the
     `PostRemoved` event. Deleting a removed post again is a 404, like any post one cannot see.
+    An admin removing another's post writes `admin_removal`'s actions with it (the admin still is
+    one, the audit record); an author's own delete is not an admin action.
 
     Raises:
         NotFoundError: no such post, or not visible to the caller.
@@ -361,7 +371,10 @@ def delete_post(store: PostsStore, post_id: str, viewer: Viewer, now: datetime) 
             update={"status": "removed", "removed_by": by, "in_review_since": None, "reason": None}
         )
 
-    change_post(store, post_id, remove, expires_at=lambda _: retention)
+    def decided(post: Post, removed: Post) -> Sequence[TxAction]:
+        return admin_removal(post, removed) if removed.removed_by == "admin" else ()
+
+    change_post(store, post_id, remove, expires_at=lambda _: retention, decided=decided)
     logger.info("post removed", extra={"post_id": post_id})
 
 
