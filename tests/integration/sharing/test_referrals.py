@@ -11,11 +11,13 @@ import pytest
 from earnloop.platform import aws
 from earnloop.platform.clock import business_day
 from earnloop.platform.dynamo import marshal
+from earnloop.platform.settings import get_settings
 from earnloop.points.earning_rules import forget_cached_rules
 from earnloop.points.rule_store import rule_key
+from earnloop.points.store import PointsStore
 
 from tests.integration.sharing.sharing_harness import registered
-from tests.support.lambdas import call_http, drain, pump_stream
+from tests.support.lambdas import call_http, drain, pump_stream, stored
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -136,3 +138,57 @@ def test_a_referrer_over_the_daily_cap_earns_nothing_more_and_the_reason_is_reco
     # The share itself paid once, for the first login it led to.
     assert len([t for t in entries if t.startswith("share#")]) == 1
     assert sharing.balance("li-c") == 100 + 5
+
+
+@pytest.fixture
+def referral_risk(request, monkeypatch) -> Iterator[None]:
+    """Referrals a sliding day and a burst (small numbers keep the farms short): `(per_day, burst)`
+    from the test's parameter."""
+    per_day, burst = request.param
+    monkeypatch.setenv("EARNLOOP_REFERRALS_PER_DAY", str(per_day))
+    monkeypatch.setenv("EARNLOOP_REFERRAL_BURST", str(burst))
+    get_settings.cache_clear()
+    yield
+    monkeypatch.undo()
+    get_settings.cache_clear()
+
+
+@pytest.mark.parametrize("referral_risk", [(2, 10)], indirect=True)
+def test_a_referrer_over_the_sliding_day_limit_is_refused_rate_limited_and_paid_nothing_more(
+    sharing, referral_risk
+):
+    token = sharing.token("li-r")
+    events = [registered(f"rl-{i}", token) for i in range(3)]
+
+    sharing.settle(*events)
+    sharing.settle(*events)  # redelivered: every decision stands
+
+    assert [sharing.referral(f"rl-{i}")["status"] for i in range(3)] == ["accepted", "accepted", "refused"]
+    assert sharing.referral("rl-2")["reason"] == "rate_limited"
+    counter = stored(sharing.table, {"pk": "RISK#referral#user#li-r", "sk": "RISK"})
+    assert sum(v for k, v in counter.items() if k[1:].isdigit()) == 2  # acceptances only
+    sharing.pay()
+    assert sorted(t for t in sharing.entries("li-r") if t.startswith("referral#")) == [
+        "referral#rl-0",
+        "referral#rl-1",
+    ]
+
+
+@pytest.mark.parametrize("referral_risk", [(10, 3)], indirect=True)
+def test_a_referral_burst_freezes_the_referrer(sharing, referral_risk):
+    links = [sharing.token(f"li-b{n}") for n in range(2)]
+    # Two referrers: three referrals of one within minutes is a burst, two of the other is not.
+    sharing.settle(*[registered(f"rb-{i}", links[0]) for i in range(3)])
+    sharing.settle(*[registered(f"rc-{i}", links[1]) for i in range(2)])
+
+    delivered = sharing.pay()
+
+    flags = [b["detail"] for b in delivered if b["detail-type"] == "RiskFlagged"]
+    assert {(f["user_id"], f["rule"]) for f in flags} == {("li-b0", "referral_burst")}
+    assert flags[0]["evidence"]["count"] == 3 and delivered[0]["source"] == "earnloop.sharing"
+    frozen = PointsStore.default().account("li-b0")
+    assert frozen.status == "frozen" and PointsStore.default().account("li-b1").status == "active"
+    [freeze] = [e for e in sharing.entries("li-b0").values() if e.entry_type == "freeze"]
+    assert freeze.reason == "risk:referral_burst" and freeze.txn_id.startswith(
+        "freeze#risk#referral_burst#li-b0#"
+    )

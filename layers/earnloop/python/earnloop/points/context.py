@@ -61,6 +61,7 @@ CONTEXT = Context(
         # A farming rule's flag freezes the account (points/risk_freeze.py); each rule is derived
         # from the stream of the command it watches, under that context's source.
         Rule("codes-risk-to-points", "earnloop.codes", ("RiskFlagged",), queue="points"),
+        Rule("sharing-risk-to-points", "earnloop.sharing", ("RiskFlagged",), queue="points"),
     ),
     functions=(
         http("points_get", table("points"), key("session"), description="The caller's balance"),

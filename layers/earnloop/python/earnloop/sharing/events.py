@@ -7,12 +7,16 @@
   sharer the `share` rule (`share#<share>`);
 - `ReferralAccepted` when a new user becomes the sharer's referral: the points worker pays the
   `referral` rule (`referral#<referee>`), the notify worker tells the referrer;
-- `ReferralRefused` with the reason, whenever a referral attempt earns nothing.
+- `ReferralRefused` with the reason, whenever a referral attempt earns nothing;
+- `RiskFlagged` (source `earnloop.sharing`) for a referrer whose accepted referrals burst
+  (sharing/referral_risk.py): the points worker freezes the account.
 """
 
 from __future__ import annotations
 
 from earnloop.platform.events import Change, DomainEvent
+from earnloop.risk.bursts import BURST_ENTITY, burst_flag
+from earnloop.risk.events import SharingRiskFlagged
 from earnloop.sharing.store import OPENING_ENTITY, REFERRAL_ENTITY, SHARE_ENTITY
 
 SOURCE = "earnloop.sharing"
@@ -68,7 +72,7 @@ class ReferralRefused(DomainEvent):
     detail_type = "ReferralRefused"
 
     referee_id: str
-    # malformed, forged, expired, self, existing_user, over_cap
+    # malformed, forged, expired, self, existing_user, over_cap, rate_limited
     reason: str
     # Known unless the token could not be read (malformed, forged).
     referrer_id: str | None = None
@@ -90,6 +94,10 @@ def derive(change: Change) -> list[DomainEvent]:
         return [ShareOpened.model_validate(new)]
     if change.entity == REFERRAL_ENTITY:
         return _referral_events(change)
+    if change.entity == BURST_ENTITY and change.kind != "REMOVE":
+        # The referral burst (sharing/referral_risk.py): the points worker freezes the referrer.
+        flag = burst_flag(new, change.old)
+        return [SharingRiskFlagged(**vars(flag))] if flag is not None else []
     return []
 
 

@@ -11,7 +11,8 @@ TargetType = Literal["post", "reward", "product"]
 # comment on the shared post by a user who opened it.
 Trigger = Literal["login", "like", "comment"]
 ReferralStatus = Literal["accepted", "refused"]
-RefusalReason = Literal["malformed", "forged", "expired", "self", "existing_user", "over_cap"]
+# rate_limited: over the referrer's accepted referrals in a sliding day (sharing/referral_risk.py).
+RefusalReason = Literal["malformed", "forged", "expired", "self", "existing_user", "over_cap", "rate_limited"]
 
 _Strict = ConfigDict(strict=True, extra="forbid")
 # Post and reward ids are ULIDs and product ids SKUs: letters, digits, `-` and `_`. The id goes into

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Protocol
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
 from earnloop.platform.clock import business_day, iso, parse_iso
-from earnloop.platform.errors import ValidationFailedError
+from earnloop.platform.errors import RateLimitedError, ValidationFailedError
 from earnloop.platform.observability import logger, metrics
 from earnloop.sharing import tokens
 from earnloop.sharing.models import (
@@ -46,8 +46,17 @@ class Store(Protocol):
     def get_opening(self, user_id: str, target_type: TargetType, target_id: str) -> Opening | None: ...
     def refuse(self, referral: Referral, *, registered: bool) -> bool: ...
     def accept(
-        self, referral: Referral, day: date, limit: int | None, counter_expires_at: int
+        self,
+        referral: Referral,
+        day: date,
+        limit: int | None,
+        counter_expires_at: int,
+        counting: Sequence[TxAction] = (),
     ) -> Acceptance: ...
+
+
+class Risk(Protocol):
+    def counting(self, referrer_id: str, now: datetime) -> list[TxAction]: ...
 
 
 def create_share(
@@ -133,9 +142,11 @@ def judge_registration(
     now: datetime,
     *,
     limit: Callable[[], int | None],
+    risk: Risk | None = None,
 ) -> None:
     """A new user's first login carried a share link: the share pays off (its `login` trigger)
-    and the user becomes the sharer's referral, within the referrer's daily limit; otherwise the
+    and the user becomes the sharer's referral, within the referrer's daily limit and the `risk`
+    rules (a sliding day's limit: `rate_limited`; a burst flags the referrer); otherwise the
     referral is refused with the reason. Idempotent: a redelivery finds the decision made."""
     judged = judge_token(keys, token, user_id, registered_at)
     claims = judged.claims
@@ -154,13 +165,20 @@ def judge_registration(
         decided_at=iso(now),
     )
     allowed = limit()
-    outcome: Acceptance = (
-        "over_cap"
-        if allowed is not None and allowed <= 0
-        else store.accept(referral, day, allowed, _expiry(day))
-    )
-    if outcome == "over_cap":
-        _refuse(store, user_id, "over_cap", now, claims.sharer_id, claims.share_id, registered=True)
+    outcome: Acceptance
+    try:
+        counting = risk.counting(claims.sharer_id, now) if risk is not None else []
+    except RateLimitedError:
+        outcome = "rate_limited"  # refused from the counter's read: nothing written for it
+    else:
+        outcome = (
+            "over_cap"
+            if allowed is not None and allowed <= 0
+            else store.accept(referral, day, allowed, _expiry(day), counting)
+        )
+    if outcome in ("over_cap", "rate_limited"):
+        reason: RefusalReason = "over_cap" if outcome == "over_cap" else "rate_limited"
+        _refuse(store, user_id, reason, now, claims.sharer_id, claims.share_id, registered=True)
         return
     if outcome == "accepted":
         metrics.add_metric(name="ReferralsAccepted", unit=MetricUnit.Count, value=1)

@@ -18,6 +18,7 @@ from botocore.exceptions import ClientError
 
 from earnloop.platform import aws
 from earnloop.platform.dynamo import TxAction, is_condition_failure, marshal, transact, unmarshal
+from earnloop.platform.errors import RateLimitedError
 from earnloop.platform.settings import get_settings
 from earnloop.sharing.models import Opening, Referral, Share
 
@@ -34,7 +35,7 @@ OPENING_ENTITY = "ShareOpening"
 REFERRAL_ENTITY = "Referral"
 COUNTER_ENTITY = "ReferralCount"
 
-Acceptance = Literal["accepted", "decided_before", "over_cap"]
+Acceptance = Literal["accepted", "decided_before", "over_cap", "rate_limited"]
 EXISTING_USER = "existing_user"
 
 
@@ -181,9 +182,17 @@ class SharingStore:
         key = referral_key(referral.referee_id)
         return self._put_new(key, REFERRAL_ENTITY, referral.model_dump(), unless=unless)
 
-    def accept(self, referral: Referral, day: date, limit: int | None, counter_expires_at: int) -> Acceptance:
+    def accept(
+        self,
+        referral: Referral,
+        day: date,
+        limit: int | None,
+        counter_expires_at: int,
+        counting: Sequence[TxAction] = (),
+    ) -> Acceptance:
         """Records an accepted referral and charges the referrer's count of `day`, in one
-        transaction, while the count stays within `limit` (None: no limit).
+        transaction, while the count stays within `limit` (None: no limit), with the risk rules'
+        `counting` (sharing/referral_risk.py: its limit's failure is `rate_limited`).
 
         The referral may replace only an `existing_user` refusal: that one came from an open the
         new user's client reported before its registration was judged, and the registration
@@ -219,11 +228,13 @@ class SharingStore:
         update["ExpressionAttributeValues"] = marshal(values)
         charge = TxAction({"Update": update}, _over_cap)
         try:
-            transact(self._ddb, [put, charge])
+            transact(self._ddb, [put, charge, *counting])
         except _DecidedBefore:
             return "decided_before"
         except _OverCap:
             return "over_cap"
+        except RateLimitedError:
+            return "rate_limited"
         return "accepted"
 
 

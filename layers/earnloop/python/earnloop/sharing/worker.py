@@ -15,6 +15,7 @@ from earnloop.sharing.consumed import CommentAdded, PostLiked
 from earnloop.sharing.events import ShareOpened
 from earnloop.sharing.keys import share_keys
 from earnloop.sharing.models import Opening
+from earnloop.sharing.referral_risk import ReferralRisk
 from earnloop.sharing.rules import referrals_per_day
 from earnloop.sharing.store import sharing_store
 
@@ -36,6 +37,7 @@ def _registered(event: UserRegistered) -> None:
         parse_iso(event.created_at),
         utcnow(),
         limit=referral_limit,
+        risk=ReferralRisk.default(),
     )
 
 
