@@ -133,3 +133,44 @@ def test_redemption_farming_stops_at_the_per_user_limit(api: Attacker) -> None:
     assert len(api.call("GET", "/v1/redemptions", farmer).json()["items"]) == 2
     over = api.redeem(farmer, api.reward(points=100, per_user_limit=1), quantity=2)
     assert over.status_code == 409 and balance(api, farmer) == 800
+
+
+def test_scripted_referral_farming_freezes_the_farmer_and_is_refused_past_the_sliding_day(
+    api: Attacker,
+) -> None:
+    """A farmer's link "registers" a dozen sock puppets within a minute: the burst rule freezes the
+    farmer (their earns are held, nothing can be spent), and referrals past the sliding day's limit
+    are refused `rate_limited` and pay nothing."""
+    farmer, settings = "u-api6-ref-farmer", api.cloud.settings
+    tightened(api, "referral", points=10, daily_cap=1000)  # the ledger's cap is not what stops it
+    share = api.call("POST", "/v1/shares", farmer, json={"target_type": "post", "target_id": "P-api6"})
+    assert share.status_code == 201, share.text
+    token = share.json()["referral_token"]
+    socks = [f"u-api6-ref-sock-{n}" for n in range(settings.referrals_per_day + 2)]
+    registrations = [
+        {
+            **envelope("UserRegistered", "earnloop.identity", {"referee_id": sock}),
+            "detail": {"user_id": sock, "created_at": iso(utcnow()), "referral_token": token},
+        }
+        for sock in socks
+    ]
+    assert invoke("shares_settle", sqs_event("sqs/shares_settle.json", *registrations)) == {
+        "batchItemFailures": []
+    }
+
+    pump_stream(api.cloud.streams["sharing"])
+    to_points = [b for b in drain(api.cloud.queues["points"].main) if farmer in str(b["detail"])]
+    run_points_worker(api, *to_points)
+
+    kinds = [b["detail-type"] for b in to_points]
+    assert kinds.count("ReferralAccepted") == settings.referrals_per_day
+    assert "RiskFlagged" in kinds
+    points = api.call("GET", "/v1/points", farmer).json()
+    assert points["status"] == "frozen"
+    # Ten referrals and the share's one payment, most of it held: nothing of it can be spent.
+    assert (
+        points["balance"] + points["pending"]
+        == 10 * settings.referrals_per_day + earning_rule("share").points
+    )
+    assert kinds.count("RiskFlagged") == 1  # one flag a burst, not one a referral
+    assert api.redeem(farmer, api.reward(points=10)).status_code == 423

@@ -146,11 +146,18 @@ def flags_of_writes(codes: Codes, pk: str, write: Any) -> list[list[tuple[str, s
     return found
 
 
-def test_many_codes_of_one_batch_from_one_device_flag_on_the_nth_not_before(
-    codes: Codes, monkeypatch
-) -> None:
+@pytest.fixture
+def burst_of_four(monkeypatch) -> Iterator[None]:
     monkeypatch.setenv("EARNLOOP_BATCH_CODES_PER_DEVICE", "4")
     get_settings.cache_clear()
+    yield
+    monkeypatch.undo()
+    get_settings.cache_clear()
+
+
+def test_many_codes_of_one_batch_from_one_device_flag_on_the_nth_not_before(
+    codes: Codes, burst_of_four
+) -> None:
     batch, other = codes.create_batch(), codes.create_batch()
     device, start = "dev-r1-batch-01", datetime.now(UTC)
     # Another batch's code from the same device counts for that batch only.
@@ -162,15 +169,16 @@ def test_many_codes_of_one_batch_from_one_device_flag_on_the_nth_not_before(
         pk,
         [
             (
-                lambda n=n: claim_at(
-                    codes, "r1-b1", codes.code(batch["batch_id"], n), start + timedelta(seconds=n), device
+                lambda n=n, user=user: claim_at(
+                    codes, user, codes.code(batch["batch_id"], n), start + timedelta(seconds=n), device
                 )
             )
-            for n in range(1, 6)
+            for n, user in enumerate(["r1-b1"] * 5 + ["r1-b2"], start=1)
         ],
     )
 
-    assert [len(f) for f in flags] == [0, 0, 0, 1, 1]
+    # The Nth flags; the same user's next one does not (one flag a burst); another account does.
+    assert [[u for u, _ in f] for f in flags] == [[], [], [], ["r1-b1"], [], ["r1-b2"]]
     [(user, flag_id)] = flags[3]
     bucket = SlidingWindow(600, 10).bucket(start + timedelta(seconds=4))
     assert user == "r1-b1" and flag_id == f"batch_device#{batch['batch_id']}#{device}#r1-b1#{bucket}"
@@ -183,7 +191,6 @@ def test_many_codes_of_one_batch_from_one_device_flag_on_the_nth_not_before(
         codes, pk, [lambda: claim_at(codes, "r1-b1", codes.code(batch["batch_id"], 9), later, device)]
     )
     assert quiet == []
-    get_settings.cache_clear()
 
 
 BEIJING = {"latitude": 39.9042, "longitude": 116.4074}

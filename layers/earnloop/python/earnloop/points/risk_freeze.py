@@ -25,7 +25,7 @@ from earnloop.points.service import Ledger
 from earnloop.risk.events import RiskFlagged
 
 if TYPE_CHECKING:
-    from earnloop.points.models import Account, Outcome, Posting
+    from earnloop.points.models import Account, Posting
 
 # The audit record's reason holds the evidence; an admin's reason is at most 200 characters.
 MAX_REASON = 200
@@ -41,7 +41,7 @@ def audit_reason(event: RiskFlagged) -> str:
     return f"risk:{event.rule} {evidence}"[:MAX_REASON]
 
 
-def freeze_on_flag(event: RiskFlagged, ledger: Ledger | None = None) -> Outcome:
+def freeze_on_flag(event: RiskFlagged, ledger: Ledger | None = None) -> None:
     """Freezes the flagged account once per flag id, with its audit record in the same transaction."""
     ledger = ledger or Ledger.default()
     now = utcnow()
@@ -68,4 +68,3 @@ def freeze_on_flag(event: RiskFlagged, ledger: Ledger | None = None) -> Outcome:
                 "flagged_at": event.flagged_at,
             },
         )
-    return outcome

@@ -6,9 +6,10 @@ to judge it without any read: the window (`window_s`, `buckets`), the `threshold
 instant of the last write (`last_at`) and who made it. The command adds to it unconditionally in its
 own transaction (a burst is not refused, it is flagged); its context's stream derives `RiskFlagged`
 (risk/events.py) for every write that leaves the window at or over the threshold: the Nth success
-within the window flags, the ones before it do not. The flag id is the rule, the pair, the user and
-the bucket written, so a redelivered record derives the same flag and the freeze it asks for is done
-once (points/risk_freeze.py); a later burst in another bucket is a new flag.
+within the window flags, the ones before it do not, and neither do the same user's next ones while
+the window stays over it (another user's do: each account behind a device). The flag id is the rule,
+the pair, the user and the bucket written, so a redelivered record derives the same flag and the
+freeze it asks for is done once (points/risk_freeze.py); a later burst is a new flag.
 """
 
 from __future__ import annotations
@@ -81,13 +82,13 @@ def burst_action(table: str, burst: Burst, now: datetime) -> TxAction:
     return TxAction({"Update": update})
 
 
-def burst_count(image: Mapping[str, Any]) -> int:
-    """The successes a counter's image holds within the window ending at its last write."""
+def burst_count(image: Mapping[str, Any], at: str | None = None) -> int:
+    """The successes a counter's image holds within the window ending at its last write (or `at`)."""
     window = SlidingWindow(int(image["window_s"]), int(image["buckets"]))
     counts = {
         int(name[1:]): int(value) for name, value in image.items() if name[:1] == "b" and name[1:].isdigit()
     }
-    return used(counts, window, parse_iso(str(image["last_at"])))
+    return used(counts, window, parse_iso(at or str(image["last_at"])))
 
 
 @dataclass(frozen=True)
@@ -103,12 +104,17 @@ class BurstFlag:
 
 
 def burst_flag(new: Mapping[str, Any], old: Mapping[str, Any] | None) -> BurstFlag | None:
-    """The flag of a counter's write, when it leaves the window at or over the threshold written
-    with it; None below it, and for a write that added nothing (the same `last_at` as before)."""
+    """The flag of a counter's write that takes the window to the threshold written with it, or
+    that comes from another user while the window is at or over it (each account behind a device
+    is flagged); None otherwise: below it, for the same user's later writes over it (one flag a
+    burst, not one a success), and for a write that added nothing (the same `last_at`)."""
     if old is not None and old.get("last_at") == new.get("last_at"):
         return None
     count, threshold = burst_count(new), int(new["threshold"])
     if count < threshold:
+        return None
+    same_user = old is not None and old.get("user_id") == new.get("user_id")
+    if old is not None and same_user and burst_count(old, at=str(new["last_at"])) >= threshold:
         return None
     window = SlidingWindow(int(new["window_s"]), int(new["buckets"]))
     at = str(new["last_at"])
