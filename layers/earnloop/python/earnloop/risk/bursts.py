@@ -107,9 +107,7 @@ def burst_flag(new: Mapping[str, Any], old: Mapping[str, Any] | None) -> BurstFl
     """The flag of a counter's write that takes the window to the threshold written with it, or
     that comes from another user while the window is at or over it (each account behind a device
     is flagged); None otherwise: below it, for the same user's later writes over it (one flag a
-    burst, not one a success), and for a write that added nothing (the same `last_at`)."""
-    if old is not None and old.get("last_at") == new.get("last_at"):
-        return None
+    burst, not one a success)."""
     count, threshold = burst_count(new), int(new["threshold"])
     if count < threshold:
         return None

@@ -78,8 +78,8 @@ def _place(image: Mapping[str, Any]) -> tuple[float, float]:
 def far_apart(new: Mapping[str, Any], old: Mapping[str, Any] | None) -> dict[str, Any] | None:
     """The evidence when the place Put `new` is too far from `old` for the time between them
     (bounds as written with `new`); None otherwise, and without a previous place."""
-    if old is None or old.get("at") == new.get("at"):
-        return None
+    if old is None or (old.get("at"), _place(old)) == (new.get("at"), _place(new)):
+        return None  # no place before, or the same one written again
     km = distance_km(_place(old), _place(new))
     hours = (parse_iso(str(new["at"])) - parse_iso(str(old["at"]))).total_seconds() / 3600
     if km < int(new["min_km"]) or (hours > 0 and km / hours <= int(new["max_kmh"])):
