@@ -16,7 +16,7 @@ from earnloop.points.service import Ledger
 from earnloop.points.store import PointsStore, account_key, hold_key
 
 from tests.integration.points.points_harness import EARN_SAMPLE, admin_call
-from tests.support.lambdas import call_http, invoke, sample_body, sqs_event, stored
+from tests.support.lambdas import all_items, call_http, invoke, sample_body, sqs_event, stored
 
 USER = "01JDQ3Z8V7X6M5N4B3C2A1Z0YX"
 CODE = "AK7Q2M3X.7.MFRGGZDFMZTWQ2LKNNWG23TPOA"
@@ -88,6 +88,11 @@ def test_an_account_past_its_first_week_earns_at_once(moto_cloud):
     assert item(moto_cloud, account_key(USER))["balance"] == 60
 
 
+def audit_records(cloud) -> list[dict]:
+    table = cloud.settings.table_name("points")
+    return [i for i in all_items(table) if i.get("entity") == "AdminAction"]
+
+
 def test_a_sanction_forfeits_everything_drops_holds_and_bars_earning_until_the_bar_ends(moto_cloud):
     moto_cloud.register(USER)
     start = datetime.now(UTC) - timedelta(hours=1)
@@ -142,6 +147,16 @@ def test_a_sanction_forfeits_everything_drops_holds_and_bars_earning_until_the_b
     )
     assert "txn_id" not in again.json
     assert len(PointsStore.default().entries(USER)) == 3
+    # One audit record, of the verdict that changed something.
+    [audited] = audit_records(moto_cloud)
+    assert (audited["action"], audited["actor"], audited["reason"], audited["reference"]) == (
+        "sanction",
+        "admin:boss",
+        "farming",
+        body["txn_id"],
+    )
+    assert audited["before"] == {"status": "active", "balance": 80, "barred_until": None}
+    assert audited["after"] == {"status": "active", "balance": 0, "barred_until": body["barred_until"]}
 
     # The bar ends by itself.
     assert Ledger.default().credit(scan("later", 5), barred_until + timedelta(seconds=1)).status == "applied"
@@ -155,3 +170,4 @@ def test_a_sanction_needs_an_admin_and_an_existing_user(moto_cloud):
     answer = admin_call("admin_users_sanction", moto_cloud.token("boss", "admin"), "nobody", body)
     assert answer.status == 404
     assert item(moto_cloud, account_key("nobody")) is None
+    assert audit_records(moto_cloud) == []

@@ -179,7 +179,8 @@ def day_records(
     actor: str | None = None,
     target: str | None = None,
 ) -> list[AdminAction]:
-    """Every record of business `day` in `tables`, newest first, filtered by actor and target.
+    """Every record of business `day` in `tables`, newest first, filtered by actor and target:
+    one Query per table on the day's partition (more only past 1 MB), never a scan.
 
     Whole day partitions: admin actions are people's, a handful a day, so a page of the listing can
     merge the contexts' tables without a cursor per table.

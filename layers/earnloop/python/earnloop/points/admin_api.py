@@ -1,5 +1,9 @@
 """Admin routes of the points context beyond freeze: manual adjustments and the audit listing.
 
+`GET /v1/admin/audit` reads every context's audit records where they were written, each context's
+own table (`AUDITED_TABLES`): one Query per table per business day on its `AUDIT#<day>` partition,
+never a scan; the tables' records are merged newest first, and a page walks back day by day.
+
 An adjustment is one ledger `adjust` entry with txn id `adjust#<Idempotency-Key>` on the user's
 partition, written with its audit record and the live-admin check in one transaction. The entry
 holds the request (delta, reason), so a repeated key is answered from it: the same body gets the
@@ -44,7 +48,7 @@ IDEMPOTENCY_KEY_PATTERN = r"^[A-Za-z0-9_.:-]{8,64}$"
 MAX_ADJUSTMENT = 100_000
 MAX_AUDIT_DAYS = 31
 # The tables whose contexts write audit records (platform/audit.py); the listing merges them.
-AUDITED_TABLES = ("points", "identity")
+AUDITED_TABLES = ("points", "identity", "codes", "mall", "content")
 UserId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[0-9A-Za-z_-]+$")]
 
 
@@ -90,13 +94,19 @@ def points_audit(
     *, actor: str, action: str, target: str, reason: str, now: datetime
 ) -> Callable[[Posting], TxAction]:
     """The audit record of a ledger posting (built from the account as the posting read it).
-    `action`: what the admin did (freeze, unfreeze, adjust, or another context's command)."""
+    `action`: what the admin did (freeze, unfreeze, adjust, sanction)."""
     table = get_settings().table_name("points")
 
     def record(posting: Posting) -> TxAction:
         account, entry = posting.account, posting.entry
-        before = {"status": account.status, "balance": account.balance}
-        after = {"status": posting.new_status or account.status, "balance": entry.balance_after}
+        before: dict[str, object] = {"status": account.status, "balance": account.balance}
+        after: dict[str, object] = {
+            "status": posting.new_status or account.status,
+            "balance": entry.balance_after,
+        }
+        if posting.bar is not None:  # a sanction: earning barred until then
+            before["barred_until"] = account.barred_until
+            after["barred_until"] = posting.bar[0]
         return audit_put(
             table,
             admin_action(

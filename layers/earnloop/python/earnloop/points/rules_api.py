@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query
 
 from earnloop.identity.store import live_admin_check
+from earnloop.platform.audit import admin_audit, changed_fields
 from earnloop.platform.auth import AdminUser
 from earnloop.platform.clock import iso, utcnow
 from earnloop.platform.errors import ValidationFailedError
@@ -20,6 +21,9 @@ from earnloop.points.rule_models import (
     EarningRuleUpdate,
 )
 from earnloop.points.rule_store import RuleChangedError, RuleStore, terms_of
+
+# What an earning rule's change records in the day's audit (its terms; before and after differ).
+RULE_TERMS = ("points", "daily_cap", "enabled")
 
 router = APIRouter(tags=["points"])
 
@@ -46,15 +50,20 @@ def admin_earning_rules_put(
     current = store.rule(rule, consistent=True)
     if body.version is not None and body.version != current.version:
         raise RuleChangedError(f"the rule is at version {current.version}, not {body.version}")
+    now = utcnow()
     change = EarningRuleChange(
         rule=rule,
         version=current.version + 1,
-        changed_at=iso(utcnow()),
+        changed_at=iso(now),
         changed_by=admin.user_id,
         before=terms_of(current),
         after=body.terms(),
     )
-    store.change(change, [live_admin_check(get_settings().table_name("identity"), admin.user_id)])
+    # The day's audit record too (GET /v1/admin/audit lists every admin action), in the same write.
+    before, after = changed_fields(change.before.model_dump(), change.after.model_dump(), RULE_TERMS)
+    audit = admin_audit("points", admin.user_id, "earning_rule.change", "earning rule changed", now)
+    record = audit.put(rule, before=before, after=after, reference=f"{rule}#{change.version}")
+    store.change(change, [live_admin_check(get_settings().table_name("identity"), admin.user_id), record])
     logger.info(
         "earning rule changed",
         extra={"rule": rule, "version": change.version, "admin": admin.user_id, "after": body.terms()},

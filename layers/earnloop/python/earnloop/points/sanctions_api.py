@@ -12,6 +12,7 @@ from earnloop.platform.clock import utcnow
 from earnloop.platform.ids import new_id
 from earnloop.platform.observability import logger
 from earnloop.platform.settings import get_settings
+from earnloop.points.admin_api import points_audit
 from earnloop.points.sanctions import Sanctions
 from earnloop.points.service import Ledger
 
@@ -55,6 +56,7 @@ def admin_users_sanction(
     from earnloop.points.api import admin_guard  # the module that includes this router
 
     actor, now = f"admin:{admin.user_id}", utcnow()
+    audit = points_audit(actor=actor, action="sanction", target=user_id, reason=body.reason, now=now)
     outcome = Sanctions(ledger).sanction(
         user_id,
         f"sanction#{new_id()}",
@@ -63,6 +65,7 @@ def admin_users_sanction(
         now,
         get_settings().sanction_bar_days,
         admin_guard(admin.user_id, user_id),
+        audit,
     )
     account = ledger.account(user_id, consistent=True)
     logger.info(
