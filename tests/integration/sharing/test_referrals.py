@@ -17,7 +17,7 @@ from earnloop.points.rule_store import rule_key
 from earnloop.points.store import PointsStore
 
 from tests.integration.sharing.sharing_harness import registered
-from tests.support.lambdas import call_http, drain, pump_stream, stored
+from tests.support.lambdas import call_http, drain, invoke, pump_stream, sqs_event, stored
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -181,7 +181,9 @@ def test_a_referral_burst_freezes_the_referrer(sharing, referral_risk):
     sharing.settle(*[registered(f"rb-{i}", links[0]) for i in range(3)])
     sharing.settle(*[registered(f"rc-{i}", links[1]) for i in range(2)])
 
-    delivered = sharing.pay()
+    pump_stream(sharing.cloud.streams["sharing"])
+    delivered = [b for b in drain(sharing.cloud.queues["points"].main) if "li-b" in str(b["detail"])]
+    assert invoke("points_earn", sqs_event("sqs/points_earn.json", *delivered)) == {"batchItemFailures": []}
 
     flags = [b["detail"] for b in delivered if b["detail-type"] == "RiskFlagged"]
     assert {(f["user_id"], f["rule"]) for f in flags} == {("li-b0", "referral_burst")}
