@@ -38,6 +38,7 @@ from earnloop.platform.settings import get_settings
 from earnloop.platform.ttl_cache import TtlCache
 from earnloop.points.rules import EXPIRING_SOON_DAYS, expiring_within
 from earnloop.points.store import PointsStore
+from earnloop.risk.attempts import CallerDep, Limiter, Limits
 
 if TYPE_CHECKING:
     from earnloop.platform.dynamo import TxAction
@@ -64,7 +65,13 @@ def mall() -> Mall:
     return Mall.build(MallStore.default(), PointsStore.default(), reward_cache())
 
 
+def mall_limiter() -> Limiter:
+    # The redemption's risk counters live in the mall table: its own transaction counts the attempt.
+    return Limiter(aws.dynamodb(), get_settings().table_name("mall"))
+
+
 MallDep = Annotated[Mall, Depends(mall)]
+MallLimiter = Annotated[Limiter, Depends(mall_limiter)]
 RewardId = Annotated[str, Path(pattern=ULID_PATTERN)]
 OrderId = Annotated[str, Path(pattern=ULID_PATTERN)]
 Limit = Annotated[int, Query(ge=1, le=100)]
@@ -189,8 +196,19 @@ def redemptions_create(
     mall: MallDep,
     response: Response,
     idempotency_key: Annotated[str, Header(alias="Idempotency-Key", pattern=IDEMPOTENCY_KEY_PATTERN)],
+    limiter: MallLimiter,
+    who: CallerDep,
 ) -> OrderPublic:
-    order, created = service.redeem(mall, user.user_id, idempotency_key, body, utcnow())
+    # Every request is an attempt of `redeem`: a refused one (too few points, out of stock) and a
+    # replay of its key too; an accepted one is counted in the redemption's own transaction.
+    now, settings = utcnow(), get_settings()
+    limits = Limits(
+        settings.redemptions_per_hour,
+        settings.redemptions_per_hour_per_device,
+        settings.redemptions_per_hour_per_ip,
+    )
+    with limiter.attempt("redeem", user.user_id, who, limits, now) as attempt:
+        order, created = service.redeem(mall, user.user_id, idempotency_key, body, now, attempt)
     if not created:
         response.status_code = 200
     response.headers["Location"] = f"/v1/redemptions/{order.order_id}"

@@ -4,6 +4,7 @@ tables), and the review of orders with their exactly-once refund.
 A redemption's transaction, in this order (a failed condition is reported by the first item that
 failed, so the order decides which answer a request that fails several ways gets):
   0. the idempotency record `IDEM#<user>#<key>` (new)            -> answer from the record
+     the attempt's risk counters (room in the sliding hour)       -> 429 rate_limited
   1. the ledger entry `redeem#<key>` (new)                        -> answer from the record
   2. the points account (version seen, not frozen, funded)       -> read again, plan again
   3. stock shard takes (and coupon codes)                         -> another shard / code, or 409
@@ -59,6 +60,7 @@ if TYPE_CHECKING:
 
     from earnloop.mall.allocation import Allocation
     from earnloop.platform.audit import AuditOf
+    from earnloop.risk.attempts import Attempt
 
 # Rounds of `allocate_and_commit` (each tries several times) before the client is told to retry.
 _ROUNDS = 3
@@ -234,11 +236,17 @@ def reward_or_404(mall: Mall, reward_id: str) -> Reward:
 
 
 def redeem(
-    mall: Mall, user_id: str, key: str, request: RedemptionCreate, now: datetime
+    mall: Mall,
+    user_id: str,
+    key: str,
+    request: RedemptionCreate,
+    now: datetime,
+    attempt: Attempt | None = None,
 ) -> tuple[Order, bool]:
     """Redeems once per (user, idempotency key); returns the order and whether this call made it.
     Counts what happened: `RedemptionsPlaced` and `PointsRedeemed`, or `RedemptionsRefused` by
-    the API code of the refusal.
+    the API code of the refusal. The `attempt`'s risk counting rides in the redemption's
+    transaction (a replay, which writes nothing, leaves it uncounted).
 
     Raises (nothing is written in each case):
         IdempotencyConflictError: the key was used with another body.
@@ -249,7 +257,7 @@ def redeem(
         ConcurrencyError: every attempt lost its race (the client retries with the same key).
     """
     try:
-        order, created = _redeem(mall, user_id, key, request, now)
+        order, created = _redeem(mall, user_id, key, request, now, attempt)
     except EarnloopError as error:
         _count("RedemptionsRefused", 1, reason=error.code)
         raise
@@ -272,7 +280,7 @@ def _count(name: str, value: int, **dimensions: str) -> None:
 
 
 def _redeem(
-    mall: Mall, user_id: str, key: str, request: RedemptionCreate, now: datetime
+    mall: Mall, user_id: str, key: str, request: RedemptionCreate, now: datetime, attempt: Attempt | None
 ) -> tuple[Order, bool]:
     fingerprint = rules.request_fingerprint(request)
     replay = _replay(mall, user_id, key, fingerprint)
@@ -322,7 +330,8 @@ def _redeem(
         )
         # The account is read again on every try: a stale version is the common lost race.
         leg = spending.spend_actions(mall.points, command, now)
-        actions: list[TxAction] = [mall.store.idempotency_action(placed, fingerprint), *leg.actions]
+        actions: list[TxAction] = [mall.store.idempotency_action(placed, fingerprint)]
+        actions += [*(attempt.actions() if attempt else ()), *leg.actions]
         actions += allocation.actions
         if placed.limit_period is not None and reward.per_user_limit is not None:
             actions.append(mall.store.limit_take_action(placed, reward.per_user_limit))
@@ -334,9 +343,11 @@ def _redeem(
         except StaleAccountError as error:
             # Another write moved the account: for the allocation this is just another conflict.
             raise TransactionConflictError() from error
+        if attempt:
+            attempt.counted()
         return placed
 
-    for attempt in range(_ROUNDS):
+    for tried in range(_ROUNDS):
         try:
             placed = allocate_and_commit(
                 mall.stock,
@@ -354,8 +365,8 @@ def _redeem(
                 raise ConcurrencyError("please retry") from None
             return replay, False
         except ConcurrencyError:
-            if attempt + 1 < _ROUNDS:
-                mall.pause(attempt)
+            if tried + 1 < _ROUNDS:
+                mall.pause(tried)
             continue
         except EarnloopError:
             # A request repeated while its first copy committed answers as the first did, whatever
