@@ -7,14 +7,16 @@ changes nothing."""
 from __future__ import annotations
 
 import pytest
+from earnloop.content import erasure_rounds
 from earnloop.content.feed_keys import author_key, reader_key
+from earnloop.content.likes_store import LikesStore, like_key
 from earnloop.content.posts_store import scanned_sku_key
 from earnloop.platform import aws
 from earnloop.platform.dynamo import marshal
 
 from tests.integration.content.feed_harness import event
-from tests.integration.content.posts_harness import Posts
-from tests.support.lambdas import assert_problem, call_http, invoke, sqs_event, stored
+from tests.integration.content.posts_harness import NOW, Posts
+from tests.support.lambdas import assert_problem, call_http, drain, invoke, sqs_event, stored
 
 
 @pytest.fixture
@@ -79,3 +81,54 @@ def test_the_deleted_authors_posts_are_removed_and_nobody_elses(posts, moto_clou
     # The pump replays the stream from its start: the earlier removal shows again, once.
     removed = [e["detail"]["post_id"] for e in posts.events("posts") if e["detail-type"] == "PostRemoved"]
     assert sorted(removed) == sorted([public, in_review, already_gone])
+
+
+def test_the_deleted_users_likes_are_taken_back_in_rounds_and_a_redelivery_changes_nothing(
+    posts, moto_cloud, monkeypatch
+) -> None:
+    # A round of 10 writes: 9 likes and a comment take two rounds, as thousands would take many.
+    monkeypatch.setattr(erasure_rounds, "ERASE_BUDGET", 10)
+    kept = created(posts, "bob")
+    for user in ("alice", "carol"):
+        assert posts.on_post("posts_like", user, kept).status == 200
+    assert posts.on_post("comments_create", "alice", kept, body={"text": "nice"}).status == 201
+    likes = LikesStore.default()
+    others = [f"P{n:03d}" for n in range(8)]
+    for post_id in others:
+        likes.set_like(post_id, "alice", "dave", True, NOW)
+    for post_id in others[:2]:
+        likes.set_like(post_id, "alice", "dave", False, NOW)
+    likes.set_like(others[0], "carol", "dave", True, NOW)
+    assert posts.get("carol", kept).json["like_count"] == 2
+    # Her likes, newest first, from the index alone (what the export lists).
+    assert [like.post_id for like in likes.given("alice", liked=True, limit=100)] == [kept, *others[:1:-1]]
+
+    deliver(DELETED)
+    # The first round left work: its round item derived `UserErasureContinued` round 1.
+    (continued,) = {_round(b): b for b in posts.events("posts") if _round(b) > 0}.values()
+    assert continued["detail-type"] == "UserErasureContinued" and _round(continued) == 1
+    deliver(continued)
+    deliver(continued)  # redeliveries: nothing left, no new round
+    deliver(DELETED)
+
+    assert max(_round(b) for b in posts.events("posts")) == 1
+    assert posts.get("carol", kept).json["like_count"] == 1
+    assert [stored(posts.table, like_key(p, "alice")) for p in [kept, *others]] == [None] * 9
+    assert likes.given("alice", liked=True, limit=10) == likes.given("alice", liked=False, limit=10) == []
+    assert stored(posts.table, like_key(others[0], "carol"))["liked"] is True
+    assert [likes.count(post_id) for post_id in others[:3]] == [1, 0, 0]
+    unliked = {
+        b["detail"]["post_id"]
+        for b in drain(moto_cloud.queues["likes"].main)
+        if b["detail-type"] == "PostUnliked" and b["detail"]["unliked_at"] == DELETED_AT
+    }
+    assert unliked == {kept, *others[2:]}
+
+
+DELETED_AT = "2026-12-02T10:00:00.000Z"
+DELETED = event("UserDeleted", source="earnloop.identity", user_id="alice", deleted_at=DELETED_AT)
+
+
+def _round(body: dict) -> int:
+    """A delivered erasure's round: `UserDeleted` (and any other event) is round 0."""
+    return int(body["detail"].get("round", 0))

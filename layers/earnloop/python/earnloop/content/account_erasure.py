@@ -6,28 +6,42 @@ avatar), the products they scanned, their interests and their following inbox. A
 event finds nothing left to do.
 
 Comments the person wrote under others' posts are blanked (no text, nickname or avatar; the item
-and the post's count stay). Likes they gave stay under the account's random id (docs/decisions.md,
-"Account deletion").
+and the post's count stay). Likes they gave are taken back through the unlike of `likes_store` (the
+shard's count drops, `PostUnliked` is derived, so feed cards recount) and then deleted, found through
+the `by_author` index under `LIKER#`/`UNLIKED#<user>`. Comments and likes are erased within a budget
+per invocation; what is left goes on in the next round (content/erasure_rounds.py).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from earnloop.content import erasure_rounds
+from earnloop.content.erasure_rounds import UserErasureContinued, continue_erasure
 from earnloop.content.feed_keys import author_key
+from earnloop.content.likes_store import LikesStore
 from earnloop.content.posts_models import Post
-from earnloop.content.posts_service import REMOVED_RETENTION, change_post
+from earnloop.content.posts_service import REMOVED_RETENTION, change_post, pause
 from earnloop.content.posts_store import PostsStore
 from earnloop.platform import aws
 from earnloop.platform.clock import parse_iso
-from earnloop.platform.dynamo import marshal
+from earnloop.platform.dynamo import TransactionConflictError, marshal
 from earnloop.platform.errors import NotFoundError
 from earnloop.platform.events import DomainEvent
 from earnloop.platform.observability import logger
 from earnloop.platform.settings import get_settings
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from mypy_boto3_dynamodb import DynamoDBClient
+
+# A like's unlike collides only with another like of the same shard in flight; a few jittered
+# attempts separate them (as likes_service's), then the message is redelivered.
+MAX_ATTEMPTS = 8
+# Rounds of ERASE_BUDGET writes: 400,000 writes, far beyond any person's likes and comments; a chain
+# that long means something is never erased, and is logged as an error, not run forever.
+MAX_ROUNDS = 1000
 
 
 class UserDeleted(DomainEvent):
@@ -49,12 +63,22 @@ def _removed(post: Post) -> Post | None:
 
 
 def erase_author(
-    event: UserDeleted, store: PostsStore | None = None, ddb: DynamoDBClient | None = None
+    event: UserDeleted | UserErasureContinued,
+    store: PostsStore | None = None,
+    ddb: DynamoDBClient | None = None,
+    likes: LikesStore | None = None,
+    budget: int | None = None,
 ) -> None:
-    """Removes the deleted user's posts and their personal items."""
+    """Removes the deleted user's posts, blanks their comments, takes back their likes and deletes
+    their personal items; when `budget` writes were not enough, starts the next round."""
     store = store or PostsStore.default()
     ddb = ddb or aws.dynamodb()
-    retention = int((parse_iso(event.deleted_at) + REMOVED_RETENTION).timestamp())
+    likes = likes or LikesStore.default()
+    # Read now, not at import: a test lowers it to see rounds with a few dozen items.
+    budget = erasure_rounds.ERASE_BUDGET if budget is None else budget
+    table = get_settings().table_name("content")
+    at = parse_iso(event.deleted_at)
+    retention = int((at + REMOVED_RETENTION).timestamp())
     removed: set[str] = set()
 
     def remove(post: Post) -> Post | None:
@@ -68,15 +92,50 @@ def erase_author(
             change_post(store, post_id, remove, expires_at=lambda _: retention)
         except NotFoundError:
             continue
-    comments = sum(
-        store.erase_comment(key, event.user_id, event.deleted_at)
-        for key in store.authored_comments(event.user_id)
-    )
-    _delete_personal_items(ddb, get_settings().table_name("content"), event.user_id)
+    written = store.authored_comments(event.user_id)
+    comments = sum(store.erase_comment(key, event.user_id, event.deleted_at) for key in written[:budget])
+    unliked, likes_left = _take_back_likes(likes, event.user_id, at, budget - len(written[:budget]))
+    _delete_personal_items(ddb, table, event.user_id)
+    number = event.round + 1 if isinstance(event, UserErasureContinued) else 1
+    finished = len(written) <= budget and not likes_left
+    if not finished and number <= MAX_ROUNDS:
+        continue_erasure(ddb, table, event.user_id, event.deleted_at, number)
+    elif not finished:
+        logger.error("erasure gave up after its last round", extra={"user_id": event.user_id})
     logger.info(
-        "deleted user's posts removed",
-        extra={"user_id": event.user_id, "posts": len(removed), "comments": comments},
+        "deleted user's content erased",
+        extra={
+            "user_id": event.user_id,
+            "posts": len(removed),
+            "comments": comments,
+            "likes": unliked,
+            "next_round": None if finished else number,
+        },
     )
+
+
+def _take_back_likes(likes: LikesStore, user_id: str, at: datetime, budget: int) -> tuple[int, bool]:
+    """Unlikes (count down, `PostUnliked`) then deletes each like the user gave, and deletes the
+    ones they had taken back, within `budget` writes. Returns how many likes it erased and whether
+    some are left."""
+    done = 0
+    for like in likes.given(user_id, liked=True, limit=max(budget // 2, 0)):
+        for tried in range(MAX_ATTEMPTS):
+            try:
+                likes.set_like(like.post_id, user_id, "", False, at)
+                break
+            except TransactionConflictError:
+                if tried + 1 == MAX_ATTEMPTS:
+                    raise
+                pause(tried)
+        likes.forget(like.post_id, user_id)
+        done += 1
+    budget -= 2 * done
+    for like in likes.given(user_id, liked=False, limit=max(budget, 0)):
+        likes.forget(like.post_id, user_id)
+        done += 1
+    left = likes.given(user_id, liked=True, limit=1) + likes.given(user_id, liked=False, limit=1)
+    return done, bool(left)
 
 
 def _delete_personal_items(ddb: DynamoDBClient, table: str, user_id: str) -> None:

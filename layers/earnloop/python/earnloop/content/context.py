@@ -75,6 +75,9 @@ CONTEXT = Context(
         Rule("scan-claimed-to-posts", "earnloop.codes", ("ScanClaimed",), queue="posts"),
         # A deleted account's posts are removed (content/account_erasure.py).
         Rule("user-deleted-to-posts", "earnloop.identity", ("UserDeleted",), queue="posts"),
+        # ... and, for a user with more than one invocation's worth, goes on in rounds
+        # (content/erasure_rounds.py).
+        Rule("erasure-rounds-to-posts", "earnloop.content", ("UserErasureContinued",), queue="posts"),
         # A post's, a like's or a comment's earn arrived: its outbox marker is confirmed
         # (content/posts_outbox.py, content/interactions_outbox.py).
         Rule(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from earnloop.content.erasure_rounds import derive_erasure_rounds
 from earnloop.content.likes_events import derive_likes
 from earnloop.content.media_events import derive_media
 from earnloop.content.posts_events import derive_posts
@@ -13,7 +14,13 @@ if TYPE_CHECKING:
     from earnloop.platform.events import Change, Deriver, DomainEvent
 
 # Each area (media, posts, feeds) adds its deriver here; `derive_recorded`: admins' audit records.
-_DERIVERS: tuple[Deriver, ...] = (derive_media, derive_posts, derive_likes, derive_recorded)
+_DERIVERS: tuple[Deriver, ...] = (
+    derive_media,
+    derive_posts,
+    derive_likes,
+    derive_erasure_rounds,
+    derive_recorded,
+)
 
 
 def derive(change: Change) -> list[DomainEvent]:

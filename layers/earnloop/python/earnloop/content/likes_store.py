@@ -9,6 +9,11 @@ every like of a viral post; the arithmetic is in docs/decisions.md, "Likes"):
   items with `liked` true, changed in the same transaction as the like item, so the sum of the
   shards always equals the number of likes, whatever the concurrency.
 
+Every like item is also in the content table's sparse `by_author` index under its liker, so a
+user's likes are listed (export) and found (erasure) without a scan, from the index keys alone:
+`LIKER#<user>` / `<liked_at>#<post>` while liked, `UNLIKED#<user>` / `<unliked_at>#<post>` after an
+unlike (docs/decisions.md, "Likes and shares of a deleted account").
+
 A user's like item and the counter it changes share a partition: a like is 4 WCU on one of the
 post's `LIKE_SHARDS` partitions, plus 2 WCU on each risk counter its transaction carries (the
 liker's, their device's and IP's: up to 6 more, on those subjects' own partitions; risk/attempts.py).
@@ -17,12 +22,14 @@ liker's, their device's and IP's: up to 6 more, on those subjects' own partition
 from __future__ import annotations
 
 import zlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from botocore.exceptions import ClientError
 
 from earnloop.content.earn_sweeps import LIKE_EARN
 from earnloop.platform import aws
 from earnloop.platform.clock import iso
-from earnloop.platform.dynamo import TxAction, marshal, transact, unmarshal
+from earnloop.platform.dynamo import TxAction, is_condition_failure, marshal, transact, unmarshal
 from earnloop.platform.outbox_sweep import pending_attributes
 from earnloop.platform.settings import get_settings
 
@@ -35,6 +42,10 @@ if TYPE_CHECKING:
 # Partitions per post. 32 keeps a post's like count one BatchGetItem of 32 small items, and spreads
 # a like storm 32 ways (docs/decisions.md, "Likes").
 LIKE_SHARDS = 32
+# The content table's sparse index of what a user wrote or did (posts/store.py's AUTHOR_INDEX).
+LIKER_INDEX = "by_author"
+LIKER_PREFIX = "LIKER#"
+UNLIKED_PREFIX = "UNLIKED#"
 
 
 def shard_of(user_id: str) -> int:
@@ -63,9 +74,28 @@ def like_count(found: Mapping[tuple[str, str], Mapping[str, Any]], post_id: str)
     return sum(int(found.get((k["pk"], k["sk"]), {}).get("like_count", 0)) for k in count_keys(post_id))
 
 
+def liker_entry(user_id: str, post_id: str, at: str, *, liked: bool) -> dict[str, str]:
+    """The like item's `by_author` index attributes: the liker's likes, or their unliked ones."""
+    prefix = LIKER_PREFIX if liked else UNLIKED_PREFIX
+    return {"author_pk": f"{prefix}{user_id}", "author_sk": f"{at}#{post_id}"}
+
+
 def is_liked(item: Mapping[str, Any] | None) -> bool:
     """Whether a like item (or its absence) is a like now."""
     return item is not None and item.get("liked") is True
+
+
+def _entry(user_id: str, post_id: str, at: str, *, liked: bool) -> dict[str, str]:
+    entry = liker_entry(user_id, post_id, at, liked=liked)
+    return {":author_pk": entry["author_pk"], ":author_sk": entry["author_sk"]}
+
+
+class GivenLike(NamedTuple):
+    """One like a user gave (or took back), as the index tells it."""
+
+    post_id: str
+    # When it was liked (or, for an unliked one, unliked).
+    at: str
 
 
 class _Unchanged(Exception):
@@ -109,9 +139,12 @@ class LikesStore:
         at = iso(now)
         if not liked:
             change: dict[str, Any] = {
-                "UpdateExpression": "SET liked = :false, unliked_at = :at",
+                "UpdateExpression": "SET liked = :false, unliked_at = :at, "
+                "author_pk = :author_pk, author_sk = :author_sk",
                 "ConditionExpression": "liked = :true",
-                "ExpressionAttributeValues": marshal({":true": True, ":false": False, ":at": at}),
+                "ExpressionAttributeValues": marshal(
+                    {":true": True, ":false": False, ":at": at, **_entry(user_id, post_id, at, liked=False)}
+                ),
             }
             return self._commit(post_id, user_id, change, -1, counting)
         values = {
@@ -121,10 +154,12 @@ class LikesStore:
             ":author": post_author_id,
             ":true": True,
             ":at": at,
+            **_entry(user_id, post_id, at, liked=True),
         }
         first: dict[str, Any] = {
             "UpdateExpression": "SET #entity = :like, post_id = :post, user_id = :user, "
-            "post_author_id = :author, liked = :true, liked_at = :at",
+            "post_author_id = :author, liked = :true, liked_at = :at, "
+            "author_pk = :author_pk, author_sk = :author_sk",
             "ConditionExpression": "attribute_not_exists(pk)",
             "ExpressionAttributeNames": {"#entity": "entity"},
             "ExpressionAttributeValues": marshal(values),
@@ -139,9 +174,12 @@ class LikesStore:
             return True
         # Liked again after an unlike: it earns nothing new, so it carries no marker.
         again = {
-            "UpdateExpression": "SET liked = :true, liked_at = :at REMOVE unliked_at",
+            "UpdateExpression": "SET liked = :true, liked_at = :at, author_pk = :author_pk, "
+            "author_sk = :author_sk REMOVE unliked_at",
             "ConditionExpression": "liked = :false",
-            "ExpressionAttributeValues": marshal({":true": True, ":false": False, ":at": at}),
+            "ExpressionAttributeValues": marshal(
+                {":true": True, ":false": False, ":at": at, **_entry(user_id, post_id, at, liked=True)}
+            ),
         }
         return self._commit(post_id, user_id, again, 1, counting)
 
@@ -206,6 +244,44 @@ class LikesStore:
             while pending:
                 pending = self._ddb.batch_write_item(RequestItems=pending).get("UnprocessedItems") or None
         return len(keys)
+
+    def given(self, user_id: str, *, liked: bool, limit: int, newest_first: bool = True) -> list[GivenLike]:
+        """Up to `limit` of the user's likes (`liked`) or unliked likes, from the `by_author` index
+        alone (its keys say which post and when): paged Queries of the user's own index partition."""
+        prefix = LIKER_PREFIX if liked else UNLIKED_PREFIX
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": LIKER_INDEX,
+            "KeyConditionExpression": "author_pk = :pk",
+            "ExpressionAttributeValues": marshal({":pk": f"{prefix}{user_id}"}),
+            "ScanIndexForward": not newest_first,
+        }
+        found: list[GivenLike] = []
+        while len(found) < limit:
+            page = self._ddb.query(**kwargs, Limit=limit - len(found))
+            for raw in page.get("Items", []):
+                at, _, post_id = raw["author_sk"]["S"].partition("#")
+                found.append(GivenLike(post_id, at))
+            if "LastEvaluatedKey" not in page:
+                break
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return found
+
+    def forget(self, post_id: str, user_id: str) -> bool:
+        """Deletes the user's like item of the post once it is no like (after `set_like(..., False)`,
+        whose unlike moved the count and derived `PostUnliked`). False when it is gone or liked."""
+        try:
+            self._ddb.delete_item(
+                TableName=self._table,
+                Key=marshal(like_key(post_id, user_id)),
+                ConditionExpression="liked = :false",
+                ExpressionAttributeValues=marshal({":false": False}),
+            )
+        except ClientError as error:
+            if is_condition_failure(error):
+                return False
+            raise
+        return True
 
     def batch_get(
         self, keys: Sequence[Mapping[str, str]], *, consistent: bool

@@ -5,6 +5,7 @@ idempotent (conditioned writes, deterministic keys), so a redelivered message ch
 from __future__ import annotations
 
 from earnloop.content.account_erasure import UserDeleted, erase_author
+from earnloop.content.erasure_rounds import UserErasureContinued
 from earnloop.content.interactions_outbox import EarnArrived, earn_arrived
 from earnloop.content.likes_store import LikesStore
 from earnloop.content.posts_events import MediaReady, MediaRejected, PostRemoved, ScanClaimed
@@ -60,5 +61,6 @@ lambda_handler = queue_worker(
         PostRemoved.detail_type: (PostRemoved, post_removed),
         PointsChanged.detail_type: (PointsChanged, earn_confirmed),
         UserDeleted.detail_type: (UserDeleted, erase_author),
+        UserErasureContinued.detail_type: (UserErasureContinued, erase_author),
     }
 )
