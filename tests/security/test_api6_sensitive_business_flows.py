@@ -2,18 +2,27 @@
 can earns no more than the rules allow. Scan farming hits the per-user scan limit (429); like
 farming pays the liker within the `like_given` daily cap and a self-like pays nothing; referral
 farming stops at the `referral` cap; redemption farming stops at the reward's per-user limit.
+Likes (a like/unlike toggle storm), comments and redemptions are limited per user, device id and
+IP over a sliding hour, refused attempts included: past it, 429 and nothing written.
 Each flow runs through the real route and the real points worker (events delivered as the bus
 would), with users of its own."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import pytest
 from earnloop.platform.clock import iso, utcnow
+from earnloop.platform.settings import get_settings
 from earnloop.points.earning_rules import EarningRule, earning_rule, forget_cached_rules
 
 from tests.security.attacker import Attacker, problem_code
-from tests.support.lambdas import drain, invoke, pump_stream, sqs_event
+from tests.support.lambdas import all_items, drain, invoke, pump_stream, sqs_event
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+
+    from httpx import Response
 
 
 def balance(api: Attacker, user: str) -> int:
@@ -174,3 +183,101 @@ def test_scripted_referral_farming_freezes_the_farmer_and_is_refused_past_the_sl
     )
     assert kinds.count("RiskFlagged") == 1  # one flag a burst, not one a referral
     assert api.redeem(farmer, api.reward(points=10)).status_code == 423
+
+
+@pytest.fixture
+def limits(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., None]]:
+    """Sets `EARNLOOP_<NAME>` risk limits small for one test (a script then meets them in a few calls)."""
+
+    def tighten(**values: int) -> None:
+        for name, value in values.items():
+            monkeypatch.setenv(f"EARNLOOP_{name.upper()}", str(value))
+        get_settings.cache_clear()
+
+    yield tighten
+    monkeypatch.undo()
+    get_settings.cache_clear()
+
+
+def refused(answers: list[Response]) -> bool:
+    return all(
+        a.status_code == 429 and problem_code(a) == "rate_limited" and int(a.headers["retry-after"]) >= 1
+        for a in answers
+    )
+
+
+def test_a_like_toggle_storm_and_a_device_farm_are_stopped_by_the_like_limits(
+    api: Attacker, limits: Callable[..., None]
+) -> None:
+    limits(likes_per_hour=6, likes_per_hour_per_device=4)
+    farmer = "u-api6-toggler"
+    post_id = api.post("u-api6-author-t")
+
+    storm = [
+        api.call("PUT" if n % 2 == 0 else "DELETE", f"/v1/posts/{post_id}/like", farmer) for n in range(10)
+    ]
+
+    assert [a.status_code for a in storm[:6]] == [200] * 6 and refused(storm[6:])
+    # The sixth call (an unlike) is the last that changed anything.
+    seen = api.call("GET", f"/v1/posts/{post_id}", farmer).json()
+    assert (seen["liked_by_me"], seen["like_count"]) == (False, 0)
+    # Sock puppets behind one device id: its limit stops them, whoever they are.
+    device = {"X-Device-Id": "dev-api6-like-farm"}
+    socks = [
+        api.call("PUT", f"/v1/posts/{post_id}/like", f"u-api6-sock-{n}", headers=device) for n in range(6)
+    ]
+    assert [a.status_code for a in socks[:4]] == [200] * 4 and refused(socks[4:])
+    assert "device" in socks[4].json()["detail"]
+    assert api.call("GET", f"/v1/posts/{post_id}", farmer).json()["like_count"] == 4
+    # What can earn is what was stored: one like item per account that got through (a like again
+    # after an unlike earns nothing new), none for the refused.
+    likers = {i["user_id"] for i in content_items(api, "Like") if i["post_id"] == post_id}
+    assert likers == {farmer, *(f"u-api6-sock-{n}" for n in range(4))}
+
+
+def content_items(api: Attacker, entity: str) -> list[dict[str, Any]]:
+    return [i for i in all_items(api.cloud.settings.table_name("content")) if i.get("entity") == entity]
+
+
+def test_comment_farming_is_stopped_by_the_hourly_limit_refused_comments_included(
+    api: Attacker, limits: Callable[..., None]
+) -> None:
+    limits(comments_per_hour=3)
+    farmer = "u-api6-commenter"
+    posts = [api.post("u-api6-author-c") for _ in range(2)]
+    targets = [posts[0], "01JDZZZZZZZZZZZZZZZZZZZZZZ", posts[1], posts[0], posts[1]]
+
+    answers = [api.call("POST", f"/v1/posts/{p}/comments", farmer, json={"text": "so good"}) for p in targets]
+
+    # A comment on a missing post is refused (404) and still uses up a unit of the allowance.
+    assert [a.status_code for a in answers[:3]] == [201, 404, 201] and refused(answers[3:])
+    listed = [api.call("GET", f"/v1/posts/{p}/comments", farmer).json()["items"] for p in posts]
+    assert [len(items) for items in listed] == [1, 1]
+    # Each stored comment carries its one earn's outbox marker; the refused ones left nothing to pay.
+    mine = [c for c in content_items(api, "Comment") if c["author_id"] == farmer]
+    assert len(mine) == 2 and all("due_pk" in c for c in mine)
+
+
+def test_redemption_farming_is_stopped_by_the_hourly_limit_refusals_and_replays_included(
+    api: Attacker, limits: Callable[..., None]
+) -> None:
+    limits(redemptions_per_hour=4)
+    farmer = "u-api6-hoarder"
+    api.fund(farmer, 1000)
+    dear, cheap = api.reward(points=5000), api.reward(points=100, stock=50)
+
+    def redeem(reward_id: str, key: str) -> Response:
+        body = {"reward_id": reward_id, "quantity": 1}
+        return api.call("POST", "/v1/redemptions", farmer, json=body, headers={"Idempotency-Key": key})
+
+    keys = ["api6-key-01", "api6-key-02", "api6-key-02", "api6-key-03", "api6-key-04", "api6-key-05"]
+    answers = [redeem(dear if n == 0 else cheap, key) for n, key in enumerate(keys)]
+
+    # Too few points (409) and a replay of a key (200, its order again) cost a unit each too.
+    assert [a.status_code for a in answers[:4]] == [409, 201, 200, 201] and refused(answers[4:])
+    assert balance(api, farmer) == 800
+    orders = api.call("GET", "/v1/redemptions", farmer).json()["items"]
+    assert len(orders) == 2
+    history = api.call("GET", "/v1/points/history", farmer).json()["items"]
+    assert [e["type"] for e in history].count("spend") == 2
+    assert api.call("GET", f"/v1/rewards/{cheap}", farmer).json()["stock_left"] == 48
