@@ -305,7 +305,21 @@ class Functions(Construct):
         grants = tuple(grants)
         statements: list[iam.PolicyStatement] = []
         for grant in grants:
-            if grant.kind == "table":
+            if grant.kind == "table" and grant.prefixes:
+                # Those partitions only: Query conditioned on the partition key. Nothing else: a
+                # Scan has no leading key, so `ForAllValues` would let it through.
+                statements.append(
+                    iam.PolicyStatement(
+                        actions=["dynamodb:Query"],
+                        resources=[self._data.tables[grant.name].table_arn],
+                        conditions={
+                            "ForAllValues:StringLike": {
+                                "dynamodb:LeadingKeys": [f"{prefix}*" for prefix in grant.prefixes]
+                            }
+                        },
+                    )
+                )
+            elif grant.kind == "table":
                 target = self._data.tables[grant.name]
                 # Only the indexes the function queries, each by name (never `index/*`).
                 indexes = [f"{target.table_arn}/index/{name}" for name in _indexes(grant.name, grant.indexes)]
@@ -385,10 +399,13 @@ class Functions(Construct):
     def _revocation_reads(self, key_name: str, grants: Iterable[Grant]) -> list[iam.PolicyStatement]:
         """A token checker reads the revoked sessions (platform/sessions.py): Query on the key's
         revocations table, its `REVOKED#` partitions only. A role that reads the table already
-        needs no second statement."""
+        (whole, or those partitions among others) needs no second statement."""
         [definition] = [key for key in signing_keys() if key.name == key_name]
         holder = definition.revocations
-        if holder is None or any(g.kind == "table" and g.name == holder for g in grants):
+        if holder is None or any(
+            g.kind == "table" and g.name == holder and (not g.prefixes or REVOKED_PREFIX in g.prefixes)
+            for g in grants
+        ):
             return []
         return [
             iam.PolicyStatement(

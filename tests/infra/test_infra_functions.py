@@ -142,7 +142,7 @@ def _expected_table_permissions(synth, spec) -> set[tuple[str, str]]:
     """Read on the table and on exactly the indexes the grant names; write on the table;
     DeleteItem only with `delete=True`."""
     expected: set[tuple[str, str]] = set()
-    read_tables = {grant.name for grant in spec.grants if grant.kind == "table"}
+    read_tables = {grant.name for grant in spec.grants if grant.kind == "table" and not grant.prefixes}
     for grant in spec.grants:
         if (grant.kind, grant.access) == ("key", "verify") and "identity" not in read_tables:
             # A token checker queries the revoked sessions (platform/sessions.py; test_infra_keys).
@@ -150,6 +150,9 @@ def _expected_table_permissions(synth, spec) -> set[tuple[str, str]]:
         if grant.kind != "table":
             continue
         arn = f"{synth.table(grant.name)}.Arn"
+        if grant.prefixes:  # a Query of those partitions only (test_audit_reads_are_partitions_only)
+            expected.add(("dynamodb:Query", arn))
+            continue
         for resource in (arn, *(f"{arn}/index/{index}" for index in grant.indexes)):
             expected |= {(action, resource) for action in TABLE_READ}
         if grant.access != "read":
@@ -168,6 +171,30 @@ def test_table_permissions_are_exactly_the_catalog_grants(synth, spec) -> None:
     }
 
     assert granted == _expected_table_permissions(synth, spec)
+
+
+def test_audit_reads_are_partitions_only(synth) -> None:
+    """`GET /v1/admin/audit` may Query each context's `AUDIT#<day>` partitions (and, on identity,
+    the revoked sessions every token checker reads), and nothing else of those tables."""
+    from tests.infra.conftest import as_list, logical
+
+    names = ("points", "identity", "codes", "mall", "content")
+    audited = {f"{synth.table(name)}.Arn": name for name in names}
+    seen = {}
+    for statement in synth.statements("admin_audit_list"):
+        resources = {logical(resource) for resource in as_list(statement["Resource"])}
+        if not resources & set(audited):
+            continue
+        assert as_list(statement["Action"]) == ["dynamodb:Query"], statement
+        [resource] = resources
+        seen[audited[resource]] = statement["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"]
+    assert seen == {
+        "points": ["AUDIT#*"],
+        "identity": ["AUDIT#*", "REVOKED#*"],
+        "codes": ["AUDIT#*"],
+        "mall": ["AUDIT#*"],
+        "content": ["AUDIT#*"],
+    }
 
 
 def test_only_functions_that_delete_may_delete_and_only_queried_indexes_are_readable(synth) -> None:

@@ -29,16 +29,26 @@ class Grant:
     # For tables: the indexes the function queries (only those are granted), and whether it deletes.
     indexes: tuple[str, ...] = ()
     delete: bool = False
-    # For buckets: the key prefixes granted ("uploads/", "media/"); never the whole bucket.
+    # For buckets: the key prefixes granted ("uploads/", "media/"); never the whole bucket. For a
+    # table read: only the partitions whose key begins with one (Query, by `dynamodb:LeadingKeys`).
     prefixes: tuple[str, ...] = ()
 
 
 def table(
-    name: str, access: Access = "read", *, indexes: tuple[str, ...] = (), delete: bool = False
+    name: str,
+    access: Access = "read",
+    *,
+    indexes: tuple[str, ...] = (),
+    delete: bool = False,
+    partitions: tuple[str, ...] = (),
 ) -> Grant:
+    """`partitions`: key prefixes that narrow a read to those partitions, such as the `AUDIT#`
+    days of another context's table (Query only: a Scan is not held to a leading key)."""
     if delete and access == "read":
         raise ValueError(f"table {name}: a delete grant needs write access")
-    return Grant("table", name, access, indexes, delete)
+    if partitions and (access != "read" or indexes):
+        raise ValueError(f"table {name}: only a read of the base table is narrowed to partitions")
+    return Grant("table", name, access, indexes, delete, prefixes=partitions)
 
 
 def bucket(name: str, access: Access = "read", *, prefixes: tuple[str, ...], delete: bool = False) -> Grant:

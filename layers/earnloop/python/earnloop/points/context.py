@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from earnloop.platform.audit import PREFIX as AUDIT
 from earnloop.platform.catalog import FunctionSpec, Grant, http, key, table, worker
 from earnloop.platform.context import Context
 from earnloop.platform.resources import Index, Key, Queue, Rule, Table
+from earnloop.platform.sessions import PREFIX as REVOKED
 
 CONTEXT = Context(
     name="points",
@@ -95,15 +97,15 @@ CONTEXT = Context(
             description="Adjusts a balance by hand, audited",
         ),
         # The audit records of every context that writes them (points/admin_api.py: AUDITED_TABLES):
-        # one Query per table and day on its `AUDIT#<day>` partition. The grant model names tables,
-        # not partitions: the role may read the whole of these tables (docs/decisions.md).
+        # one Query per table and day, on those `AUDIT#<day>` partitions only (and identity's
+        # revoked sessions, which every token checker reads).
         http(
             "admin_audit_list",
-            table("points"),
-            table("identity"),
-            table("codes"),
-            table("mall"),
-            table("content"),
+            table("points", partitions=(AUDIT,)),
+            table("identity", partitions=(AUDIT, REVOKED)),
+            table("codes", partitions=(AUDIT,)),
+            table("mall", partitions=(AUDIT,)),
+            table("content", partitions=(AUDIT,)),
             key("session"),
             description="Audited admin actions",
         ),
