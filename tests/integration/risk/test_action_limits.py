@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from earnloop.content.likes_store import count_key, like_key, shard_of
 from earnloop.local.samples import http_event
+from earnloop.platform import aws
 from earnloop.platform.clock import LOCAL_CLOCK_VARIABLE
 from earnloop.platform.settings import get_settings
 from earnloop.risk.windows import SlidingWindow
@@ -193,3 +194,36 @@ def test_shares_are_limited_and_a_limited_one_writes_nothing(cloud, limits) -> N
     assert len(shares) == 2
     item = counter(cloud, "sharing", "share", "user#sh-fan")
     assert attempts(item) == 2 and "expires_at" in item
+
+
+def test_an_accepted_like_is_counted_inside_its_one_transaction_a_repeat_by_its_own_writes(
+    cloud, post_id
+) -> None:
+    fan, ip, device = "ow-fan", "198.51.100.9", "dev-one-write-01"
+    cloud.register(fan)
+    calls: list[str] = []
+
+    def record(model: Any, **_: Any) -> None:
+        calls.append(model.name)
+
+    def writes() -> list[str]:
+        return [c for c in calls if c in {"PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems"}]
+
+    events = aws.dynamodb().meta.events
+    events.register("before-call.dynamodb", record)
+    try:
+        assert like(cloud, fan, post_id, ip, device).status == 200
+        accepted = writes()
+        calls.clear()
+        assert like(cloud, fan, post_id, ip, device).status == 200
+        repeated = writes()
+    finally:
+        events.unregister("before-call.dynamodb", record)
+
+    # One write for the like, its count and its three counters; no Scan or Query to judge them.
+    assert accepted == ["TransactWriteItems"]
+    # The repeat's two transactions write nothing (the like item is as asked); its three counters
+    # are then charged by their own conditional updates.
+    assert repeated == ["TransactWriteItems", "TransactWriteItems", "UpdateItem", "UpdateItem", "UpdateItem"]
+    for subject in (f"user#{fan}", f"device#{device}", f"ip#{ip}"):
+        assert attempts(counter(cloud, "content", "like", subject)) == 2
