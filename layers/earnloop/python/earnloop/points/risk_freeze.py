@@ -16,15 +16,17 @@ from typing import TYPE_CHECKING
 
 from aws_lambda_powertools.metrics import MetricUnit
 
+from earnloop.platform.audit import AuditOf
 from earnloop.platform.clock import utcnow
 from earnloop.platform.observability import logger, metrics
-from earnloop.points.admin_api import points_audit
+from earnloop.platform.settings import get_settings
 from earnloop.points.models import FROZEN
 from earnloop.points.rules import plan_status
 from earnloop.points.service import Ledger
 from earnloop.risk.events import RiskFlagged
 
 if TYPE_CHECKING:
+    from earnloop.platform.dynamo import TxAction
     from earnloop.points.models import Account, Posting
 
 # The audit record's reason holds the evidence; an admin's reason is at most 200 characters.
@@ -51,10 +53,19 @@ def freeze_on_flag(event: RiskFlagged, ledger: Ledger | None = None) -> None:
     def plan(account: Account) -> Posting | None:
         return plan_status(account, FROZEN, txn_id, reason, actor, now)
 
-    audit = points_audit(
-        actor=actor, action="freeze", target=event.user_id, reason=audit_reason(event), now=now
-    )
-    outcome = ledger.post(event.user_id, txn_id, plan, audit=audit)
+    # As an admin's freeze records it (points/admin_api.py), without loading the admin routes.
+    audit = AuditOf(get_settings().table_name("points"), "points", actor, "freeze", audit_reason(event), now)
+
+    def record(posting: Posting) -> TxAction:
+        account = posting.account
+        return audit.put(
+            event.user_id,
+            before={"status": account.status, "balance": account.balance},
+            after={"status": posting.new_status or account.status, "balance": posting.entry.balance_after},
+            reference=txn_id,
+        )
+
+    outcome = ledger.post(event.user_id, txn_id, plan, audit=record)
     if outcome.status != "already_applied":
         # Every new flag counts, an account frozen already too: the alarm is on flags, not freezes.
         metrics.add_metric(name="RiskFlags", unit=MetricUnit.Count, value=1)
