@@ -168,7 +168,8 @@ def test_the_events_are_what_the_changes_mean(journey: tuple[str, LocalCloud, li
 
     # ProfileChanged: the three dev users' nicknames at registration, and Alice's edit.
     # SegmentChanged: three users enter `new`, and the two who scanned move on.
-    # AdminActionRecorded: the audit records of the two freezes and two unfreezes.
+    # AdminActionRecorded: the audit records of the two freezes and two unfreezes, and of the
+    # batch's creation and revocation.
     assert events == Counter(
         {
             "UserRegistered": 3,
@@ -176,7 +177,7 @@ def test_the_events_are_what_the_changes_mean(journey: tuple[str, LocalCloud, li
             "ScanClaimed": 2,
             "PointsChanged": 6,
             "SegmentChanged": 5,
-            "AdminActionRecorded": 4,
+            "AdminActionRecorded": 6,
         }
     )
     # Alice: earn, freeze, unfreeze; Bob: freeze, unfreeze, then his earn.
