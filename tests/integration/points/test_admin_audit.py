@@ -235,3 +235,26 @@ def test_every_contexts_admin_actions_are_listed_newest_first_and_none_can_be_ed
     # The API only lists them: no route but this GET reaches an audit record.
     audit_routes = {(m, r.path) for r in api_routes(routers()) for m in r.methods if "audit" in r.path}
     assert audit_routes == {("GET", "/v1/admin/audit")}
+
+
+def test_every_context_that_writes_audit_records_is_listed_and_may_be_read():
+    """A context whose code imports platform.audit writes `AUDIT#` records into its own table: the
+    listing merges that table, and its function may Query (only) those partitions."""
+    from pathlib import Path
+
+    from earnloop.contexts import CONTEXTS, all_functions
+    from earnloop.platform.audit import PREFIX
+    from earnloop.points.admin_api import AUDITED_TABLES
+
+    library = Path(__file__).resolve().parents[3] / "layers" / "earnloop" / "python" / "earnloop"
+
+    def imports_audit(package: str) -> bool:
+        return any(
+            "earnloop.platform.audit import" in p.read_text() for p in (library / package).rglob("*.py")
+        )
+
+    writers = {c.table.name for c in CONTEXTS if c.table is not None and imports_audit(c.name)}
+    [listing] = [spec for spec in all_functions() if spec.name == "admin_audit_list"]
+    readable = {g.name for g in listing.grants if g.kind == "table" and PREFIX in g.prefixes}
+    assert {"points", "identity", "codes", "mall", "content"} <= writers
+    assert writers <= set(AUDITED_TABLES) == readable
