@@ -145,12 +145,13 @@ def test_redemption_farming_stops_at_the_per_user_limit(api: Attacker) -> None:
 
 
 def test_scripted_referral_farming_freezes_the_farmer_and_is_refused_past_the_sliding_day(
-    api: Attacker,
+    api: Attacker, limits: Callable[..., None]
 ) -> None:
-    """A farmer's link "registers" a dozen sock puppets within a minute: the burst rule freezes the
-    farmer (their earns are held, nothing can be spent), and referrals past the sliding day's limit
-    are refused `rate_limited` and pay nothing."""
-    farmer, settings = "u-api6-ref-farmer", api.cloud.settings
+    """A farmer's link "registers" sock puppets within a minute: the burst rule (5 in 10 minutes)
+    freezes the farmer (their earns are held, nothing can be spent), and referrals past the sliding
+    day's limit (6 here) are refused `rate_limited` and pay nothing."""
+    limits(referrals_per_day=6)
+    farmer, settings = "u-api6-ref-farmer", get_settings()
     tightened(api, "referral", points=10, daily_cap=1000)  # the ledger's cap is not what stops it
     share = api.call("POST", "/v1/shares", farmer, json={"target_type": "post", "target_id": "P-api6"})
     assert share.status_code == 201, share.text
