@@ -17,8 +17,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from earnloop.content.posts_models import Author, Comment, CommentPage, CommentPublic
-from earnloop.content.posts_service import Profiles, TextChecker, Viewer, text_verdict, visible_to
+from earnloop.content.posts_service import Profiles, TextChecker, Viewer, pause, text_verdict, visible_to
 from earnloop.platform.clock import iso
+from earnloop.platform.dynamo import TransactionConflictError
 from earnloop.platform.errors import NotFoundError, UnauthenticatedError, ValidationFailedError
 from earnloop.platform.ids import new_id
 from earnloop.platform.observability import logger
@@ -28,6 +29,11 @@ if TYPE_CHECKING:
 
     from earnloop.content.posts_store import PostsStore
     from earnloop.risk.attempts import Attempt
+
+
+# A comment's transaction shares its post's counter and its risk counters with other writers; a few
+# jittered tries separate two that met (each try writes nothing unless it commits).
+COMMIT_ATTEMPTS = 4
 
 
 class CommentRefusedError(ValidationFailedError):
@@ -72,7 +78,17 @@ def add_comment(
         text=text,
         created_at=iso(now),
     )
-    store.add_comment(comment, post.author_id, attempt.actions() if attempt else ())
+    counting = attempt.actions() if attempt else ()
+    for tried in range(COMMIT_ATTEMPTS):
+        try:
+            store.add_comment(comment, post.author_id, counting)
+            break
+        except TransactionConflictError:
+            # Another comment on the post (its counter) or another attempt of the same user, device
+            # or IP (their risk counters) was in flight: nothing was written; try again.
+            if tried + 1 == COMMIT_ATTEMPTS:
+                raise
+            pause(tried)
     if attempt:
         attempt.counted()
     return CommentPublic.model_validate(comment.model_dump())
