@@ -12,7 +12,7 @@ import pytest
 from earnloop.local import cli
 from earnloop.local.cloud import Endpoints
 from earnloop.local.dynamodb_local import free_port
-from earnloop.local.invoke import Caller, invoke, running_cloud, write_endpoints
+from earnloop.local.invoke import Caller, CloudLookup, invoke, look_for_cloud, running_cloud, write_endpoints
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -50,7 +50,9 @@ def test_a_stale_endpoints_file_left_by_a_crash_is_ignored(no_running_cloud: Pat
     dead = f"http://127.0.0.1:{free_port()}"
     write_endpoints(Endpoints(dead, dead, "dynamodb-local", "ap-east-1"), no_running_cloud)
 
-    assert running_cloud(no_running_cloud) is None
+    assert look_for_cloud(no_running_cloud) == CloudLookup(
+        None, f"nothing answers at {dead}, where endpoints.json says the cloud is"
+    )
 
 
 def test_a_file_whose_writer_died_is_ignored_even_where_its_ports_answer(no_running_cloud: Path) -> None:
@@ -63,9 +65,17 @@ def test_a_file_whose_writer_died_is_ignored_even_where_its_ports_answer(no_runn
         ended.wait()
 
         no_running_cloud.write_text(json.dumps({**endpoints, "pid": ended.pid}))
-        assert running_cloud(no_running_cloud) is None
+        assert look_for_cloud(no_running_cloud).reason == (
+            f"the `make dev` that wrote endpoints.json (pid {ended.pid}) has ended"
+        )
         no_running_cloud.write_text(json.dumps({**endpoints, "pid": os.getpid()}))
         assert running_cloud(no_running_cloud) is not None
+
+
+def test_without_a_file_the_reason_says_no_make_dev_has_started(no_running_cloud: Path) -> None:
+    assert look_for_cloud(no_running_cloud) == CloudLookup(
+        None, "no endpoints.json (no `make dev` has started)"
+    )
 
 
 def test_the_command_prints_the_functions_answer_as_json(capsys: pytest.CaptureFixture[str]) -> None:

@@ -69,24 +69,39 @@ def _answers(url: str) -> bool:
         return False
 
 
-def running_cloud(path: Path | None = None) -> Endpoints | None:
-    """The endpoints of a running `earnloop dev`, or None (no file, or a stale one left by a crash).
+@dataclass(frozen=True)
+class CloudLookup:
+    """What `.local/endpoints.json` says: the running cloud's endpoints, or why there is none."""
 
-    The process that wrote the file must still be alive, which answers at once whatever the load;
-    the ports are asked too, in case a crash left the pid to be reused.
-    """
+    endpoints: Endpoints | None
+    reason: str
+
+
+def look_for_cloud(path: Path | None = None) -> CloudLookup:
+    """The running `earnloop dev`, if any. The process that wrote the file must still be alive,
+    which answers at once whatever the load; the ports are asked too, in case a crash left its pid
+    to be reused."""
+    where = path or ENDPOINTS_FILE
     try:
-        data = json.loads((path or ENDPOINTS_FILE).read_text())
+        data = json.loads(where.read_text())
         endpoints = Endpoints(
             data["moto"], data["dynamodb"], data["dynamodb_backend"], data["region"], s3=data.get("s3")
         )
-    except (OSError, ValueError, KeyError):
-        return None
+    except OSError:
+        return CloudLookup(None, f"no {where.name} (no `make dev` has started)")
+    except (ValueError, KeyError):
+        return CloudLookup(None, f"{where.name} is not a running cloud's")
     if not _alive(data.get("pid")):
-        return None
-    if not (_answers(endpoints.moto) and _answers(endpoints.dynamodb)):
-        return None
-    return endpoints
+        return CloudLookup(None, f"the `make dev` that wrote {where.name} (pid {data.get('pid')}) has ended")
+    for url in (endpoints.moto, endpoints.dynamodb):
+        if not _answers(url):
+            return CloudLookup(None, f"nothing answers at {url}, where {where.name} says the cloud is")
+    return CloudLookup(endpoints, "running")
+
+
+def running_cloud(path: Path | None = None) -> Endpoints | None:
+    """The endpoints of a running `earnloop dev`, or None (no file, or a stale one left by a crash)."""
+    return look_for_cloud(path).endpoints
 
 
 @contextlib.contextmanager

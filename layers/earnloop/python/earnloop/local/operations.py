@@ -36,10 +36,10 @@ def _aws_of(stage: str) -> Iterator[None]:
 
     environment = ProcessEnvironment()
     if stage == "local":
-        endpoints = invoke.running_cloud()
-        if endpoints is None:
-            raise OperationError("no `make dev` is running (nothing at .local/endpoints.json answers)")
-        environment.apply(endpoints.environment(), CLEARED)
+        found = invoke.look_for_cloud()
+        if found.endpoints is None:
+            raise OperationError(f"no `make dev` is running: {found.reason}")
+        environment.apply(found.endpoints.environment(), CLEARED)
     reset_process_caches()
     try:
         yield
