@@ -25,6 +25,10 @@ Context keys (`-c key=value` or `cdk.json`):
   `segment_at_risk_days` (30), `segment_sleeping_days` (90), `wakeup_gift_points` (100),
   `wakeup_gift_days` (14) and `onboarding_topics` ([]); every function gets the same values,
   checked before any synth (days ascending new < at risk < sleeping).
+- `pending`: pending points settings, a JSON object with any of `pending_delay_hours` (a new
+  account's earns wait this long; default 72 outside dev, 0 = off in dev), `pending_new_account_days`
+  (7), `pending_risky_delay_hours` (a risky user's earns, by WeChat's risk rank; 72) and
+  `pending_risky_rank` (3); checked before any synth.
 - `imaging_layer`: the imaging layer folder (default `build/imaging-layer`, built by `make layer`),
   attached only to the functions that declare it.
 """
@@ -56,6 +60,14 @@ SEGMENT_SETTINGS = frozenset(
         "onboarding_topics",
     }
 )
+
+# The settings a stage's `pending` key may set (points/pending.py).
+PENDING_SETTINGS = frozenset(
+    {"pending_delay_hours", "pending_new_account_days", "pending_risky_delay_hours", "pending_risky_rank"}
+)
+# A deployed stage holds a new account's earns this long unless its `pending` key says otherwise:
+# fresh accounts are what farms are made of (docs/decisions.md); `dev` credits at once.
+DEPLOYED_PENDING_DELAY_HOURS = 72
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -123,6 +135,8 @@ class StageConfig:
     tiers: str | None = None
     # Lifecycle segment settings as a JSON object (None: the settings' defaults).
     segments: str | None = None
+    # Pending points settings as a JSON object (None: the stage's defaults, `pending_environment`).
+    pending: str | None = None
     session_keys: tuple[str, ...] = ("1",)
     moderation_provider: str = "wechat"
     rekognition_region: str | None = None
@@ -234,6 +248,7 @@ class StageConfig:
             wechat_verify_content=text("wechat_verify_content"),
             tiers=tiers if isinstance(tiers := get("tiers"), str) or tiers is None else json.dumps(tiers),
             segments=seg if isinstance(seg := get("segments"), str) or seg is None else json.dumps(seg),
+            pending=pen if isinstance(pen := get("pending"), str) or pen is None else json.dumps(pen),
             session_keys=tuple(v.strip() for v in (text("session_keys") or "1").split(",")),
             moderation_provider=text("moderation_provider") or "wechat",
             rekognition_region=text("rekognition_region"),
@@ -267,6 +282,29 @@ class StageConfig:
             f"EARNLOOP_{name.upper()}": json.dumps(value) if isinstance(value, list) else str(value)
             for name, value in sorted(values.items())
         }
+
+    def pending_environment(self) -> dict[str, str]:
+        """The stage's pending points settings as the functions' environment: a new account's
+        earns wait `DEPLOYED_PENDING_DELAY_HOURS` outside dev unless the `pending` key says otherwise.
+
+        Raises:
+            ConfigError: not an object of the pending settings, or values the settings refuse.
+        """
+        values: dict[str, Any] = (
+            {} if self.stage == "dev" else {"pending_delay_hours": DEPLOYED_PENDING_DELAY_HOURS}
+        )
+        if self.pending is not None:
+            try:
+                given = json.loads(self.pending)
+                if not isinstance(given, dict) or not set(given) <= PENDING_SETTINGS:
+                    raise ValueError(f"only {sorted(PENDING_SETTINGS)}")
+                Settings.model_validate(given)
+            except (ValueError, ValidationError) as error:
+                raise ConfigError(
+                    f"pending {self.pending!r} is not a pending setting object ({error})"
+                ) from None
+            values.update(given)
+        return {f"EARNLOOP_{name.upper()}": str(value) for name, value in sorted(values.items())}
 
     def layer_folder(self, name: str) -> Path:
         for known, folder in self.layers:

@@ -203,6 +203,8 @@ class Functions(Construct):
             environment[settings_variable("tiers")] = self._config.tiers
         # Segment thresholds and the wake-up gift: the same for the workers, the job and the routes.
         environment.update(self._config.segment_environment())
+        # Pending points: the points worker and the routes that show them must agree.
+        environment.update(self._config.pending_environment())
         return environment
 
     def _function(self, spec: FunctionSpec) -> lambda_.Function:

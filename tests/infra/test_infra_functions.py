@@ -116,6 +116,8 @@ def test_every_function_is_told_where_every_resource_is(synth) -> None:
         "EARNLOOP_BUCKETS",
         # The stage's moderation provider (test_infra_moderation checks its value and its grants).
         "EARNLOOP_MODERATION_PROVIDER",
+        # A deployed stage holds a new account's earns (test_infra_stages checks the value).
+        "EARNLOOP_PENDING_DELAY_HOURS",
     }
     for spec in SPECS:
         variables = synth.props(synth.function(spec.name))["Environment"]["Variables"]

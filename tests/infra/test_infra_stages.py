@@ -402,3 +402,25 @@ def test_each_stage_has_a_dashboard(synth, dev_synth) -> None:
         assert len(alarms) > 3 * len(SPECS) // 2
         for alarm in alarms:
             assert json.dumps({"Fn::GetAtt": [alarm, "Arn"]}) in body, alarm
+
+
+# --- pending points ----------------------------------------------------------------------------
+
+
+def test_a_deployed_stage_holds_new_accounts_earns_and_dev_credits_at_once(synth, dev_synth) -> None:
+    for name in ("points_earn", "points_get"):
+        prod = synth.props(synth.function(name))["Environment"]["Variables"]
+        dev = dev_synth.props(dev_synth.function(name))["Environment"]["Variables"]
+        assert prod["EARNLOOP_PENDING_DELAY_HOURS"] == "72"
+        assert "EARNLOOP_PENDING_DELAY_HOURS" not in dev
+    given = _config(pending='{"pending_delay_hours": 0, "pending_risky_delay_hours": 48}')
+    assert given.pending_environment() == {
+        "EARNLOOP_PENDING_DELAY_HOURS": "0",
+        "EARNLOOP_PENDING_RISKY_DELAY_HOURS": "48",
+    }
+
+
+@pytest.mark.parametrize("pending", ["soon", '{"pending_risky_rank": 9}', '{"tiers": []}'])
+def test_pending_settings_that_cannot_work_fail_before_any_synth(pending: str) -> None:
+    with pytest.raises(ConfigError, match="pending"):
+        _config(pending=pending).pending_environment()

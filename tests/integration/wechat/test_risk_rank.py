@@ -44,3 +44,8 @@ def test_a_refused_token_is_renewed_once_and_the_call_repeated(wechat, ranks):
 def test_the_local_ranks_mark_only_risky_openids():
     local = LocalRiskRank()
     assert (local.rank("oUser1", "127.0.0.1"), local.rank("risky-1", "127.0.0.1")) == (0, 4)
+    # `make dev`'s `dev:risky-li` login has this openid (identity/rules.py dev_login).
+    assert (local.rank("dev-openid-risky-li", "127.0.0.1"), local.rank("dev-openid-li", "127.0.0.1")) == (
+        4,
+        0,
+    )

@@ -10,10 +10,11 @@ from earnloop.identity import notifications_service, service
 from earnloop.identity.avatars import avatar_hosts
 from earnloop.identity.bans_api import router as bans_router
 from earnloop.identity.follows_api import router as follows_router
-from earnloop.identity.models import LoginRequest, LoginResponse, Me, Profile, ProfileUpdate
+from earnloop.identity.models import LoginRequest, LoginResponse, Me, Profile, ProfileUpdate, User
 from earnloop.identity.notifications_models import MarkRead, NotificationsPage
 from earnloop.identity.notifications_store import InboxStore
 from earnloop.identity.privacy_api import router as privacy_router
+from earnloop.identity.risk_ranks import refresh_risk_rank
 from earnloop.identity.segments_api import router as segments_router
 from earnloop.identity.sessions_api import router as sessions_router
 from earnloop.identity.store import IdentityStore
@@ -23,6 +24,7 @@ from earnloop.platform.auth import CurrentUser
 from earnloop.platform.clock import utcnow
 from earnloop.platform.settings import get_settings
 from earnloop.platform.wechat import WeChatClient, default_client
+from earnloop.risk.client import SourceIp
 
 router = APIRouter(tags=["identity"])
 
@@ -51,9 +53,17 @@ Points = Annotated[service.PointsReader, Depends(points_reader)]
 @router.post(
     "/v1/auth/login", name="auth_login", response_model=LoginResponse, summary="Log in with wx.login"
 )
-def auth_login(body: LoginRequest, store: Identity, wechat: WeChat) -> LoginResponse:
-    """Exchanges a `wx.login` code for a session token; registers the user on a first login."""
-    return service.login(body, store=store, wechat=wechat, is_local=get_settings().is_local, now=utcnow())
+def auth_login(body: LoginRequest, store: Identity, wechat: WeChat, client_ip: SourceIp) -> LoginResponse:
+    """Exchanges a `wx.login` code for a session token; registers the user on a first login. A
+    banned user is refused (403 `forbidden`, `reason: "banned"`)."""
+    now = utcnow()
+
+    def rank_risk(user: User, is_new: bool) -> None:
+        refresh_risk_rank(store, user, is_new=is_new, client_ip=client_ip, now=now)
+
+    return service.login(
+        body, store=store, wechat=wechat, is_local=get_settings().is_local, now=now, rank_risk=rank_risk
+    )
 
 
 @router.get("/v1/me", name="me_get", response_model=Me, summary="The caller's profile")

@@ -72,6 +72,19 @@ class UserDeleted(DomainEvent):
     deleted_at: str
 
 
+class RiskRankChanged(DomainEvent):
+    """WeChat's risk rank of the user (0 normal .. 4) is known or changed (identity/risk_ranks.py):
+    the points context holds a risky user's earns as pending."""
+
+    source = "earnloop.identity"
+    detail_type = "RiskRankChanged"
+
+    user_id: str
+    risk_rank: int
+    # When WeChat gave it: consumers keep the newest, whatever order the events arrive in.
+    risk_rank_at: str
+
+
 def _public_face(image: dict[str, object] | None) -> tuple[object, object, object]:
     face = image or {}
     return (face.get("nickname"), face.get("avatar_url"), face.get("leaderboard_visible", True))
@@ -102,5 +115,8 @@ def derive(change: Change) -> list[DomainEvent]:
     if _public_face(change.new) != _public_face(change.old):
         at = change.new.get("updated_at") or change.new["created_at"]
         events.append(ProfileChanged.model_validate({**change.new, "updated_at": at}))
+    rank = change.new.get("risk_rank")
+    if rank is not None and rank != (change.old or {}).get("risk_rank"):
+        events.append(RiskRankChanged.model_validate(change.new))
     events.extend(segment_changes(change))
     return events

@@ -75,6 +75,8 @@ CREATE_ATTEMPTS = 3
 PointsReader = Callable[[str, datetime], PointsSummaryLike]
 UnreadCounter = Callable[[str], int]
 TokenIssuer = Callable[["Principal", datetime], tuple[str, int]]
+# Asks for and caches the user's risk rank if one is due: (user, registered by this login).
+RiskRanker = Callable[[User, bool], object]
 
 
 def login(
@@ -86,6 +88,7 @@ def login(
     now: datetime,
     issue: TokenIssuer | None = None,
     make_id: Callable[[], str] = new_id,
+    rank_risk: RiskRanker | None = None,
 ) -> LoginResponse:
     """Turns a `wx.login` code (or, locally, a `dev:<name>` code) into a session for its user,
     registering the user on a first login.
@@ -121,6 +124,9 @@ def login(
             reason="banned",
             **{k: v for k, v in (("ban_reason", user.ban_reason), ("banned_until", user.banned_until)) if v},
         )
+    if rank_risk is not None:
+        # WeChat's risk rank, when one is due (identity/risk_ranks.py); never fails the login.
+        rank_risk(user, is_new)
     # Imported here, not at the top: the identity worker shares this module, and tokens bring FastAPI,
     # PyJWT and cryptography, a quarter of its cold start (bench/cold_start.py: 764 -> 610 ms CPU).
     # `auth_login` has them loaded at init anyway, through its router.

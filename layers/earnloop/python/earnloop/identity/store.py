@@ -184,6 +184,26 @@ class IdentityStore:
             return owner or user_id
         return user_id
 
+    def set_risk_rank(self, user_id: str, rank: int, at: str) -> bool:
+        """Caches WeChat's risk rank on the profile unless a newer one is there or the user is gone
+        (False). The stream derives `RiskRankChanged` when the rank differs (identity/events.py)."""
+        try:
+            self._ddb.update_item(
+                TableName=self._table,
+                Key=marshal(user_key(user_id)),
+                UpdateExpression="SET #rank = :rank, #rank_at = :at",
+                ConditionExpression=(
+                    "attribute_exists(pk) AND (attribute_not_exists(#rank_at) OR #rank_at < :at)"
+                ),
+                ExpressionAttributeNames={"#rank": "risk_rank", "#rank_at": "risk_rank_at"},
+                ExpressionAttributeValues=marshal({":rank": rank, ":at": at}),
+            )
+        except ClientError as error:
+            if is_condition_failure(error):
+                return False
+            raise
+        return True
+
     def update_profile(self, user_id: str, changes: Mapping[str, str | bool | None], updated_at: str) -> User:
         """Sets the given profile fields, removing those given as None; returns the user as stored now.
 

@@ -21,6 +21,7 @@ from earnloop.points.models import (
     HistoryItem,
     HistoryPage,
     Outcome,
+    PendingRelease,
     PointsPublic,
     UnfreezeRequest,
 )
@@ -43,7 +44,10 @@ UserId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[0-9A-Za-z_
 def points_get(user: CurrentUser, ledger: LedgerDep) -> PointsPublic:
     account = ledger.account(user.user_id, consistent=True)
     # Held earns (pending, or waiting for an unfreeze) are few: the caps bound them.
-    pending = sum(hold.command.points for hold in ledger.store.holds(user.user_id))
+    holds = ledger.store.holds(user.user_id)
+    # Soonest first; those waiting for an unfreeze (no release time) last.
+    holds.sort(key=lambda hold: (hold.release_at is None, hold.release_at or ""))
+    pending = sum(hold.command.points for hold in holds)
     barred = barred_now(account, utcnow())
     return PointsPublic(
         balance=account.balance,
@@ -52,6 +56,8 @@ def points_get(user: CurrentUser, ledger: LedgerDep) -> PointsPublic:
         status="barred" if barred else account.status,
         expiring=[ExpiringPoints(date=d, points=p) for d, p in sorted(account.buckets.items()) if p > 0],
         pending=pending,
+        pending_releases=[PendingRelease(points=h.command.points, release_at=h.release_at) for h in holds]
+        or None,
         barred_until=account.barred_until if barred else None,
         bar_reason=account.bar_reason if barred else None,
     )
@@ -170,3 +176,7 @@ for _area in (_rules_router, _checkins_router, _admin_router):
 from earnloop.points.sanctions_api import router as _sanctions_router  # noqa: E402
 
 router.routes.extend(_sanctions_router.routes)
+
+from earnloop.points.pending_review import router as _pending_review_router  # noqa: E402
+
+router.routes.extend(_pending_review_router.routes)

@@ -64,6 +64,9 @@ CONTEXT = Context(
         # from the stream of the command it watches, under that context's source.
         Rule("codes-risk-to-points", "earnloop.codes", ("RiskFlagged",), queue="points"),
         Rule("sharing-risk-to-points", "earnloop.sharing", ("RiskFlagged",), queue="points"),
+        # WeChat's risk rank of a user onto the account: a risky user's earns are pending
+        # (points/risk_ranks.py, points/pending.py).
+        Rule("risk-rank-to-points", "earnloop.identity", ("RiskRankChanged",), queue="points"),
     ),
     functions=(
         http("points_get", table("points"), key("session"), description="The caller's balance"),
@@ -159,6 +162,15 @@ CONTEXT = Context(
             table("identity"),
             key("session"),
             description="Forfeits a user's points and bars earning",
+        ),
+        # A review credits a user's pending earns now (points/pending_review.py): each hold's credit
+        # deletes it, with its audit item and the identity ConditionChecks, in one transaction.
+        http(
+            "admin_users_pending_release",
+            table("points", "readwrite", delete=True),
+            table("identity"),
+            key("session"),
+            description="Credits a user's pending points now, audited",
         ),
         # 00:10 of each business day: points valid through yesterday expire.
         FunctionSpec(

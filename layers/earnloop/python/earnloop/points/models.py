@@ -40,6 +40,10 @@ class Account(BaseModel):
     # A sanction (points/sanctions.py): no earning until this instant (ISO), and why.
     barred_until: str | None = None
     bar_reason: str | None = None
+    # WeChat's risk rank of the user (0..4), copied from identity's RiskRankChanged, and as of
+    # when (points/risk_ranks.py): a risky account's earns are pending (points/pending.py).
+    risk_rank: int | None = None
+    risk_rank_at: str | None = None
 
     @property
     def exists(self) -> bool:
@@ -198,6 +202,15 @@ class ExpiringPoints(BaseModel):
     points: int
 
 
+class PendingRelease(BaseModel):
+    """One held earn of `GET /v1/points`: how many points, and when they become spendable."""
+
+    points: int
+    release_at: str | None = Field(
+        default=None, description="When they become spendable; absent: when the account is unfrozen"
+    )
+
+
 class PointsPublic(BaseModel):
     """`GET /v1/points`. `pending`: points earned but not yet spendable (held); `barred` (a
     sanction) says until when and why the account earns nothing."""
@@ -208,6 +221,9 @@ class PointsPublic(BaseModel):
     status: Literal["active", "frozen", "barred"]
     expiring: list[ExpiringPoints]
     pending: int = Field(default=0, description="Points earned but held: not spendable yet")
+    pending_releases: list[PendingRelease] | None = Field(
+        default=None, description="The held earns, soonest release first; absent when none"
+    )
     barred_until: str | None = Field(default=None, description="While barred: when earning resumes")
     bar_reason: str | None = Field(default=None, description="While barred: why")
 

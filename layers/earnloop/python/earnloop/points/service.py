@@ -38,7 +38,7 @@ from earnloop.points.models import (
     Posting,
     SpendCommand,
 )
-from earnloop.points.pending import PendingPolicy
+from earnloop.points.pending import PendingEarn, PendingPolicy
 from earnloop.points.rules import EarningBarredError
 from earnloop.points.sanctions import Sanctions
 from earnloop.points.store import AlreadyAppliedError, PointsStore, StaleAccountError
@@ -174,11 +174,14 @@ class Ledger:
         *,
         release_hold: bool = False,
         checks: Sequence[TxAction] = (),
+        may_wait: bool = False,
+        audit: Callable[[Posting], TxAction] | None = None,
     ) -> Outcome:
         """Credits the points once per txn id (`already_applied` on a repeat), only if `checks`
-        (ConditionChecks committed with it) hold.
+        (ConditionChecks committed with it) hold; `audit` adds an admin's audit record of it.
 
         Raises:
+            PendingEarn: `may_wait` and the pending policy holds this earn (`credit` keeps it).
             AccountFrozenError: the account is frozen (`credit` holds the earn instead).
             LimitReachedError: the command's daily cap has no room for it.
             ConcurrencyError: too many concurrent writers.
@@ -186,11 +189,16 @@ class Ledger:
         """
 
         def plan(account: Account) -> Posting:
+            if may_wait and not account.frozen and not rules.barred(account, now):
+                # Decided from the earn's own read: pending costs no read of its own.
+                release_at = self.pending.release_at(account, command, now)
+                if release_at is not None:
+                    raise PendingEarn(account, release_at)
             posting = rules.plan_earn(account, command, now, self._months, self.tiers)
             return dataclasses.replace(posting, release_hold=release_hold)
 
         guard = Guard(checks, verify=lambda: None) if checks else None
-        return self._post(command.user_id, command.txn_id, plan, guard)
+        return self._post(command.user_id, command.txn_id, plan, guard, audit)
 
     def apply(self, user_id: str, txn_id: str, plan: Callable[[Account], Posting | None]) -> Outcome:
         """Commits a posting that a rule outside the ledger plans from the account as read (the
@@ -213,24 +221,19 @@ class Ledger:
         held = command if command.occurred_at else command.model_copy(update={"occurred_at": now})
         sanctions = Sanctions(self)
         for _ in range(self._attempts):
-            # Only a pending policy needs the account before the earn; otherwise the earn's own
-            # read decides, and a bar (EarningBarredError) is met there.
-            if self.pending.delay_hours:
-                account = self.store.account(command.user_id, consistent=True)
-                if sanctions.refuses(account, command, now):
-                    return sanctions.refuse(account, command, now)
-                release_at = None if account.frozen else self.pending.release_at(account, command, now)
-                if release_at is not None:
-                    try:
-                        sanctions.keep_pending(account, held, now, release_at, checks)
-                    except StaleAccountError:
-                        continue
-                    except AlreadyAppliedError:
-                        return Outcome(status="already_applied", txn_id=command.txn_id)
-                    logger.info("earn pending", extra={"user_id": command.user_id, "txn_id": command.txn_id})
-                    return Outcome(status="pending", txn_id=command.txn_id)
+            # The earn's own read decides everything: a bar (EarningBarredError), a freeze, and
+            # whether the pending policy holds it (PendingEarn): no read before the earn.
             try:
-                return self.earn(command, now, checks=checks)
+                return self.earn(command, now, checks=checks, may_wait=self.pending.active)
+            except PendingEarn as pending:
+                try:
+                    sanctions.keep_pending(pending.account, held, now, pending.release_at, checks)
+                except StaleAccountError:
+                    continue
+                except AlreadyAppliedError:
+                    return Outcome(status="already_applied", txn_id=command.txn_id)
+                logger.info("earn pending", extra={"user_id": command.user_id, "txn_id": command.txn_id})
+                return Outcome(status="pending", txn_id=command.txn_id)
             except EarningBarredError:
                 account = self.store.account(command.user_id, consistent=True)
                 if sanctions.refuses(account, command, now):

@@ -3,6 +3,7 @@
 Items on an account's partition `ACCT#<user>`:
 - `ACCOUNT` (entity Account): balance, lifetime_earned, status, version, one top-level number per
   expiry bucket `bkt#<YYYY-MM-DD>`, the last promotion (`tier`, `tier_from`, `tier_changed_at`),
+  WeChat's risk rank (`risk_rank`, `risk_rank_at`: points/risk_ranks.py),
   and `next_expiry` with the sparse `by_expiry` index attributes `exp_pk = EXP#<date>#<shard>`,
   `exp_sk = <user>`;
 - `TXN#<txn-id>` (entity LedgerEntry): one per committed change; `lsi1sk` orders the history;
@@ -151,6 +152,8 @@ def account_from_item(user_id: str, item: Mapping[str, Any] | None) -> Account:
         opened_at=item.get("opened_at"),
         barred_until=item.get("barred_until"),
         bar_reason=item.get("bar_reason"),
+        risk_rank=int(item["risk_rank"]) if item.get("risk_rank") is not None else None,
+        risk_rank_at=item.get("risk_rank_at"),
     )
 
 
@@ -555,6 +558,51 @@ class PointsStore:
         try:
             self._ddb.put_item(
                 TableName=self._table, Item=marshal(item), ConditionExpression="attribute_not_exists(pk)"
+            )
+        except self._ddb.exceptions.ConditionalCheckFailedException:
+            return False
+        return True
+
+    def record_risk_rank(self, user_id: str, rank: int, at: str) -> bool:
+        """Puts WeChat's risk rank of the user on the account, unless a newer one is there (False).
+
+        The version is not moved: an earn planned from the account as read a moment before is as
+        good as one that came before the rank. An account not there yet is created empty, opened
+        now (its age starts at registration, when the first rank is asked) and version 0, as the
+        earns' conditions expect of an existing account.
+        """
+        try:
+            self._ddb.update_item(
+                TableName=self._table,
+                Key=marshal(account_key(user_id)),
+                UpdateExpression=(
+                    "SET #entity = :entity, #user_id = :user_id, #rank = :rank, #rank_at = :at, "
+                    "#opened = if_not_exists(#opened, :at), #status = if_not_exists(#status, :active), "
+                    "#version = if_not_exists(#version, :zero), #balance = if_not_exists(#balance, :zero), "
+                    "#lifetime = if_not_exists(#lifetime, :zero)"
+                ),
+                ConditionExpression="attribute_not_exists(#rank_at) OR #rank_at < :at",
+                ExpressionAttributeNames={
+                    "#entity": "entity",
+                    "#user_id": "user_id",
+                    "#rank": "risk_rank",
+                    "#rank_at": "risk_rank_at",
+                    "#opened": "opened_at",
+                    "#status": "status",
+                    "#version": "version",
+                    "#balance": "balance",
+                    "#lifetime": "lifetime_earned",
+                },
+                ExpressionAttributeValues=marshal(
+                    {
+                        ":entity": "Account",
+                        ":user_id": user_id,
+                        ":rank": rank,
+                        ":at": at,
+                        ":active": ACTIVE,
+                        ":zero": 0,
+                    }
+                ),
             )
         except self._ddb.exceptions.ConditionalCheckFailedException:
             return False

@@ -18,6 +18,7 @@ from earnloop.points.like_rewards import PostLiked, earn_for_like
 from earnloop.points.models import Outcome
 from earnloop.points.post_rewards import PostPublished, PostTakenDown, claw_back, earn_for_post
 from earnloop.points.risk_freeze import freeze_on_flag
+from earnloop.points.risk_ranks import RiskRankChanged, record_risk_rank
 from earnloop.points.service import Ledger
 from earnloop.points.sharing_rewards import ReferralAccepted, ShareRewarded, earn_for_referral, earn_for_share
 from earnloop.points.wakeup_gift import SegmentChanged, gift_on_sleep
@@ -84,5 +85,7 @@ lambda_handler = queue_worker(
         SegmentChanged.detail_type: (SegmentChanged, gift_on_sleep),
         # A farming rule's flag freezes the account (points/risk_freeze.py).
         RiskFlagged.detail_type: (RiskFlagged, freeze_on_flag),
+        # WeChat's risk rank onto the account: a risky user's earns are pending (points/risk_ranks.py).
+        RiskRankChanged.detail_type: (RiskRankChanged, record_risk_rank),
     }
 )

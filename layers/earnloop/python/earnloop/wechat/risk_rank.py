@@ -68,8 +68,8 @@ class WeChatRiskRank:
 
 
 class LocalRiskRank:
-    """`make dev`: every openid is normal (0), except one starting with `risky` (4), so a local
-    journey can show a risky user."""
+    """`make dev`: every openid is normal (0), except one starting with `risky` or a development
+    login's `dev-openid-risky...` (`dev:risky-li`) (4), so a local journey can show a risky user."""
 
     def rank(self, openid: str, client_ip: str, scene: RiskScene = RiskScene.MARKETING) -> int:
-        return MAX_RANK if openid.startswith("risky") else 0
+        return MAX_RANK if openid.startswith(("risky", "dev-openid-risky")) else 0
