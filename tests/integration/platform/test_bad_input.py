@@ -11,6 +11,8 @@ from earnloop.contexts import routers
 from earnloop.platform.app import api_routes, create_app
 from fastapi.testclient import TestClient
 
+from tests.conftest import provisioned_moto
+
 ROUTES = [
     (method, route.path) for route in api_routes(routers()) for method in sorted(route.methods - {"HEAD"})
 ]
@@ -66,8 +68,21 @@ def assert_problem(response) -> None:
         assert {"type", "title", "status", "detail", "code"} <= body.keys()
 
 
+@pytest.fixture(scope="module")
+def bad_input_cloud():
+    # One cloud for the module: hostile requests are refused, and what the few accepted ones write
+    # (a follow, a share) is the same caller's each time.
+    with provisioned_moto() as cloud:
+        yield cloud
+
+
 @pytest.fixture
-def client(moto_cloud):
+def moto_cloud(bad_input_cloud):
+    return bad_input_cloud
+
+
+@pytest.fixture(scope="module")
+def client():
     return TestClient(create_app(routers()), raise_server_exceptions=False)
 
 
@@ -79,7 +94,8 @@ def test_hostile_requests_never_cause_a_500(moto_cloud, client, method, path):
         moto_cloud.auth("u-bad-input"),
         moto_cloud.auth("u-admin", "admin"),
     ):
-        for segment in HOSTILE_SEGMENTS:
+        # A path without parameters is the same URL whatever the segment: tried once.
+        for segment in HOSTILE_SEGMENTS if "{" in path else [""]:
             url = fill(path, segment)
             for query in HOSTILE_QUERIES[:2] if method != "GET" else HOSTILE_QUERIES:
                 assert_problem(client.request(method, f"{url}?{query}", headers=headers))
