@@ -35,6 +35,17 @@ def test_the_export_holds_the_callers_data_from_every_context_and_nobody_elses(m
     mine = posts.create(li, text="li's fruit bowl", media_ids=[media_id])
     assert mine.status == 201, mine.body
     theirs = posts.create(wang, text="wang's secret post")
+    # Li likes both posts and takes one back; comments twice; Wang likes and comments too.
+    post_ids = [mine.json["post_id"], theirs.json["post_id"]]
+    for user, name, post_id in (
+        (li, "posts_like", post_ids[0]),
+        (li, "posts_like", post_ids[1]),
+        (li, "posts_unlike", post_ids[0]),
+        (wang, "posts_like", post_ids[0]),
+    ):
+        assert posts.on_post(name, user, post_id).status == 200
+    for user, text in ((li, "li: lovely"), (wang, "wang: mine"), (li, "li: again")):
+        assert posts.on_post("comments_create", user, post_ids[1], body={"text": text}).status == 201
     fund(li, 100)
     fund(wang, 70)
     reward = create_reward(moto_cloud, kind="physical", points=30, stock=5)
@@ -66,10 +77,16 @@ def test_the_export_holds_the_callers_data_from_every_context_and_nobody_elses(m
     [exported_order] = data["orders"]
     assert exported_order["order_id"] == order["order_id"] and exported_order["address"]["name"] == "Li Lei"
     assert [o["share_id"] for o in data["sharing"]["openings"]] == ["share-li"]
+    assert [(like["post_id"], like["liked_at"][:4]) for like in data["likes"]] == [(post_ids[1], "2026")]
+    assert [(c["text"], c["post_id"]) for c in data["comments"]] == [
+        ("li: again", post_ids[1]),
+        ("li: lovely", post_ids[1]),
+    ]
+    assert data["truncated"] == []
     assert data["sharing"]["referral"] is None
     # Nothing of Wang's: not his post, order, address or ledger.
     text = json.dumps(data, ensure_ascii=False)
-    for foreign in ("wang's secret post", theirs.json["post_id"], "Wang Fang", f"scan#{wang}", "share-wang"):
+    for foreign in ("wang's secret post", "wang: mine", "Wang Fang", f"scan#{wang}", "share-wang"):
         assert foreign not in text
 
     assert call_http("me_delete", token=token).status == 202

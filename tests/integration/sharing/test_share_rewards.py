@@ -6,8 +6,17 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from tests.integration.sharing.sharing_harness import Sharing, commented, liked
-from tests.support.lambdas import all_items, assert_problem, call_http
+from earnloop.sharing import erasure
+from earnloop.sharing.store import opening_key, sharer_share_key
+
+from tests.integration.sharing.sharing_harness import (
+    Sharing,
+    bus_event,
+    commented,
+    iso_now,
+    liked,
+)
+from tests.support.lambdas import all_items, assert_problem, call_http, stored
 
 
 def test_the_first_like_or_comment_of_a_friend_who_opened_the_share_pays_once(sharing):
@@ -61,3 +70,31 @@ def test_an_open_needs_a_session_and_a_live_genuine_link(sharing, moto_cloud):
         assert problem["reason"] == case.split("-")[0], case
     assert_problem(call_http("shares_open", token=session, body={}), 422, "validation_error")
     assert all_items(sharing.table) == before
+
+
+def test_a_deleted_sharers_shares_and_openings_are_erased_in_rounds(sharing, monkeypatch):
+    # Two shares a round: three shares take two rounds, as thousands would take several.
+    monkeypatch.setattr(erasure, "SHARES_PER_ROUND", 2)
+    tokens = [sharing.token("li-9", target_id=f"P{n}") for n in range(3)]
+    theirs = sharing.token("zhang-9", target_id="P7")
+    for user, token in (("zhang-9", tokens[0]), ("li-9", theirs)):
+        assert sharing.open(user, token).status == 204
+    sharing.settle(liked("zhang-9", "P0"))
+    assert sharing.share_item(Sharing.share_item_id(tokens[0]))["friend_id"] == "zhang-9"
+    deleted = bus_event("UserDeleted", "earnloop.identity", {"user_id": "li-9", "deleted_at": iso_now()})
+
+    sharing.settle(deleted)  # two shares erased, one left: round 1 is put
+    (continued,) = [b for b in sharing.settle_own_events() if b["detail-type"] == "SharesErasureContinued"]
+    assert continued["detail"]["round"] == 1
+    sharing.settle(deleted, continued)  # redeliveries find nothing left and start no round 2
+    assert [b["detail"]["round"] for b in sharing.settle_own_events() if "round" in b["detail"]] == [1]
+
+    ids = [Sharing.share_item_id(token) for token in tokens]
+    assert [sharing.share_item(share_id) for share_id in ids] == [None] * 3
+    assert [stored(sharing.table, sharer_share_key("li-9", s)) for s in ids] == [None] * 3
+    assert stored(sharing.table, opening_key("li-9", "post", "P7")) is None
+    # Zhang's own records stay: his opening of Li's link, and his share, still live.
+    assert stored(sharing.table, opening_key("zhang-9", "post", "P0"))["sharer_id"] == "li-9"
+    assert sharing.share_item(Sharing.share_item_id(theirs))["sharer_id"] == "zhang-9"
+    problem = assert_problem(sharing.open("zhao-9", tokens[1]), 422, "validation_error")
+    assert problem["reason"] == "forged"

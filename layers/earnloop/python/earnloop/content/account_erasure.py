@@ -9,7 +9,7 @@ Comments the person wrote under others' posts are blanked (no text, nickname or 
 and the post's count stay). Likes they gave are taken back through the unlike of `likes_store` (the
 shard's count drops, `PostUnliked` is derived, so feed cards recount) and then deleted, found through
 the `by_author` index under `LIKER#`/`UNLIKED#<user>`. Comments and likes are erased within a budget
-per invocation; what is left goes on in the next round (content/erasure_rounds.py).
+per invocation; what is left goes on in the next round (platform/erasure_rounds.py).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from earnloop.content import erasure_rounds
-from earnloop.content.erasure_rounds import UserErasureContinued, continue_erasure
+from earnloop.content.erasure_rounds import UserErasureContinued
 from earnloop.content.feed_keys import author_key
 from earnloop.content.likes_store import LikesStore
 from earnloop.content.posts_models import Post
@@ -26,6 +26,7 @@ from earnloop.content.posts_store import PostsStore
 from earnloop.platform import aws
 from earnloop.platform.clock import parse_iso
 from earnloop.platform.dynamo import TransactionConflictError, marshal
+from earnloop.platform.erasure_rounds import continue_erasure
 from earnloop.platform.errors import NotFoundError
 from earnloop.platform.events import DomainEvent
 from earnloop.platform.observability import logger
@@ -39,9 +40,6 @@ if TYPE_CHECKING:
 # A like's unlike collides only with another like of the same shard in flight; a few jittered
 # attempts separate them (as likes_service's), then the message is redelivered.
 MAX_ATTEMPTS = 8
-# Rounds of ERASE_BUDGET writes: 400,000 writes, far beyond any person's likes and comments; a chain
-# that long means something is never erased, and is logged as an error, not run forever.
-MAX_ROUNDS = 1000
 
 
 class UserDeleted(DomainEvent):
@@ -98,10 +96,8 @@ def erase_author(
     _delete_personal_items(ddb, table, event.user_id)
     number = event.round + 1 if isinstance(event, UserErasureContinued) else 1
     finished = len(written) <= budget and not likes_left
-    if not finished and number <= MAX_ROUNDS:
-        continue_erasure(ddb, table, event.user_id, event.deleted_at, number)
-    elif not finished:
-        logger.error("erasure gave up after its last round", extra={"user_id": event.user_id})
+    if not finished and not continue_erasure(ddb, table, event.user_id, event.deleted_at, number):
+        logger.warning("erasure round not started (put before, or the last)", extra={"round": number})
     logger.info(
         "deleted user's content erased",
         extra={

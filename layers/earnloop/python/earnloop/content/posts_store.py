@@ -563,6 +563,21 @@ class PostsStore:
                 return found
             kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
+    def authored_comment_items(self, author_id: str, limit: int) -> list[Comment]:
+        """Up to `limit` of the comments the user wrote and that are not erased, newest first: the
+        index's keys (comment ids are ULIDs, in time order), then BatchGetItems of 100."""
+        keys = sorted(self.authored_comments(author_id), key=lambda k: k["sk"], reverse=True)[:limit]
+        items = [
+            item
+            for start in range(0, len(keys), 100)
+            for item in self._batch_get(keys[start : start + 100], False)
+        ]
+        # The index is eventually consistent: an item erased meanwhile (blank, no index key) is left out.
+        found = [
+            Comment.model_validate(i) for i in items if i.get("author_id") == author_id and "author_pk" in i
+        ]
+        return sorted(found, key=lambda c: (c.created_at, c.comment_id), reverse=True)
+
     def erase_comment(self, key: Mapping[str, str], author_id: str, erased_at: str) -> bool:
         """Blanks a deleted account's comment: no text, no nickname or avatar; the item (and the
         post's count) stays. False when it was erased already (or is gone)."""

@@ -35,9 +35,20 @@ class AccountExport(BaseModel):
     notifications: list[dict[str, Any]] = Field(description="The inbox, newest first")
     points: dict[str, Any] = Field(description="`account` and the whole ledger `history`, oldest first")
     posts: list[dict[str, Any]] = Field(description="Posts not removed, with presigned media URLs")
+    comments: list[dict[str, Any]] = Field(
+        description="Comments written (`comment_id`, `post_id`, `text`, `created_at`), newest first, "
+        "at most 2,000"
+    )
+    likes: list[dict[str, Any]] = Field(
+        description="Posts liked now (`post_id`, `liked_at`), newest first, at most 20,000"
+    )
     orders: list[dict[str, Any]] = Field(description="Redemptions, newest first, with their addresses")
     sharing: dict[str, Any] = Field(
         description="`referral`: who referred the user (or why not); `openings`: shares they opened"
+    )
+    truncated: list[str] = Field(
+        default_factory=list,
+        description="Sections cut at their bound (`comments`, `likes`): older ones exist",
     )
 
 
@@ -53,6 +64,8 @@ def export(
     inbox: InboxStore,
     points: Section,
     posts: Section,
+    comments: Section,
+    likes: Section,
     orders: Section,
     sharing: Section,
 ) -> AccountExport:
@@ -62,6 +75,8 @@ def export(
     user = store.get_user(user_id)
     if user is None:
         raise UnauthenticatedError("the token's user no longer exists")
+    # Bounded sections (content/export.py): `.items`, newest first, and whether older ones exist.
+    bounded = {"comments": comments(user_id), "likes": likes(user_id)}
     return AccountExport(
         user_id=user_id,
         exported_at=exported_at,
@@ -72,8 +87,11 @@ def export(
         notifications=_notes(inbox, user_id),
         points=points(user_id),
         posts=posts(user_id),
+        comments=bounded["comments"].items,
+        likes=bounded["likes"].items,
         orders=orders(user_id),
         sharing=sharing(user_id),
+        truncated=[name for name, section in bounded.items() if section.truncated],
     )
 
 

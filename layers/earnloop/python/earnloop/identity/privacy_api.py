@@ -42,10 +42,10 @@ def me_delete(principal: CurrentUser) -> Response:
 )
 def me_export(principal: CurrentUser) -> AccountExport:
     """Everything the platform holds about the caller, as JSON: profile, tags, follows,
-    notifications, points account and ledger, posts with media URLs, orders, referral and
-    opened shares."""
+    notifications, points account and ledger, posts with media URLs, comments written and likes
+    given (the newest 2,000 and 20,000), orders, referral and opened shares."""
     # Imported on use: each context's own read of its own table (identity/export.py).
-    from earnloop.content.export import export_posts
+    from earnloop.content.export import export_comments, export_likes, export_posts
     from earnloop.mall.export import export_orders
     from earnloop.points.export import export_points
     from earnloop.sharing.export import export_sharing
@@ -59,6 +59,8 @@ def me_export(principal: CurrentUser) -> AccountExport:
         inbox=InboxStore(ddb, table),
         points=export_points,
         posts=export_posts,
+        comments=export_comments,
+        likes=export_likes,
         orders=export_orders,
         sharing=export_sharing,
     )

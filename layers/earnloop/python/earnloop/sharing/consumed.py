@@ -28,3 +28,13 @@ class CommentAdded(DomainEvent):
     comment_id: str
     author_id: str
     occurred_at: str | None = None
+
+
+class UserDeleted(DomainEvent):
+    """The person deleted their account: their shares and openings are erased (sharing/erasure.py)."""
+
+    source = "earnloop.identity"
+    detail_type = "UserDeleted"
+
+    user_id: str
+    deleted_at: str

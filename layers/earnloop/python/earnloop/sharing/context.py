@@ -10,7 +10,8 @@ CONTEXT = Context(
     name="sharing",
     router="earnloop.sharing.api:router",
     derive="earnloop.sharing.events:derive",
-    # Every read is a GetItem on a key the event or token names: no index.
+    # Every read is a GetItem on a key the event or token names, or a Query of one user's own
+    # partition (a deleted account's shares and openings): no index.
     table=Table(name="sharing"),
     queues=(Queue(name="sharing", consumer="shares_settle"),),
     rules=(
@@ -20,6 +21,9 @@ CONTEXT = Context(
         Rule("interactions-to-sharing", "earnloop.content", ("PostLiked", "CommentAdded"), queue="sharing"),
         # An open reported by a logged-in user is judged as a referral attempt of an existing user.
         Rule("openings-to-sharing", "earnloop.sharing", ("ShareOpened",), queue="sharing"),
+        # A deleted account's shares and openings are erased (sharing/erasure.py).
+        Rule("user-deleted-to-sharing", "earnloop.identity", ("UserDeleted",), queue="sharing"),
+        Rule("erasure-rounds-to-sharing", "earnloop.sharing", ("SharesErasureContinued",), queue="sharing"),
     ),
     # Tokens carry the key version that signed them: add a version, point `current` at it, and links
     # already sent keep verifying while their version stays.
@@ -45,10 +49,11 @@ CONTEXT = Context(
         worker(
             "shares_settle",
             "sharing",
-            table("sharing", "readwrite"),
+            # Deletes a deleted account's shares and openings.
+            table("sharing", "readwrite", delete=True),
             table("points"),
             secret("share_keys"),
-            description="Judges referrals and marks shares that led to a login, like or comment",
+            description="Judges referrals, marks shares that paid off, erases a deleted user's shares",
         ),
     ),
 )

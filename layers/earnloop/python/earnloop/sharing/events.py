@@ -17,6 +17,7 @@ from __future__ import annotations
 from earnloop.platform.events import Change, DomainEvent
 from earnloop.risk.bursts import BURST_ENTITY, burst_flag
 from earnloop.risk.events import SharingRiskFlagged
+from earnloop.sharing.erasure import derive_erasure_rounds
 from earnloop.sharing.store import OPENING_ENTITY, REFERRAL_ENTITY, SHARE_ENTITY
 
 SOURCE = "earnloop.sharing"
@@ -81,6 +82,10 @@ class ReferralRefused(DomainEvent):
 
 
 def derive(change: Change) -> list[DomainEvent]:
+    # A deleted account's erasure goes on in rounds (sharing/erasure.py).
+    rounds = derive_erasure_rounds(change)
+    if rounds:
+        return rounds
     new = change.new
     if new is None:
         return []

@@ -2,7 +2,8 @@
 
 Items:
 - a share `SHARE#<share>`/`SHARE`, which gains `rewarded_at`, `friend_id` and `trigger` the one time
-  it pays its sharer;
+  it pays its sharer, and its sharer's listing `SHARER#<user>`/`SHARE#<share>`, put in the same
+  transaction, so a deleted account's shares are found by a key the person owns;
 - an opening `OPENER#<user>`/`TARGET#<type>#<id>`: the share a logged-in user opened a target through
   (the first one wins), so their like or comment on it is found with one GetItem;
 - a referral decision `REFERRAL#<referee>`/`REFERRAL`: accepted, or refused with the reason;
@@ -18,6 +19,7 @@ from botocore.exceptions import ClientError
 
 from earnloop.platform import aws
 from earnloop.platform.dynamo import TxAction, is_condition_failure, marshal, transact, unmarshal
+from earnloop.platform.erasure_rounds import continue_erasure
 from earnloop.platform.errors import RateLimitedError
 from earnloop.platform.settings import get_settings
 from earnloop.sharing.models import Opening, Referral, Share
@@ -31,6 +33,7 @@ if TYPE_CHECKING:
     from earnloop.sharing.models import TargetType, Trigger
 
 SHARE_ENTITY = "Share"
+SHARER_ENTITY = "SharerShare"
 OPENING_ENTITY = "ShareOpening"
 REFERRAL_ENTITY = "Referral"
 COUNTER_ENTITY = "ReferralCount"
@@ -41,6 +44,10 @@ EXISTING_USER = "existing_user"
 
 def share_key(share_id: str) -> dict[str, str]:
     return {"pk": f"SHARE#{share_id}", "sk": "SHARE"}
+
+
+def sharer_share_key(sharer_id: str, share_id: str) -> dict[str, str]:
+    return {"pk": f"SHARER#{sharer_id}", "sk": f"SHARE#{share_id}"}
 
 
 def opening_key(user_id: str, target_type: str, target_id: str) -> dict[str, str]:
@@ -114,7 +121,14 @@ class SharingStore:
             "Item": marshal(item),
             "ConditionExpression": "attribute_not_exists(pk)",
         }
-        transact(self._ddb, [*counting, TxAction({"Put": put})])
+        listed = {
+            **sharer_share_key(share.sharer_id, share.share_id),
+            "entity": SHARER_ENTITY,
+            "share_id": share.share_id,
+            "created_at": share.created_at,
+        }
+        listing = {"TableName": self._table, "Item": marshal(listed)}
+        transact(self._ddb, [*counting, TxAction({"Put": put}), TxAction({"Put": listing})])
 
     def get_share(self, share_id: str) -> Share | None:
         item = self._get(share_key(share_id))
@@ -166,6 +180,53 @@ class SharingStore:
             if "LastEvaluatedKey" not in page:
                 return found
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    # A deleted account (sharing/erasure.py)
+
+    def shares_of(self, sharer_id: str, limit: int) -> list[str]:
+        """Up to `limit` ids of the shares the user made and that are not erased (their listing)."""
+        return [key["sk"].removeprefix("SHARE#") for key in self._keys(f"SHARER#{sharer_id}", limit)]
+
+    def erase_shares(self, sharer_id: str, share_ids: Sequence[str]) -> None:
+        """Deletes the shares and their listing items (BatchWriteItem; deleting a missing item is
+        no error, so a repeat changes nothing)."""
+        keys = [k for s in share_ids for k in (share_key(s), sharer_share_key(sharer_id, s))]
+        self._delete(keys)
+
+    def erase_openings(self, user_id: str) -> int:
+        """Deletes the user's own `OPENER#` partition (the shares they opened); how many."""
+        keys = self._keys(f"OPENER#{user_id}", None)
+        self._delete(keys)
+        return len(keys)
+
+    def continue_erasure(self, user_id: str, deleted_at: str, number: int) -> bool:
+        """Puts the erasure's next round (platform/erasure_rounds.py); False when put before."""
+        return continue_erasure(self._ddb, self._table, user_id, deleted_at, number)
+
+    def _keys(self, partition: str, limit: int | None) -> list[dict[str, str]]:
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "pk = :pk",
+            "ExpressionAttributeValues": {":pk": {"S": partition}},
+            "ProjectionExpression": "pk, sk",
+        }
+        found: list[dict[str, str]] = []
+        while limit is None or len(found) < limit:
+            if limit is not None:
+                kwargs["Limit"] = limit - len(found)
+            page = self._ddb.query(**kwargs)
+            found += [{"pk": i["pk"]["S"], "sk": i["sk"]["S"]} for i in page.get("Items", [])]
+            if "LastEvaluatedKey" not in page:
+                break
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return found
+
+    def _delete(self, keys: Sequence[Mapping[str, str]]) -> None:
+        for start in range(0, len(keys), 25):
+            requests = [{"DeleteRequest": {"Key": marshal(dict(k))}} for k in keys[start : start + 25]]
+            pending: Any = {self._table: requests}
+            while pending:
+                pending = self._ddb.batch_write_item(RequestItems=pending).get("UnprocessedItems") or None
 
     # Referrals
 

@@ -11,7 +11,8 @@ from earnloop.platform.clock import parse_iso, utcnow
 from earnloop.platform.workers import queue_worker
 from earnloop.points.earning_rules import earning_rule
 from earnloop.sharing import service
-from earnloop.sharing.consumed import CommentAdded, PostLiked
+from earnloop.sharing.consumed import CommentAdded, PostLiked, UserDeleted
+from earnloop.sharing.erasure import SharesErasureContinued, erase_sharer
 from earnloop.sharing.events import ShareOpened
 from earnloop.sharing.keys import share_keys
 from earnloop.sharing.models import Opening
@@ -56,6 +57,10 @@ def _commented(event: CommentAdded) -> None:
     )
 
 
+def _deleted(event: UserDeleted | SharesErasureContinued) -> None:
+    erase_sharer(sharing_store(), event)
+
+
 def _moment(text: str | None) -> datetime:
     return parse_iso(text) if text else utcnow()
 
@@ -66,5 +71,7 @@ lambda_handler = queue_worker(
         ShareOpened.detail_type: (ShareOpened, _opened),
         PostLiked.detail_type: (PostLiked, _liked),
         CommentAdded.detail_type: (CommentAdded, _commented),
+        UserDeleted.detail_type: (UserDeleted, _deleted),
+        SharesErasureContinued.detail_type: (SharesErasureContinued, _deleted),
     }
 )
