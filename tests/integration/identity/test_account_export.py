@@ -46,6 +46,13 @@ def test_the_export_holds_the_callers_data_from_every_context_and_nobody_elses(m
         assert posts.on_post(name, user, post_id).status == 200
     for user, text in ((li, "li: lovely"), (wang, "wang: mine"), (li, "li: again")):
         assert posts.on_post("comments_create", user, post_ids[1], body={"text": text}).status == 201
+    shared = {
+        user: call_http(
+            "shares_create", token=moto_cloud.token(user), body={"target_type": "post", "target_id": p}
+        )
+        for user, p in ((li, post_ids[0]), (wang, post_ids[1]))
+    }
+    assert {answer.status for answer in shared.values()} == {201}
     fund(li, 100)
     fund(wang, 70)
     reward = create_reward(moto_cloud, kind="physical", points=30, stock=5)
@@ -84,9 +91,11 @@ def test_the_export_holds_the_callers_data_from_every_context_and_nobody_elses(m
     ]
     assert data["truncated"] == []
     assert data["sharing"]["referral"] is None
+    assert [s["share_id"] for s in data["sharing"]["shares"]] == [shared[li].json["share_id"]]
     # Nothing of Wang's: not his post, order, address or ledger.
     text = json.dumps(data, ensure_ascii=False)
-    for foreign in ("wang's secret post", "wang: mine", "Wang Fang", f"scan#{wang}", "share-wang"):
+    theirs_only = ("wang's secret post", "wang: mine", "Wang Fang", f"scan#{wang}", "share-wang")
+    for foreign in (*theirs_only, shared[wang].json["share_id"]):
         assert foreign not in text
 
     assert call_http("me_delete", token=token).status == 202

@@ -44,7 +44,8 @@ class AccountExport(BaseModel):
     )
     orders: list[dict[str, Any]] = Field(description="Redemptions, newest first, with their addresses")
     sharing: dict[str, Any] = Field(
-        description="`referral`: who referred the user (or why not); `openings`: shares they opened"
+        description="`referral`: who referred the user (or why not); `openings`: shares they opened; "
+        "`shares`: shares they made"
     )
     truncated: list[str] = Field(
         default_factory=list,

@@ -187,6 +187,25 @@ class SharingStore:
         """Up to `limit` ids of the shares the user made and that are not erased (their listing)."""
         return [key["sk"].removeprefix("SHARE#") for key in self._keys(f"SHARER#{sharer_id}", limit)]
 
+    def listed_shares(self, sharer_id: str, limit: int) -> list[dict[str, str]]:
+        """Up to `limit` of the user's shares, newest first (share ids are ULIDs): `share_id`,
+        `created_at`, from their listing alone."""
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "pk = :pk",
+            "ExpressionAttributeValues": {":pk": {"S": f"SHARER#{sharer_id}"}},
+            "ProjectionExpression": "share_id, created_at",
+            "ScanIndexForward": False,
+        }
+        found: list[dict[str, str]] = []
+        while len(found) < limit:
+            page = self._ddb.query(**kwargs, Limit=limit - len(found))
+            found += [{k: str(v) for k, v in unmarshal(i).items()} for i in page.get("Items", [])]
+            if "LastEvaluatedKey" not in page:
+                break
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return found
+
     def erase_shares(self, sharer_id: str, share_ids: Sequence[str]) -> None:
         """Deletes the shares and their listing items (BatchWriteItem; deleting a missing item is
         no error, so a repeat changes nothing)."""
