@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from earnloop.platform.catalog import FunctionSpec, Grant, bucket, http, key, secret, table, worker
+from earnloop.platform.catalog import FunctionSpec, Grant, bucket, http, key, table, worker
 from earnloop.platform.context import Context
 from earnloop.platform.resources import Index, Key, Queue, Rule, Secret, Table
 from earnloop.wechat.context import TOKEN_GRANTS
@@ -43,6 +43,8 @@ CONTEXT = Context(
         Rule("checkins-to-tags", "earnloop.points", ("CheckedIn",), queue="tags"),
         # A deleted account's tags, inbox, grants and follows (identity/erasure.py).
         Rule("user-deleted-to-tags", "earnloop.identity", ("UserDeleted",), queue="tags"),
+        # ... in rounds for a person with thousands of follows (identity/erasure.py).
+        Rule("erasure-rounds-to-tags", "earnloop.identity", ("IdentityErasureContinued",), queue="tags"),
         # A promotion's tier goes on the profile (identity/tiers.py).
         Rule("tier-changed-to-tags", "earnloop.points", ("TierChanged",), queue="tags"),
         Rule(
@@ -82,7 +84,9 @@ CONTEXT = Context(
             table("identity", "readwrite"),
             # The one role that may sign session tokens (platform.auth).
             key("session", "sign"),
-            secret("wechat"),
+            # `secret("wechat")` and the shared access token's table: getUserRiskRank at a
+            # registration and at most daily at login (identity/risk_ranks.py).
+            *TOKEN_GRANTS,
             description="Exchanges a wx.login code for a session",
             timeout_s=15,
         ),
