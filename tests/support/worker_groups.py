@@ -15,6 +15,11 @@ from typing import Any
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+# Both read one probe of every handler in a fresh interpreter (tests/support/handlers.py).
+HANDLER_PROBES = (
+    "tests/unit/composition/test_composition_root.py",
+    "tests/unit/platform/test_snapshot_restore.py",
+)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -31,6 +36,8 @@ def _group(path: str) -> str:
     # CI's load, `earnloop redrive` found no cloud while another worker started one).
     if path.startswith(("tests/e2e/", "tests/integration/local/")):
         return "local-cloud"
+    if path in HANDLER_PROBES:
+        return "handler-probes"
     return path
 
 

@@ -1,33 +1,23 @@
 """One composition root: the platform knows no context, and a deployed function loads only its own.
 
-Each handler is imported in a fresh interpreter, as a Lambda cold start does, and the `earnloop.*`
-modules it loaded are compared with what its context's code imports (read statically from the source).
+Each handler is imported in a fresh interpreter, as a Lambda cold start does
+(tests/support/handlers.py), and the `earnloop.*` modules it loaded are compared with what its
+context's code imports (read statically from the source).
 """
 
 from __future__ import annotations
 
 import ast
-import json
-import subprocess
-import sys
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 from earnloop.contexts import CONTEXTS, all_functions
 
+from tests.support.handlers import probed_handlers
+
 ROOT = Path(__file__).resolve().parents[3]
 LIBRARY = ROOT / "layers" / "earnloop" / "python" / "earnloop"
 BUSINESS = {c.name for c in CONTEXTS if c.name != "platform"}
-
-_PROBE = """
-import importlib.util, json, sys
-spec = importlib.util.spec_from_file_location("handler", sys.argv[1])
-module = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(module)
-assert callable(module.lambda_handler)
-print(json.dumps(sorted(m for m in sys.modules if m == "earnloop" or m.startswith("earnloop."))))
-"""
 
 
 def _imported_packages(package: str) -> set[str]:
@@ -57,24 +47,9 @@ def _owner(name: str) -> str:
     return next(c.name for c in CONTEXTS for spec in c.functions if spec.name == name)
 
 
-def _loaded_by(name: str) -> list[str]:
-    environment = {"PATH": "/usr/bin:/bin", "AWS_REGION": "ap-east-1", "POWERTOOLS_TRACE_DISABLED": "true"}
-    result = subprocess.run(
-        [sys.executable, "-c", _PROBE, str(ROOT / "functions" / name / "handler.py")],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=environment,
-    )
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout.splitlines()[-1])
-
-
 @pytest.fixture(scope="module")
 def loaded() -> dict[str, list[str]]:
-    names = [spec.name for spec in all_functions()]
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        return dict(zip(names, pool.map(_loaded_by, names), strict=True))
+    return {name: report["modules"] for name, report in probed_handlers().items()}
 
 
 @pytest.mark.parametrize("spec", all_functions(), ids=lambda s: s.name)
