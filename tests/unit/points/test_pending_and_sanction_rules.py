@@ -32,6 +32,24 @@ def test_only_a_new_accounts_rule_earns_wait(account, command, waits):
 
 def test_no_delay_means_nothing_waits():
     assert PendingPolicy().release_at(Account(user_id="u1"), EARN, NOW) is None
+    off = PendingPolicy(risky_delay_hours=0)
+    assert not off.active and off.release_at(Account(user_id="u1", risk_rank=4), EARN, NOW) is None
+
+
+@pytest.mark.parametrize(("rank", "waits"), [(None, False), (0, False), (2, False), (3, True), (4, True)])
+def test_a_risky_accounts_earns_wait_whatever_its_age(rank, waits):
+    old = Account(user_id="u1", version=3, opened_at=iso(NOW - timedelta(days=90)), risk_rank=rank)
+    release = PendingPolicy(risky_rank=3, risky_delay_hours=72).release_at(old, EARN, NOW)
+    assert release == (NOW + timedelta(hours=72) if waits else None)
+    refund = EARN.model_copy(update={"entry_type": "refund"})
+    assert PendingPolicy().release_at(old, refund, NOW) is None
+
+
+def test_a_new_and_risky_account_waits_the_longer_delay():
+    new_and_risky = Account(user_id="u1", risk_rank=4)
+    policy = PendingPolicy(delay_hours=24, risky_delay_hours=72)
+    assert policy.release_at(new_and_risky, EARN, NOW) == NOW + timedelta(hours=72)
+    assert PendingPolicy(delay_hours=96).release_at(new_and_risky, EARN, NOW) == NOW + timedelta(hours=96)
 
 
 def test_a_forfeit_takes_every_bucket_and_sets_the_bar():
