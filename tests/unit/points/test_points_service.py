@@ -271,3 +271,22 @@ def test_a_held_earn_counts_against_the_cap_of_the_day_it_was_earned(ledger, sto
     next_day = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
     assert ledger.release_holds("u", next_day) == []
     assert store.holds("u") == [] and store.account("u").balance == 5
+
+
+def test_a_pending_policy_costs_an_earn_no_read_of_its_own(store, pauses) -> None:
+    from earnloop.points.pending import PendingPolicy
+
+    store.accounts["u"] = store.account("u").model_copy(
+        update={"version": 1, "opened_at": "2026-01-01T00:00:00.000Z", "risk_rank": 0}
+    )
+    reads: list[str] = []
+    read = store.account
+
+    def counted(user_id: str, *, consistent: bool = True):
+        reads.append(user_id)
+        return read(user_id, consistent=consistent)
+
+    store.account = counted
+    ledger = Ledger(store, pause=pauses.append, pending=PendingPolicy(delay_hours=72, risky_delay_hours=72))
+    outcome = ledger.credit(earn("scan#old-and-calm"), NOW)
+    assert outcome.status == "applied" and reads == ["u"]  # the earn's own read decided
