@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from earnloop.identity import erasure
 from earnloop.identity.erasure_store import ErasureStore
 from earnloop.identity.events import UserDeleted, derive
 from earnloop.identity.store import IdentityStore
@@ -74,7 +75,11 @@ def test_a_unionid_linked_after_registration_is_released_too(wechat, moto_cloud)
     assert login("ok:o2:u2~again")["user"]["is_new"] is True
 
 
-def test_the_worker_erases_follows_tags_and_inbox_once_however_often_the_event_comes(wechat, moto_cloud):
+def test_the_worker_erases_follows_tags_and_inbox_once_however_often_the_event_comes(
+    wechat, moto_cloud, monkeypatch
+) -> None:
+    # One follow a round: the two follows take two rounds, as a person with thousands would take many.
+    monkeypatch.setattr(erasure, "FOLLOWS_PER_ROUND", 1)
     me = login("ok:o3:u3")
     user_id, token = me["user"]["id"], me["token"]
     moto_cloud.register(WANG)
@@ -92,10 +97,18 @@ def test_the_worker_erases_follows_tags_and_inbox_once_however_often_the_event_c
     for queue in ("posts", "mall"):
         routed = [e for e in drain(moto_cloud.queues[queue].main) if e["detail-type"] == "UserDeleted"]
         assert [e["detail"]["user_id"] for e in routed] == [user_id]
-    for _ in range(2):  # a redelivery finds nothing left to do
-        assert invoke("profile_tags", sqs_event("sqs/profile_tags.json", deleted[0])) == {
-            "batchItemFailures": []
-        }
+    assert invoke("profile_tags", sqs_event("sqs/profile_tags.json", deleted[0])) == {"batchItemFailures": []}
+    pump_stream(moto_cloud.streams["identity"])
+    (continued,) = [
+        e for e in drain(moto_cloud.queues["tags"].main) if e["detail-type"] == "IdentityErasureContinued"
+    ]
+    assert continued["detail"]["round"] == 1
+    # Round 1 unties the second follow; redeliveries of either find nothing left and start no round 2.
+    for body in (continued, continued, deleted[0]):
+        assert invoke("profile_tags", sqs_event("sqs/profile_tags.json", body)) == {"batchItemFailures": []}
+    pump_stream(moto_cloud.streams["identity"])
+    rounds = {e["detail"]["round"] for e in drain(moto_cloud.queues["tags"].main) if "round" in e["detail"]}
+    assert rounds == {1}
 
     left = sorted(item["sk"] for item in all_items() if item["pk"] == f"USER#{user_id}")
     assert left == ["DELETED", f"UNFOLLOWED#{WANG}"]

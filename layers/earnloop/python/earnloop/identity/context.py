@@ -43,6 +43,8 @@ CONTEXT = Context(
         Rule("checkins-to-tags", "earnloop.points", ("CheckedIn",), queue="tags"),
         # A deleted account's tags, inbox, grants and follows (identity/erasure.py).
         Rule("user-deleted-to-tags", "earnloop.identity", ("UserDeleted",), queue="tags"),
+        # ... in rounds for a person with thousands of follows (identity/erasure.py).
+        Rule("erasure-rounds-to-tags", "earnloop.identity", ("IdentityErasureContinued",), queue="tags"),
         # A promotion's tier goes on the profile (identity/tiers.py).
         Rule("tier-changed-to-tags", "earnloop.points", ("TierChanged",), queue="tags"),
         Rule(

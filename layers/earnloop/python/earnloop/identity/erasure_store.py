@@ -26,6 +26,7 @@ from earnloop.identity.follows_store import (
 )
 from earnloop.identity.store import link_key, user_key
 from earnloop.platform.dynamo import TransactionConflictError, TxAction, marshal, transact, unmarshal
+from earnloop.platform.erasure_rounds import continue_erasure
 from earnloop.platform.errors import ConcurrencyError, UnauthenticatedError
 
 if TYPE_CHECKING:
@@ -216,6 +217,10 @@ class ErasureStore:
                 transact(self._ddb, [*edge, *extra])
             except _Repeat:
                 return
+
+    def continue_erasure(self, user_id: str, deleted_at: str, number: int) -> bool:
+        """Puts the erasure's next round (platform/erasure_rounds.py); False when put before."""
+        return continue_erasure(self._ddb, self._table, user_id, deleted_at, number)
 
     def delete_items(self, keys: Sequence[Mapping[str, str]]) -> None:
         """Deletes plain items (tags, guards, notes, grants): a delete of a missing item is harmless."""

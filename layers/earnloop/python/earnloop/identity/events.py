@@ -6,6 +6,7 @@ from earnloop.identity.redemption_notes import derive_redemption_noted
 from earnloop.identity.segments_events import segment_changes
 from earnloop.platform.audit import ENTITY as ADMIN_ACTION
 from earnloop.platform.audit import derive_recorded
+from earnloop.platform.erasure_rounds import ROUND_ENTITY, derive_round
 from earnloop.platform.events import Change, DomainEvent
 
 
@@ -72,6 +73,17 @@ class UserDeleted(DomainEvent):
     deleted_at: str
 
 
+class IdentityErasureContinued(DomainEvent):
+    """The identity context's erasure of a deleted account goes on (round 1, 2, ...)."""
+
+    source = "earnloop.identity"
+    detail_type = "IdentityErasureContinued"
+
+    user_id: str
+    deleted_at: str
+    round: int
+
+
 class RiskRankChanged(DomainEvent):
     """WeChat's risk rank of the user (0 normal .. 4) is known or changed (identity/risk_ranks.py):
     the points context holds a risky user's earns as pending."""
@@ -97,6 +109,8 @@ def derive(change: Change) -> list[DomainEvent]:
         return derive_redemption_noted(change)
     if change.entity == "UserDeletion" and change.kind == "INSERT" and change.new is not None:
         return [UserDeleted.model_validate(change.new)]
+    if change.entity == ROUND_ENTITY:  # a deleted account's erasure goes on (identity/erasure.py)
+        return list(derive_round(change, IdentityErasureContinued))
     if change.entity == "Follow" and change.kind == "INSERT" and change.new is not None:
         return [UserFollowed.model_validate(change.new)]
     if (

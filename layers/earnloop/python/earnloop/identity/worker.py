@@ -8,7 +8,7 @@ from earnloop.identity import erasure, service
 from earnloop.identity import segments_activity as activity
 from earnloop.identity.consumed_events import PostPublished, RedemptionPlaced, TierChanged
 from earnloop.identity.erasure_store import ErasureStore
-from earnloop.identity.events import UserDeleted, UserRegistered
+from earnloop.identity.events import IdentityErasureContinued, UserDeleted, UserRegistered
 from earnloop.identity.segments_events import CheckedIn, CommentAdded, PostLiked, UserFollowed
 from earnloop.identity.store import IdentityStore
 from earnloop.identity.tiers import record_tier
@@ -40,8 +40,9 @@ def show_tier(event: TierChanged) -> None:
     record_tier(identity_store(), event)
 
 
-def erase_deleted_user(event: UserDeleted) -> None:
-    """`profile_tags`: a deleted account's tags, guards, inbox, grants and follows are erased."""
+def erase_deleted_user(event: UserDeleted | IdentityErasureContinued) -> None:
+    """`profile_tags`: a deleted account's tags, guards, inbox, grants and follows are erased (in
+    rounds for thousands of follows)."""
     erasure.erase(ErasureStore(aws.dynamodb(), get_settings().table_name("identity")), event)
 
 
@@ -57,5 +58,6 @@ lambda_handler = queue_worker(
         "CheckedIn": (CheckedIn, activity.checked_in),
         "UserFollowed": (UserFollowed, activity.followed),
         "UserDeleted": (UserDeleted, erase_deleted_user),
+        "IdentityErasureContinued": (IdentityErasureContinued, erase_deleted_user),
     }
 )
