@@ -57,10 +57,10 @@ dev: $(STAMP) ddb-local
 dev-clean: $(STAMP) ddb-local
 	$(BIN)/earnloop dev --clean
 
-# One worker per core (pytest-xdist); tests/support/worker_groups.py keeps a module on one worker.
+# One worker per core (pytest-xdist); tests/support/worker_groups.py keeps a module (or a group of them) on one worker.
 TEST_WORKERS ?= auto
 test: $(STAMP) ddb-local
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest tests/unit tests/integration

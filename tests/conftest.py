@@ -24,7 +24,7 @@ os.environ.update(
     }
 )
 
-from collections.abc import Iterator  # noqa: E402
+from collections.abc import Callable, Iterator  # noqa: E402
 from contextlib import contextmanager  # noqa: E402
 from dataclasses import dataclass, field  # noqa: E402
 from datetime import datetime  # noqa: E402
@@ -138,6 +138,21 @@ def forget_settings_and_secrets() -> None:
     sessions.forget()
     if not all(aws.client(s).meta.endpoint_url.endswith(".amazonaws.com") for s in ("dynamodb", "sqs")):
         aws.reset_clients()
+
+
+@pytest.fixture
+def limits(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., None]]:
+    """`limits(scans_per_hour=3, ...)` sets those settings (`EARNLOOP_<NAME>`) for one test, read
+    again at once: a script then meets a risk limit in a few calls."""
+
+    def tighten(**values: int) -> None:
+        for name, value in values.items():
+            monkeypatch.setenv(f"EARNLOOP_{name.upper()}", str(value))
+        get_settings.cache_clear()
+
+    yield tighten
+    monkeypatch.undo()
+    get_settings.cache_clear()
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import pytest
 from earnloop.platform.clock import iso, utcnow
 from earnloop.platform.settings import get_settings
 from earnloop.points.earning_rules import EarningRule, earning_rule, forget_cached_rules
@@ -20,7 +19,7 @@ from tests.security.attacker import Attacker, problem_code
 from tests.support.lambdas import all_items, drain, invoke, pump_stream, sqs_event
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Callable
 
     from httpx import Response
 
@@ -184,20 +183,6 @@ def test_scripted_referral_farming_freezes_the_farmer_and_is_refused_past_the_sl
     )
     assert kinds.count("RiskFlagged") == 1  # one flag a burst, not one a referral
     assert api.redeem(farmer, api.reward(points=10)).status_code == 423
-
-
-@pytest.fixture
-def limits(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., None]]:
-    """Sets `EARNLOOP_<NAME>` risk limits small for one test (a script then meets them in a few calls)."""
-
-    def tighten(**values: int) -> None:
-        for name, value in values.items():
-            monkeypatch.setenv(f"EARNLOOP_{name.upper()}", str(value))
-        get_settings.cache_clear()
-
-    yield tighten
-    monkeypatch.undo()
-    get_settings.cache_clear()
 
 
 def refused(answers: list[Response]) -> bool:

@@ -1,9 +1,9 @@
-"""A pytest plugin: how `make test` spreads the suite over its workers (pytest-xdist, `--dist loadgroup`).
+"""A pytest plugin: how `make test` spreads the suite over its workers (pytest-xdist).
 
 A module runs whole on one worker, so its module fixtures (a moto cloud) start once; every infra
 test shares one worker, so the CDK app is synthesized once; the modules that start local clouds or
 `earnloop dev` share one worker too.
-Without xdist the marks change nothing. The summary lines a worker's conftest leaves in its
+Without xdist nothing changes. The summary lines a worker's conftest leaves in its
 `workeroutput["summary_lines"]` (the infra synth time and template sizes) are printed here.
 """
 
@@ -22,10 +22,19 @@ HANDLER_PROBES = (
 )
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    for item in items:
-        path = item.path.relative_to(ROOT).as_posix()
-        item.add_marker(pytest.mark.xdist_group(_group(path)))
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """xdist's scope scheduling with our groups as the scopes: a scope goes whole to one worker.
+
+    Not `xdist_group` marks with `--dist loadgroup`: xdist 3.8 writes the group into `item._nodeid`,
+    which pytest 9 no longer reads, so every test was scheduled on its own."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class GroupScheduling(LoadScopeScheduling):  # type: ignore[misc]
+        def _split_scope(self, nodeid: str) -> str:
+            return _group(nodeid.split("::", 1)[0])
+
+    return GroupScheduling(config, log)
 
 
 def _group(path: str) -> str:

@@ -61,7 +61,9 @@ def test_every_table_queue_rule_and_secret_is_provisioned_from_the_definitions(c
     tables = aws.dynamodb().list_tables()["TableNames"]
     assert sorted(tables) == sorted(cloud.settings.table_name(t.name) for t in contexts.tables())
     assert set(cloud.queues.queues) == {q.name for q in contexts.queues()}
-    rules = aws.client("events").list_rules(EventBusName=cloud.settings.event_bus)["Rules"]
+    # ListRules answers 50 rules a page.
+    pages = aws.client("events").get_paginator("list_rules").paginate(EventBusName=cloud.settings.event_bus)
+    rules = [rule for page in pages for rule in page["Rules"]]
     assert {r["Name"] for r in rules} == {r.name for r in contexts.rules()}
     assert len(cloud.token("u1")) > 20
 

@@ -170,11 +170,11 @@ def test_the_events_are_what_the_changes_mean(journey: tuple[str, LocalCloud, li
     # SegmentChanged: three users enter `new`, and the two who scanned move on.
     # AdminActionRecorded: the audit records of the two freezes and two unfreezes, and of the
     # batch's creation and revocation.
-    # RiskRankChanged: each user's first risk rank, asked at registration (0 for these names).
+    # No RiskRankChanged: each user's first risk rank, asked at registration, is normal (0 for these
+    # names), which the points context need not hear.
     assert events == Counter(
         {
             "UserRegistered": 3,
-            "RiskRankChanged": 3,
             "ProfileChanged": 4,
             "ScanClaimed": 2,
             "PointsChanged": 6,

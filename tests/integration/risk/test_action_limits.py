@@ -17,7 +17,6 @@ from earnloop.content.likes_store import count_key, like_key, shard_of
 from earnloop.local.samples import http_event
 from earnloop.platform import aws
 from earnloop.platform.clock import LOCAL_CLOCK_VARIABLE
-from earnloop.platform.settings import get_settings
 from earnloop.risk.windows import SlidingWindow
 
 from tests.conftest import MotoCloud, provisioned_moto
@@ -36,20 +35,6 @@ def cloud() -> Iterator[MotoCloud]:
     with provisioned_moto() as made:
         yield made
     SESSIONS.clear()
-
-
-@pytest.fixture
-def limits(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    """Sets `EARNLOOP_<NAME>` limits for one test (settings read again)."""
-
-    def tighten(**values: int) -> None:
-        for name, value in values.items():
-            monkeypatch.setenv(f"EARNLOOP_{name.upper()}", str(value))
-        get_settings.cache_clear()
-
-    yield tighten
-    monkeypatch.undo()
-    get_settings.cache_clear()
 
 
 def send(

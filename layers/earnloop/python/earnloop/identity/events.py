@@ -129,8 +129,10 @@ def derive(change: Change) -> list[DomainEvent]:
     if _public_face(change.new) != _public_face(change.old):
         at = change.new.get("updated_at") or change.new["created_at"]
         events.append(ProfileChanged.model_validate({**change.new, "updated_at": at}))
+    # Unknown reads as normal (0): a normal first verdict tells the points context nothing, so a new
+    # user's registration costs it no event and no account write.
     rank = change.new.get("risk_rank")
-    if rank is not None and rank != (change.old or {}).get("risk_rank"):
+    if rank is not None and int(rank) != int((change.old or {}).get("risk_rank") or 0):
         events.append(RiskRankChanged.model_validate(change.new))
     events.extend(segment_changes(change))
     return events
