@@ -75,19 +75,3 @@ def test_users_balances_batches_and_keys_survive_a_restart(tmp_path: Path) -> No
         assert api.get("/v1/points", headers=alice).json()["balance"] == 150
         assert len([h for h in history if h["delta"] == 50]) == 3
         assert cloud.stream.failures == []
-
-
-def test_a_clean_data_directory_starts_from_nothing(tmp_path: Path) -> None:
-    from earnloop.local.data_dir import DataDir
-
-    with running(tmp_path) as cloud:
-        api = TestClient(create_app(routers()))
-        login(api, "bob")
-        cloud.pump_until_idle()
-
-    DataDir(tmp_path).clean()
-
-    with running(tmp_path):
-        api = TestClient(create_app(routers()))
-        _, bob = login(api, "bob")
-        assert bob["is_new"] is True

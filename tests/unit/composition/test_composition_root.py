@@ -8,6 +8,7 @@ context's code imports (read statically from the source).
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 
 import pytest
@@ -20,7 +21,8 @@ LIBRARY = ROOT / "layers" / "earnloop" / "python" / "earnloop"
 BUSINESS = {c.name for c in CONTEXTS if c.name != "platform"}
 
 
-def _imported_packages(package: str) -> set[str]:
+@functools.cache
+def _imported_packages(package: str) -> frozenset[str]:
     """The top-level `earnloop.<x>` packages that the modules of `earnloop.<package>` import."""
     found: set[str] = set()
     for path in (LIBRARY / package).rglob("*.py"):
@@ -31,7 +33,7 @@ def _imported_packages(package: str) -> set[str]:
             elif isinstance(node, ast.Import):
                 names = [alias.name for alias in node.names]
             found |= {n.split(".")[1] for n in names if n.startswith("earnloop.") and n.count(".") >= 1}
-    return found
+    return frozenset(found)
 
 
 def _closure(package: str) -> set[str]:
