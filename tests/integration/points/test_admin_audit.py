@@ -258,3 +258,57 @@ def test_every_context_that_writes_audit_records_is_listed_and_may_be_read():
     readable = {g.name for g in listing.grants if g.kind == "table" and PREFIX in g.prefixes}
     assert {"points", "identity", "codes", "mall", "content"} <= writers
     assert writers <= set(AUDITED_TABLES) == readable
+
+
+def _frozen_with_held_earns(moto_cloud) -> Ledger:
+    moto_cloud.register("u1")
+    ledger = Ledger.default()
+    ledger.earn(EarnCommand(txn_id="scan#a", user_id="u1", points=50, reason="scan"), NOW)
+    ledger.freeze("u1", "suspected code farming", "admin:boss", NOW)
+    for txn_id in ("scan#b", "scan#c"):
+        outcome = ledger.credit(EarnCommand(txn_id=txn_id, user_id="u1", points=30, reason="scan"), NOW)
+        assert outcome.status == "held"
+    return ledger
+
+
+def test_an_unfreeze_may_forfeit_the_held_earns_listing_them_in_its_audit_record(moto_cloud):
+    ledger = _frozen_with_held_earns(moto_cloud)
+    admin = moto_cloud.token("boss", "admin")
+    body = {"reason": "the held scans were farmed", "held": "forfeit"}
+
+    answer = http_answer(
+        invoke(
+            "admin_users_unfreeze",
+            http_event(
+                "apigw/admin_users_unfreeze.json", token=admin, body=body, path_parameters={"user_id": "u1"}
+            ),
+        )
+    )
+
+    assert answer.status == 200 and (answer.json["status"], answer.json["balance"]) == ("active", 50)
+    assert PointsStore.default().holds("u1") == []
+    # The unfreeze's event finds nothing left to credit.
+    assert ledger.release_holds("u1", NOW) == []
+    assert ledger.account("u1").balance == 50
+    [record] = [r for r in audit_items(moto_cloud.settings.table_name("points")) if r["action"] == "unfreeze"]
+    assert record["after"]["held"] == "forfeit"
+    assert sorted(f["txn_id"] for f in record["after"]["forfeited"]) == ["scan#b", "scan#c"]
+    assert record["reason"] == "the held scans were farmed"
+
+
+def test_an_unfreeze_releases_the_held_earns_by_default_and_refuses_an_unknown_choice(moto_cloud):
+    ledger = _frozen_with_held_earns(moto_cloud)
+    admin = moto_cloud.token("boss", "admin")
+
+    def unfreeze(body: dict) -> HttpAnswer:
+        event = http_event(
+            "apigw/admin_users_unfreeze.json", token=admin, body=body, path_parameters={"user_id": "u1"}
+        )
+        return http_answer(invoke("admin_users_unfreeze", event))
+
+    assert_problem(unfreeze({"held": "keep"}), 422, "validation_error")
+    assert ledger.account("u1").status == "frozen"
+    assert unfreeze({}).status == 200
+    assert len(PointsStore.default().holds("u1")) == 2  # credited by the worker on the unfreeze event
+    assert [o.status for o in ledger.release_holds("u1", NOW)] == ["applied", "applied"]
+    assert ledger.account("u1").balance == 110

@@ -36,7 +36,7 @@ from earnloop.points.service import Ledger
 from earnloop.points.store import PointsStore
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Mapping
 
     from earnloop.platform.dynamo import TxAction
     from earnloop.points.models import LedgerEntry, Posting
@@ -91,10 +91,17 @@ def adjustment_txn_id(key: str) -> str:
 
 
 def points_audit(
-    *, actor: str, action: str, target: str, reason: str, now: datetime
+    *,
+    actor: str,
+    action: str,
+    target: str,
+    reason: str,
+    now: datetime,
+    also_after: Mapping[str, object] | None = None,
 ) -> Callable[[Posting], TxAction]:
     """The audit record of a ledger posting (built from the account as the posting read it).
-    `action`: what the admin did (freeze, unfreeze, adjust, sanction)."""
+    `action`: what the admin did (freeze, unfreeze, adjust, sanction); `also_after`: what else the
+    action's transaction changed (the held earns an unfreeze forfeited)."""
     table = get_settings().table_name("points")
 
     def record(posting: Posting) -> TxAction:
@@ -107,6 +114,7 @@ def points_audit(
         if posting.bar is not None:  # a sanction: earning barred until then
             before["barred_until"] = account.barred_until
             after["barred_until"] = posting.bar[0]
+        after.update(also_after or {})
         return audit_put(
             table,
             admin_action(

@@ -11,7 +11,7 @@ from earnloop.identity.store import IdentityStore, live_user_check
 from earnloop.platform import aws
 from earnloop.platform.auth import AdminUser, CurrentUser
 from earnloop.platform.clock import utcnow
-from earnloop.platform.errors import ForbiddenError, NotFoundError, UnauthenticatedError
+from earnloop.platform.errors import ForbiddenError, InvalidStateError, NotFoundError, UnauthenticatedError
 from earnloop.platform.observability import logger
 from earnloop.platform.settings import get_settings
 from earnloop.points.models import (
@@ -26,6 +26,7 @@ from earnloop.points.models import (
     UnfreezeRequest,
 )
 from earnloop.points.rules import barred as barred_now
+from earnloop.points.sanctions import MAX_DROPPED_HOLDS
 from earnloop.points.service import Guard, Ledger
 
 router = APIRouter(tags=["points"])
@@ -152,15 +153,44 @@ def admin_users_unfreeze(
     ledger: LedgerDep,
     body: Annotated[UnfreezeRequest | None, Body()] = None,
 ) -> AccountStatusPublic:
-    """Unfreezes the account; earns held meanwhile are credited a moment later by the points worker."""
+    """Unfreezes the account. Earns held meanwhile are credited a moment later by the points worker,
+    or, with `held: forfeit`, dropped in the unfreeze's own transaction (listed in its audit record).
+
+    Raises:
+        InvalidStateError: more held earns to forfeit than one transaction takes (a sanction
+            forfeits any number).
+    """
     reason = body.reason if body is not None and body.reason else "unfrozen by admin"
     guard, actor, now = admin_guard(admin.user_id, user_id), f"admin:{admin.user_id}", utcnow()
-    audit = points_audit(actor=actor, action="unfreeze", target=user_id, reason=reason, now=now)
+    also_after = None
+    if body is not None and body.held == "forfeit":
+        guard, forfeited = _forfeiting(guard, ledger, user_id)
+        also_after = {"held": "forfeit", "forfeited": forfeited}
+    audit = points_audit(
+        actor=actor, action="unfreeze", target=user_id, reason=reason, now=now, also_after=also_after
+    )
     outcome = ledger.unfreeze(user_id, reason, actor, now, guard, audit)
     logger.info(
         "account unfreeze", extra={"user_id": user_id, "outcome": outcome.status, "admin": admin.user_id}
     )
     return _status(user_id, outcome, ledger)
+
+
+def _forfeiting(guard: Guard, ledger: Ledger, user_id: str) -> tuple[Guard, list[dict[str, object]]]:
+    """`guard` also deleting the earns held for the frozen account (not the pending ones, which
+    wait for their own release), and what they were. An earn held after this read is released by
+    the worker as usual: the admin saw the list they forfeited."""
+    held = [hold for hold in ledger.store.holds(user_id) if hold.release_at is None]
+    if len(held) > MAX_DROPPED_HOLDS:
+        raise InvalidStateError(
+            f"{len(held)} earns are held: more than one unfreeze can forfeit ({MAX_DROPPED_HOLDS}); "
+            "a sanction forfeits them all"
+        )
+    deletes = [ledger.store.hold_delete_action(user_id, hold.command.txn_id) for hold in held]
+    forfeited: list[dict[str, object]] = [
+        {"txn_id": hold.command.txn_id, "points": hold.command.points} for hold in held
+    ]
+    return Guard([*guard.checks, *deletes], guard.verify), forfeited
 
 
 # The areas' routes themselves, not `include_router` (see content/api.py): the composition root and

@@ -257,6 +257,9 @@ class UnfreezeRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     reason: StrictStr | None = Field(default=None, min_length=1, max_length=200)
+    # The earns held while the account was frozen: credited (the default), or forfeited when the
+    # freeze proved them farmed (dropped in the unfreeze's own transaction, listed in its audit).
+    held: Literal["release", "forfeit"] = "release"
 
 
 class AccountStatusPublic(BaseModel):
