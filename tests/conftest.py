@@ -118,6 +118,14 @@ def moto_cloud() -> Iterator[MotoCloud]:
         yield cloud
 
 
+@pytest.fixture(scope="module")
+def module_moto_cloud() -> Iterator[MotoCloud]:
+    """One cloud for a module whose tests use users and objects of their own: such a module (or a
+    package's conftest) overrides `moto_cloud` to return this one."""
+    with provisioned_moto() as cloud:
+        yield cloud
+
+
 def forget_settings_and_secrets() -> None:
     """Forgets settings and cached secrets; keeps the boto3 clients while they aim at AWS's endpoints.
 

@@ -4,28 +4,17 @@ they share the cloud's set-up without seeing each other's items. The app is the 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import pytest
 
-from tests.conftest import MotoCloud, provisioned_moto
+from tests.conftest import MotoCloud
 from tests.security.attacker import Attacker
 
-if TYPE_CHECKING:
-    from collections.abc import Iterator
 
-
-@pytest.fixture(scope="module")
-def security_cloud() -> Iterator[MotoCloud]:
-    with provisioned_moto() as cloud:
-        yield cloud
+@pytest.fixture
+def moto_cloud(module_moto_cloud: MotoCloud) -> MotoCloud:
+    return module_moto_cloud
 
 
 @pytest.fixture
-def moto_cloud(security_cloud: MotoCloud) -> MotoCloud:
-    return security_cloud
-
-
-@pytest.fixture
-def api(security_cloud: MotoCloud) -> Attacker:
-    return Attacker(security_cloud)
+def api(moto_cloud: MotoCloud) -> Attacker:
+    return Attacker(moto_cloud)

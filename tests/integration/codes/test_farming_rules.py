@@ -22,7 +22,7 @@ from earnloop.risk.counters import RiskCounters
 from earnloop.risk.far_apart import ScanLocation
 from earnloop.risk.windows import SlidingWindow, Subject
 
-from tests.conftest import MotoCloud, provisioned_moto
+from tests.conftest import MotoCloud
 from tests.integration.codes.conftest import Codes
 from tests.support.lambdas import (
     HttpAnswer,
@@ -39,15 +39,9 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
 
-@pytest.fixture(scope="module")
-def farming_cloud() -> Iterator[MotoCloud]:
-    with provisioned_moto() as cloud:
-        yield cloud
-
-
 @pytest.fixture
-def moto_cloud(farming_cloud: MotoCloud) -> MotoCloud:
-    return farming_cloud
+def moto_cloud(module_moto_cloud: MotoCloud) -> MotoCloud:
+    return module_moto_cloud
 
 
 def scan(codes: Codes, user: str, code: str, device: str | None = None, **body: Any) -> HttpAnswer:

@@ -11,7 +11,7 @@ from earnloop.contexts import routers
 from earnloop.platform.app import api_routes, create_app
 from fastapi.testclient import TestClient
 
-from tests.conftest import provisioned_moto
+from tests.conftest import MotoCloud
 
 ROUTES = [
     (method, route.path) for route in api_routes(routers()) for method in sorted(route.methods - {"HEAD"})
@@ -68,17 +68,9 @@ def assert_problem(response) -> None:
         assert {"type", "title", "status", "detail", "code"} <= body.keys()
 
 
-@pytest.fixture(scope="module")
-def bad_input_cloud():
-    # One cloud for the module: hostile requests are refused, and what the few accepted ones write
-    # (a follow, a share) is the same caller's each time.
-    with provisioned_moto() as cloud:
-        yield cloud
-
-
 @pytest.fixture
-def moto_cloud(bad_input_cloud):
-    return bad_input_cloud
+def moto_cloud(module_moto_cloud: MotoCloud) -> MotoCloud:
+    return module_moto_cloud
 
 
 @pytest.fixture(scope="module")

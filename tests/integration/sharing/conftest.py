@@ -4,28 +4,17 @@ other's items."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import pytest
 
-from tests.conftest import MotoCloud, provisioned_moto
+from tests.conftest import MotoCloud
 from tests.integration.sharing.sharing_harness import Sharing
 
-if TYPE_CHECKING:
-    from collections.abc import Iterator
 
-
-@pytest.fixture(scope="module")
-def sharing_cloud() -> Iterator[MotoCloud]:
-    with provisioned_moto() as cloud:
-        yield cloud
+@pytest.fixture
+def moto_cloud(module_moto_cloud: MotoCloud) -> MotoCloud:
+    return module_moto_cloud
 
 
 @pytest.fixture
-def moto_cloud(sharing_cloud: MotoCloud) -> MotoCloud:
-    return sharing_cloud
-
-
-@pytest.fixture
-def sharing(sharing_cloud: MotoCloud) -> Sharing:
-    return Sharing(sharing_cloud)
+def sharing(moto_cloud: MotoCloud) -> Sharing:
+    return Sharing(moto_cloud)

@@ -106,9 +106,9 @@ def test_every_abuse_earns_nothing_and_records_its_reason(sharing, moto_cloud):
 
 
 @pytest.fixture
-def referral_cap_of_two(sharing_cloud) -> Iterator[None]:
+def referral_cap_of_two(moto_cloud) -> Iterator[None]:
     """The referral rule as an admin set it: 50 points, at most 100 a day, so two referrals a day."""
-    table = sharing_cloud.settings.table_name("points")
+    table = moto_cloud.settings.table_name("points")
     item = {**rule_key("referral"), "name": "referral", "points": 50, "daily_cap": 100, "enabled": True}
     aws.dynamodb().put_item(TableName=table, Item=marshal({**item, "version": 1}))
     forget_cached_rules()

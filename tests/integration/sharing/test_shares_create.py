@@ -72,8 +72,8 @@ def test_a_share_needs_a_session_and_a_well_formed_target(sharing, moto_cloud):
     assert all_items(sharing.table) == before
 
 
-def test_while_the_share_rule_is_off_a_share_shows_and_earns_nothing(sharing, sharing_cloud):
-    table = sharing_cloud.settings.table_name("points")
+def test_while_the_share_rule_is_off_a_share_shows_and_earns_nothing(sharing, moto_cloud):
+    table = moto_cloud.settings.table_name("points")
     rule = {
         **rule_key("share"),
         "name": "share",

@@ -120,7 +120,7 @@ class Ledger:
             pending=PendingPolicy.from_settings(settings),
         )
 
-    def _post(
+    def post(
         self,
         user_id: str,
         txn_id: str | None,
@@ -198,7 +198,7 @@ class Ledger:
             return dataclasses.replace(posting, release_hold=release_hold)
 
         guard = Guard(checks, verify=lambda: None) if checks else None
-        return self._post(command.user_id, command.txn_id, plan, guard, audit)
+        return self.post(command.user_id, command.txn_id, plan, guard, audit)
 
     def apply(self, user_id: str, txn_id: str, plan: Callable[[Account], Posting | None]) -> Outcome:
         """Commits a posting that a rule outside the ledger plans from the account as read (the
@@ -207,7 +207,7 @@ class Ledger:
         Raises:
             whatever `plan` raises; ConcurrencyError: too many concurrent writers.
         """
-        return self._post(user_id, txn_id, plan)
+        return self.post(user_id, txn_id, plan)
 
     def credit(self, command: EarnCommand, now: datetime, checks: Sequence[TxAction] = ()) -> Outcome:
         """Earns; or holds the earn while the account is frozen (`held`), to be released on
@@ -260,7 +260,7 @@ class Ledger:
             InsufficientPointsError: the balance is below the amount.
             ConcurrencyError: too many concurrent writers.
         """
-        return self._post(
+        return self.post(
             command.user_id, command.txn_id, lambda account: rules.plan_spend(account, command, now)
         )
 
@@ -271,7 +271,7 @@ class Ledger:
         Raises:
             ConcurrencyError: too many concurrent writers.
         """
-        outcome = self._post(user_id, None, lambda account: rules.plan_expire(account, on, now))
+        outcome = self.post(user_id, None, lambda account: rules.plan_expire(account, on, now))
         return (
             outcome.model_copy(update={"status": "nothing_due"}) if outcome.status == "unchanged" else outcome
         )
@@ -288,7 +288,7 @@ class Ledger:
     ) -> Outcome:
         """Freezes or unfreezes the account with a ledger entry (`unchanged` if it already was so).
         With a `guard`, nothing is written unless its checks hold, and they are checked even when
-        nothing would change. `audit`: as in `_post` (nothing changed: nothing recorded).
+        nothing would change. `audit`: as in `post` (nothing changed: nothing recorded).
 
         Raises:
             EarnloopError: whatever the guard raises (the user does not exist: no account is created).
@@ -296,7 +296,7 @@ class Ledger:
         """
         kind = "freeze" if status == FROZEN else "unfreeze"
         txn_id = f"{kind}#{new_id()}"
-        return self._post(
+        return self.post(
             user_id,
             None,
             lambda account: rules.plan_status(account, status, txn_id, reason, actor, now),
@@ -345,7 +345,7 @@ class Ledger:
             InsufficientPointsError: a negative delta would take the balance below zero.
             EarnloopError: whatever the guard raises; ConcurrencyError: too many concurrent writers.
         """
-        return self._post(
+        return self.post(
             user_id,
             txn_id,
             lambda account: plan_adjust(account, txn_id, delta, reason, actor, now, self._months),
@@ -386,17 +386,6 @@ class Ledger:
                 self.store.delete_hold(user_id, command.txn_id)
             outcomes.append(outcome)
         return outcomes
-
-    def post(
-        self,
-        user_id: str,
-        txn_id: str | None,
-        plan: Callable[[Account], Posting | None],
-        guard: Guard | None = None,
-        audit: Callable[[Posting], TxAction] | None = None,
-    ) -> Outcome:
-        """`_post` for the ledger's companions (points/sanctions.py)."""
-        return self._post(user_id, txn_id, plan, guard, audit)
 
     def account(self, user_id: str, *, consistent: bool = False) -> Account:
         return self.store.account(user_id, consistent=consistent)
