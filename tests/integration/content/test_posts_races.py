@@ -3,7 +3,6 @@ while its media become ready, two images ready at once, reporters reporting at o
 
 from __future__ import annotations
 
-import threading
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -20,7 +19,7 @@ from earnloop.moderation.words import WordLists
 from earnloop.platform.errors import ConcurrencyError, NotFoundError
 from earnloop.platform.ids import new_id
 
-from tests.support.races import fresh_table, race_client
+from tests.support.races import fresh_table, race_client, run_together
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -45,27 +44,6 @@ def ddb(dynamodb_local: str) -> DynamoDBClient:
 @pytest.fixture
 def table(ddb: DynamoDBClient) -> str:
     return fresh_table(ddb, CONTENT.table)
-
-
-def run_threads(jobs: list[Callable[[], Any]]) -> list[Any]:
-    results: list[Any] = [None] * len(jobs)
-    errors: list[BaseException] = []
-    start = threading.Barrier(len(jobs))
-
-    def run(index: int) -> None:
-        start.wait()
-        try:
-            results[index] = jobs[index]()
-        except BaseException as error:
-            errors.append(error)
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(jobs))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert not errors, errors
-    return results
 
 
 def new_media(media: MediaStore, owner: str) -> str:
@@ -109,7 +87,7 @@ def test_a_post_created_while_its_media_become_ready_is_published_whichever_wins
         media_id = new_media(media, "alice")
         body = PostCreate(text="bowl", media_ids=[media_id])
 
-        post, _ = run_threads(
+        post, _ = run_together(
             [
                 lambda b=body: posts_service.create_post(posts, Profiles(), CHECKER, b, "alice", None, NOW),
                 lambda m=media_id: becomes_ready(media, posts, m),
@@ -130,7 +108,7 @@ def test_images_ready_at_the_same_moment_are_all_recorded(ddb, table) -> None:
     )
     assert post.status == "pending"
 
-    run_threads([lambda m=m: becomes_ready(media, posts, m) for m in ids])
+    run_together([lambda m=m: becomes_ready(media, posts, m) for m in ids])
 
     stored = posts.get_post(post.post_id, consistent=True)
     assert stored is not None and stored.status == "published"
@@ -142,7 +120,7 @@ def test_reporters_at_the_same_moment_are_each_counted_once(ddb, table) -> None:
     post = posts_service.create_post(posts, Profiles(), CHECKER, PostCreate(text="bowl"), "alice", None, NOW)
     reporters = [f"r{i}" for i in range(THREADS)]
 
-    sent = run_threads(
+    sent = run_together(
         [
             # A reporter whose request kept losing its race (409) sends it again.
             lambda r=r: redelivered(
@@ -171,7 +149,7 @@ def test_reporters_crossing_the_threshold_together_send_the_post_to_review_once(
             return "hidden"  # it went to review first: a reader can no longer see (or report) it
         return "sent" if sent else "counted"
 
-    outcomes = run_threads([lambda r=r: report(r) for r in (f"r{i}" for i in range(THREADS))])
+    outcomes = run_together([lambda r=r: report(r) for r in (f"r{i}" for i in range(THREADS))])
 
     stored = posts.get_post(post.post_id, consistent=True)
     assert stored is not None and stored.status == "in_review"

@@ -3,7 +3,6 @@ deliveries of one event, marks of overlapping ids beside "all read", watermarks 
 
 from __future__ import annotations
 
-import threading
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -16,7 +15,7 @@ from earnloop.identity.notifications_store import InboxStore
 from earnloop.platform.dynamo import unmarshal
 from earnloop.platform.errors import ConcurrencyError
 
-from tests.support.races import fresh_table, race_client
+from tests.support.races import fresh_table, race_client, run_together
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -44,27 +43,6 @@ def items(inbox: InboxStore, ddb: DynamoDBClient) -> list[dict[str, Any]]:
     return [unmarshal(item) for item in ddb.scan(TableName=table, ConsistentRead=True)["Items"]]
 
 
-def run_threads(jobs: list[Callable[[], Any]]) -> list[Any]:
-    results: list[Any] = [None] * len(jobs)
-    errors: list[BaseException] = []
-    start = threading.Barrier(len(jobs))
-
-    def run(index: int) -> None:
-        start.wait()
-        try:
-            results[index] = jobs[index]()
-        except BaseException as error:
-            errors.append(error)
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(jobs))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
-    return results
-
-
 def rejected(post_id: str) -> PostRejected:
     return PostRejected(post_id=post_id, author_id=LI, reason="spam")
 
@@ -84,7 +62,7 @@ def until_done(job: Callable[[], Any]) -> Callable[[], Any]:
 
 def test_simultaneous_deliveries_of_one_event_make_one_notification(inbox, ddb):
     event = rejected("P1")
-    added = run_threads([until_done(lambda: service.notify(inbox, event, NOW)) for _ in range(THREADS)])
+    added = run_together([until_done(lambda: service.notify(inbox, event, NOW)) for _ in range(THREADS)])
 
     assert sorted(added) == [False] * (THREADS - 1) + [True]
     entities = sorted(item["entity"] for item in items(inbox, ddb))
@@ -105,7 +83,7 @@ def test_overlapping_marks_and_all_read_leave_every_note_read_and_no_stray_item(
         for i in range(0, 12, 3)
     ]
     jobs.append(until_done(lambda: service.mark_read(inbox, LI, MarkRead(all=True), NOW)))
-    run_threads(jobs)
+    run_together(jobs)
 
     assert service.unread_count(inbox, LI) == 0
     notes, _ = inbox.page(LI, 100, None)
@@ -120,7 +98,7 @@ def test_the_watermark_never_moves_back(inbox):
     notes, _ = inbox.page(LI, 100, None)
     newest, older = notes[0].id, notes[2].id
 
-    results = run_threads(
+    results = run_together(
         [lambda: inbox.move_watermark(LI, newest, "t"), lambda: inbox.move_watermark(LI, older, "t")]
     )
     assert inbox.read_before(LI) == newest

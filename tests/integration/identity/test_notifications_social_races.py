@@ -4,7 +4,6 @@ deliveries of one note spend one subscribe grant."""
 
 from __future__ import annotations
 
-import threading
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -21,7 +20,7 @@ from earnloop.identity.subscriptions_store import GrantStore
 from earnloop.platform.dynamo import marshal, unmarshal
 from earnloop.wechat.subscribe import LocalSubscribe
 
-from tests.support.races import fresh_table, race_client
+from tests.support.races import fresh_table, race_client, run_together
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -29,25 +28,6 @@ if TYPE_CHECKING:
 NOW = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
 LI = "01JDQ3Z8V7X6M5N4B3C2A1ZLI0"
 LIKERS = [f"01JDQ3Z8V7X6M5N4B3C2A1L00{i}" for i in range(5)]
-
-
-def run_together(jobs: list[Callable[[], Any]]) -> None:
-    start = threading.Barrier(len(jobs))
-    errors: list[BaseException] = []
-
-    def run(job: Callable[[], Any]) -> None:
-        start.wait()
-        try:
-            job()
-        except BaseException as error:
-            errors.append(error)
-
-    threads = [threading.Thread(target=run, args=(job,)) for job in jobs]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
 
 
 def test_simultaneous_likes_grow_one_note_once_per_liker_and_a_note_spends_one_grant(

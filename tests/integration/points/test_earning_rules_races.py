@@ -6,10 +6,9 @@ from __future__ import annotations
 
 import json
 import random
-import threading
 import time
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pytest
 from earnloop.platform import aws
@@ -25,7 +24,7 @@ from earnloop.points.service import Ledger
 from earnloop.points.store import PointsStore, cap_key
 
 from tests.conftest import forget_settings_and_secrets
-from tests.support.races import fresh_table, race_client
+from tests.support.races import fresh_table, race_client, run_together
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -54,27 +53,6 @@ def points_table(
     monkeypatch.undo()
     forget_settings_and_secrets()
     aws.reset_clients()
-
-
-def run_threads(jobs: list[Callable[[], Any]]) -> list[Any]:
-    results: list[Any] = [None] * len(jobs)
-    errors: list[BaseException] = []
-    start = threading.Barrier(len(jobs))
-
-    def run(index: int) -> None:
-        start.wait()
-        try:
-            results[index] = jobs[index]()
-        except BaseException as error:
-            errors.append(error)
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(jobs))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
-    return results
 
 
 def change(version: int, points: int, cap: int, by: str) -> EarningRuleChange:
@@ -109,7 +87,7 @@ def test_two_workers_crediting_one_author_on_one_day_never_pass_the_rules_cap(po
 
         return deliver_all
 
-    run_threads([worker(n) for n in range(WORKERS)])
+    run_together([worker(n) for n in range(WORKERS)])
     store = PointsStore(ddb, table)
     entries = store.entries(AUTHOR)
     assert [e.delta for e in entries] == [7, 7]
@@ -133,7 +111,7 @@ def test_two_admins_changing_one_version_at_once_write_one_change_and_its_audit(
 
         return run
 
-    outcomes = run_threads([attempt("boss1", 11), attempt("boss2", 12)])
+    outcomes = run_together([attempt("boss1", 11), attempt("boss2", 12)])
     assert sorted(outcomes) == ["refused", "written"]
     winner = "boss1" if outcomes[0] == "written" else "boss2"
     rule = store.rule("post")
@@ -156,6 +134,6 @@ def test_concurrent_check_ins_of_one_user_on_one_day_give_one(points_table) -> N
                 continue
             return f"{result.streak}:{result.points}"
 
-    outcomes = run_threads([attempt for _ in range(4)])
+    outcomes = run_together([attempt for _ in range(4)])
     assert sorted(outcomes) == ["1:5", "limit_reached", "limit_reached", "limit_reached"]
     assert [e.delta for e in PointsStore(ddb, table).entries(AUTHOR)] == [5]

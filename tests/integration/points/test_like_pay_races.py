@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import random
-import threading
 import time
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -23,7 +22,7 @@ from earnloop.points.service import Ledger
 from earnloop.points.store import PointsStore
 
 from tests.conftest import forget_settings_and_secrets
-from tests.support.races import fresh_table, race_client
+from tests.support.races import fresh_table, race_client, run_together
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -63,25 +62,6 @@ def redelivered(step: Callable[[], Any], times: int = 6) -> Any:
     return None
 
 
-def run_threads(jobs: list[Callable[[], Any]]) -> None:
-    errors: list[BaseException] = []
-    start = threading.Barrier(len(jobs))
-
-    def run(job: Callable[[], Any]) -> None:
-        start.wait()
-        try:
-            job()
-        except BaseException as error:
-            errors.append(error)
-
-    threads = [threading.Thread(target=run, args=(job,)) for job in jobs]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
-
-
 def test_one_like_delivered_to_several_workers_and_two_pay_runs_pay_each_side_once(points_table) -> None:
     ddb, table = points_table
     ledger = Ledger(PointsStore(ddb, table), pause=lambda attempt: time.sleep(random.uniform(0, 0.002)))
@@ -90,9 +70,9 @@ def test_one_like_delivered_to_several_workers_and_two_pay_runs_pay_each_side_on
     other = PostLiked(post_id="P1", user_id="zhao", post_author_id="li", liked_at=iso(utcnow()))
 
     deliveries = [like, like, like, other]
-    run_threads([lambda e=e: redelivered(lambda: earn_for_like(e, ledger, owed)) for e in deliveries])
+    run_together([lambda e=e: redelivered(lambda: earn_for_like(e, ledger, owed)) for e in deliveries])
     later = utcnow() + timedelta(minutes=3)
-    run_threads([lambda: redelivered(lambda: pay(owed, ledger, later)) for _ in range(2)])
+    run_together([lambda: redelivered(lambda: pay(owed, ledger, later)) for _ in range(2)])
 
     store = PointsStore(ddb, table)
     assert [(e.txn_id, e.delta) for e in store.entries("wang")] == [("like_given#P1#wang", 1)]
